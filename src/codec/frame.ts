@@ -1,0 +1,164 @@
+/**
+ * Remoting frames (remoting-protocol §1.2): int length (bytes that follow) · int header word
+ * (serialize type in the top byte, header length in the low 24 bits) · header · body.
+ */
+import { CodecError, FrameTooLargeError } from './errors.js';
+import { SerializeType, type RemotingCommand } from './command.js';
+import { decodeJsonHeader, encodeJsonHeader } from './header-json.js';
+import { decodeBinaryHeader, encodeBinaryHeader } from './header-binary.js';
+
+/** Java's default `com.rocketmq.remoting.frameMaxLength`. */
+export const DEFAULT_MAX_FRAME_LENGTH = 16 * 1024 * 1024;
+
+export function encodeHeader(cmd: RemotingCommand): Buffer {
+  return cmd.serializeType === SerializeType.ROCKETMQ ? encodeBinaryHeader(cmd) : encodeJsonHeader(cmd);
+}
+
+/** Encodes a whole frame into one buffer. */
+export function encodeFrame(cmd: RemotingCommand): Buffer {
+  const header = encodeHeader(cmd);
+  const bodyLength = cmd.body?.length ?? 0;
+  const out = Buffer.allocUnsafe(8 + header.length + bodyLength);
+  out.writeInt32BE(4 + header.length + bodyLength, 0);
+  out.writeUInt32BE(((cmd.serializeType & 0xff) << 24 | header.length) >>> 0, 4);
+  header.copy(out, 8);
+  if (bodyLength > 0) cmd.body!.copy(out, 8 + header.length);
+  return out;
+}
+
+/**
+ * Encodes the frame prefix and header only, so a large body can be written as a second buffer
+ * without being copied (used for pull responses that carry store slices).
+ */
+export function encodeFrameHead(cmd: RemotingCommand): Buffer {
+  const header = encodeHeader(cmd);
+  const out = Buffer.allocUnsafe(8 + header.length);
+  out.writeInt32BE(4 + header.length + (cmd.body?.length ?? 0), 0);
+  out.writeUInt32BE(((cmd.serializeType & 0xff) << 24 | header.length) >>> 0, 4);
+  header.copy(out, 8);
+  return out;
+}
+
+/** Decodes one complete frame payload (the bytes after the length field). */
+export function decodeFramePayload(payload: Buffer): RemotingCommand {
+  if (payload.length < 4) throw new CodecError(`frame of ${payload.length} bytes has no header word`, false);
+  const word = payload.readUInt32BE(0);
+  const type = word >>> 24;
+  const headerLength = word & 0xffffff;
+  if (headerLength > payload.length - 4) {
+    throw new CodecError(`header length ${headerLength} exceeds frame payload ${payload.length - 4}`, false);
+  }
+  const header = payload.subarray(4, 4 + headerLength);
+  const body = payload.length > 4 + headerLength ? payload.subarray(4 + headerLength) : undefined;
+  if (type === SerializeType.JSON) return decodeJsonHeader(header, body);
+  if (type === SerializeType.ROCKETMQ) return decodeBinaryHeader(header, body);
+  throw new CodecError(`unknown serialize type ${type}`, false);
+}
+
+/** Decodes exactly one whole frame (length prefix included), e.g. a recorded `frameHex`. */
+export function decodeFrame(frame: Buffer): RemotingCommand {
+  if (frame.length < 4) throw new CodecError('frame shorter than its length field', true);
+  const length = frame.readInt32BE(0);
+  if (length !== frame.length - 4) {
+    throw new CodecError(`frame length field ${length} does not match ${frame.length - 4} bytes`, true);
+  }
+  return decodeFramePayload(frame.subarray(4));
+}
+
+export type FrameEvent =
+  | { kind: 'command'; command: RemotingCommand }
+  /** A frame whose boundaries were sound but whose header could not be read. */
+  | { kind: 'bad-frame'; error: CodecError; payload: Buffer };
+
+/**
+ * Incremental frame parser: accepts bytes in any chunking, emits one event per frame. A fatal error
+ * (bad or oversized length) is returned; after it the decoder refuses further input, since frame
+ * boundaries are lost and the connection must be closed.
+ */
+export class FrameDecoder {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private failed: CodecError | undefined;
+  readonly maxFrameLength: number;
+
+  constructor(options: { maxFrameLength?: number } = {}) {
+    this.maxFrameLength = options.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH;
+  }
+
+  /** Bytes received but not yet part of a whole frame. */
+  get pendingBytes(): number {
+    return this.buffered;
+  }
+
+  push(chunk: Buffer, onFrame: (event: FrameEvent) => void): CodecError | undefined {
+    if (this.failed) return this.failed;
+    if (chunk.length > 0) {
+      this.chunks.push(chunk);
+      this.buffered += chunk.length;
+    }
+    while (this.buffered >= 4) {
+      const length = this.peekLength();
+      if (length < 4) {
+        this.failed = new CodecError(`invalid frame length ${length}`, true);
+        return this.fail();
+      }
+      if (length > this.maxFrameLength) {
+        this.failed = new FrameTooLargeError(length, this.maxFrameLength);
+        return this.fail();
+      }
+      if (this.buffered < 4 + length) break;
+      const payload = this.take(4 + length).subarray(4);
+      let event: FrameEvent;
+      try {
+        event = { kind: 'command', command: decodeFramePayload(payload) };
+      } catch (err) {
+        const error = err instanceof CodecError ? err : new CodecError(String(err), false);
+        event = { kind: 'bad-frame', error, payload };
+      }
+      onFrame(event);
+    }
+    return undefined;
+  }
+
+  private fail(): CodecError {
+    this.chunks = [];
+    this.buffered = 0;
+    return this.failed!;
+  }
+
+  private peekLength(): number {
+    const first = this.chunks[0]!;
+    if (first.length >= 4) return first.readInt32BE(0);
+    const head = this.take(4);
+    this.chunks.unshift(head);
+    this.buffered += 4;
+    return head.readInt32BE(0);
+  }
+
+  /** Removes and returns the next n buffered bytes, copying only when they span chunks. */
+  private take(n: number): Buffer {
+    const first = this.chunks[0]!;
+    this.buffered -= n;
+    if (first.length >= n) {
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      const c = this.chunks[0]!;
+      const want = n - filled;
+      if (c.length <= want) {
+        c.copy(out, filled);
+        filled += c.length;
+        this.chunks.shift();
+      } else {
+        c.copy(out, filled, 0, want);
+        this.chunks[0] = c.subarray(want);
+        filled += want;
+      }
+    }
+    return out;
+  }
+}
