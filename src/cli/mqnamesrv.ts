@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+/** `mqnamesrv`: starts a NameServer, like RocketMQ's script of the same name. */
+import { NameServer } from '../namesrv/namesrv.js';
+import { NamesrvConfigSpec, namesrvDefaults, resolveNamesrvPaths } from '../namesrv/config.js';
+import { parseServerArgs, printConfig } from './options.js';
+import { removePidFile, writePidFile } from './pidfile.js';
+import { logger } from '../common/logger.js';
+
+const USAGE = `usage: mqnamesrv [-c configFile] [-p] [-h] [--<property>=<value> ...]
+  -c  properties file with NameServer settings (RocketMQ property names)
+  -p  print every config item and exit
+  -h  this help
+Any config key may be given as --key=value (see -p for the list); data lives under
+rocketmqHome (default: $APOGEE_HOME or <project>/data).`;
+
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseServerArgs(NamesrvConfigSpec, namesrvDefaults(), process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`mqnamesrv: ${(err as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (parsed.help) {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  const config = resolveNamesrvPaths(parsed.config);
+  if (parsed.printConfig) {
+    printConfig(NamesrvConfigSpec, config);
+    return;
+  }
+  const log = logger('mqnamesrv');
+  for (const k of parsed.unknownProperties) log.warn(`ignoring unknown property ${k}`);
+  const namesrv = new NameServer(config);
+  await namesrv.start();
+  const pidFile = writePidFile(config.rocketmqHome, `namesrv-${namesrv.port}`);
+  process.stdout.write(`The Name Server boot success. serializeType=JSON, listening on ${namesrv.address}\n`);
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal} received, shutting down`);
+    await namesrv.shutdown();
+    removePidFile(pidFile);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`mqnamesrv: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

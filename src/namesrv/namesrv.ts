@@ -1,0 +1,89 @@
+/** The NameServer: a stateless route registry that accepts brokers and clients of every version. */
+import { RemotingServer } from '../transport/server.js';
+import { logger } from '../common/logger.js';
+import { applyProperties, configEntries } from '../common/config.js';
+import { formatProperties, parseProperties } from '../common/properties.js';
+import { writeFileAtomic } from '../common/json-file.js';
+import { SERVER_VERSION } from '../protocol/version.js';
+import { NAMESRV_READ_ONLY, NamesrvConfigSpec, resolveNamesrvPaths, type NamesrvConfig } from './config.js';
+import { RouteInfo } from './route-info.js';
+import { KVConfig } from './kv-config.js';
+import type { NamesrvContext } from './context.js';
+import { registrationProcessors } from './processors/registration.js';
+import { routeProcessors } from './processors/routes.js';
+import { kvProcessors } from './processors/kv.js';
+
+export class NameServer {
+  readonly config: NamesrvConfig;
+  readonly routes: RouteInfo;
+  private readonly kv: KVConfig;
+  private readonly server: RemotingServer;
+  private readonly log = logger('namesrv');
+  private scanTimer: NodeJS.Timeout | undefined;
+
+  constructor(config: NamesrvConfig, options: { now?: () => number } = {}) {
+    this.config = resolveNamesrvPaths(config);
+    this.routes = new RouteInfo(options.now);
+    this.kv = new KVConfig(this.config.kvConfigPath);
+    this.server = new RemotingServer({
+      host: this.config.bindAddress,
+      port: this.config.listenPort,
+      version: SERVER_VERSION,
+      idleTimeoutMs: this.config.serverChannelMaxIdleTimeSeconds * 1000,
+      maxFrameLength: this.config.serverSocketMaxFrameLength,
+      name: 'namesrv',
+    });
+    const ctx: NamesrvContext = {
+      routes: this.routes,
+      kv: this.kv,
+      config: this.config,
+      updateConfig: (text) => this.updateConfig(text),
+      log: this.log,
+      version: SERVER_VERSION,
+    };
+    for (const table of [registrationProcessors(ctx), routeProcessors(ctx), kvProcessors(ctx)]) {
+      for (const [code, p] of table) this.server.register(code, p);
+    }
+    this.server.on('disconnect', (conn) => {
+      for (const addr of this.routes.onConnectionClosed(conn)) this.log.info(`broker ${addr} removed: connection closed`);
+    });
+  }
+
+  get port(): number {
+    return this.server.port;
+  }
+
+  get address(): string {
+    const host = this.config.bindAddress === '0.0.0.0' ? '127.0.0.1' : this.config.bindAddress;
+    return `${host}:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.kv.load();
+    await this.server.listen();
+    this.scanTimer = setInterval(() => this.scanNotActiveBrokers(), this.config.scanNotActiveBrokerInterval);
+    this.scanTimer.unref();
+    this.log.info(`NameServer listening on ${this.config.bindAddress}:${this.port}`);
+  }
+
+  scanNotActiveBrokers(): void {
+    for (const addr of this.routes.expire(this.config.brokerChannelExpiredTime)) {
+      this.log.warn(`broker ${addr} removed: no registration for ${this.config.brokerChannelExpiredTime} ms`);
+    }
+  }
+
+  private updateConfig(text: string): void {
+    const { changed } = applyProperties(NamesrvConfigSpec, this.config, parseProperties(text), {
+      readOnly: NAMESRV_READ_ONLY,
+    });
+    if (changed.length === 0) return;
+    writeFileAtomic(this.config.configStorePath, formatProperties(configEntries(NamesrvConfigSpec, this.config)));
+    this.log.info(`config updated: ${changed.join(', ')}`);
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.scanTimer) clearInterval(this.scanTimer);
+    await this.server.close();
+    this.log.info('NameServer stopped');
+  }
+}

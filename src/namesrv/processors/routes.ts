@@ -1,0 +1,88 @@
+/** Route and cluster queries, topic lists, write-permission changes and topic deletion. */
+import { responseTo } from '../../codec/command.js';
+import { decodeHeader, encodeHeader } from '../../protocol/header.js';
+import {
+  AddWritePermResponse,
+  DeleteTopicInNamesrvRequest,
+  GetRouteInfoRequest,
+  GetTopicsByClusterRequest,
+  WipeWritePermRequest,
+  WipeWritePermResponse,
+} from '../../protocol/namesrv-headers.js';
+import { RequestCode } from '../../protocol/request-code.js';
+import { ResponseCode } from '../../protocol/response-code.js';
+import { V4_9_4 } from '../../protocol/version.js';
+import { encodeClusterInfo, encodeTopicList, encodeTopicRouteData } from '../../protocol/route.js';
+import type { Processor } from '../../transport/server.js';
+import { ORDER_TOPIC_CONFIG_NAMESPACE, type NamesrvContext } from '../context.js';
+
+const FAQ = '\nSee http://rocketmq.apache.org/docs/faq/ for further details.';
+
+export function routeProcessors(ctx: NamesrvContext): Map<number, Processor> {
+  const m = new Map<number, Processor>();
+  const ok = ctx.version;
+
+  m.set(RequestCode.GET_ROUTEINFO_BY_TOPIC, (req) => {
+    const h = decodeHeader(GetRouteInfoRequest, req.extFields);
+    const orderConf = ctx.config.orderMessageEnable ? ctx.kv.get(ORDER_TOPIC_CONFIG_NAMESPACE, h.topic) : undefined;
+    const route = ctx.routes.route(h.topic, orderConf);
+    if (!route) {
+      return responseTo(req, ResponseCode.TOPIC_NOT_EXIST, ok, {
+        remark: `No topic route info in name server for the topic: ${h.topic}${FAQ}`,
+      });
+    }
+    // Standard JSON only for peers that asked for it (4.9.4+); older ones get the dialect Java sends.
+    const standard = req.version >= V4_9_4 || h.acceptStandardJsonOnly === true;
+    return responseTo(req, ResponseCode.SUCCESS, ok, { body: encodeTopicRouteData(route, standard) });
+  });
+
+  m.set(RequestCode.GET_BROKER_CLUSTER_INFO, (req) =>
+    responseTo(req, ResponseCode.SUCCESS, ok, { body: encodeClusterInfo(ctx.routes.clusterInfo()) }),
+  );
+
+  m.set(RequestCode.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, (req) =>
+    responseTo(req, ResponseCode.SUCCESS, ok, { body: encodeTopicList(ctx.routes.allTopics()) }),
+  );
+
+  m.set(RequestCode.GET_TOPICS_BY_CLUSTER, (req) => {
+    const h = decodeHeader(GetTopicsByClusterRequest, req.extFields);
+    return responseTo(req, ResponseCode.SUCCESS, ok, { body: encodeTopicList(ctx.routes.topicsOfCluster(h.cluster)) });
+  });
+
+  m.set(RequestCode.GET_SYSTEM_TOPIC_LIST_FROM_NS, (req) => {
+    const { topics, brokerAddr } = ctx.routes.systemTopics();
+    return responseTo(req, ResponseCode.SUCCESS, ok, { body: encodeTopicList(topics, brokerAddr) });
+  });
+
+  const unit = (kind: 'unit' | 'unitSub' | 'unitSubNotUnit'): Processor => (req) =>
+    responseTo(req, ResponseCode.SUCCESS, ok, { body: encodeTopicList(ctx.routes.unitTopics(kind)) });
+  m.set(RequestCode.GET_UNIT_TOPIC_LIST, unit('unit'));
+  m.set(RequestCode.GET_HAS_UNIT_SUB_TOPIC_LIST, unit('unitSub'));
+  m.set(RequestCode.GET_HAS_UNIT_SUB_UNUNIT_TOPIC_LIST, unit('unitSubNotUnit'));
+
+  m.set(RequestCode.WIPE_WRITE_PERM_OF_BROKER, (req) => {
+    const h = decodeHeader(WipeWritePermRequest, req.extFields);
+    const wipeTopicCount = ctx.routes.setWritePerm(h.brokerName, false);
+    ctx.log.info(`write permission wiped for broker ${h.brokerName} on ${wipeTopicCount} topics`);
+    return responseTo(req, ResponseCode.SUCCESS, ok, {
+      extFields: encodeHeader(WipeWritePermResponse, { wipeTopicCount }),
+    });
+  });
+
+  m.set(RequestCode.ADD_WRITE_PERM_OF_BROKER, (req) => {
+    const h = decodeHeader(WipeWritePermRequest, req.extFields);
+    const addTopicCount = ctx.routes.setWritePerm(h.brokerName, true);
+    ctx.log.info(`write permission restored for broker ${h.brokerName} on ${addTopicCount} topics`);
+    return responseTo(req, ResponseCode.SUCCESS, ok, {
+      extFields: encodeHeader(AddWritePermResponse, { addTopicCount }),
+    });
+  });
+
+  m.set(RequestCode.DELETE_TOPIC_IN_NAMESRV, (req) => {
+    const h = decodeHeader(DeleteTopicInNamesrvRequest, req.extFields);
+    ctx.routes.deleteTopic(h.topic, h.clusterName);
+    return responseTo(req, ResponseCode.SUCCESS, ok);
+  });
+
+  return m;
+}

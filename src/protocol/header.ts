@@ -1,0 +1,101 @@
+/**
+ * Typed request/response headers ↔ `extFields` (remoting-protocol §1.6). A header is described once
+ * as a schema of Java field names and kinds; decoding validates, encoding writes strings.
+ */
+import type { ExtFields } from '../codec/command.js';
+
+type Kind = 'string' | 'int' | 'long' | 'boolean';
+interface Field<K extends Kind, R extends boolean> {
+  kind: K;
+  required: R;
+}
+type AnyField = Field<Kind, boolean>;
+export type HeaderSchema = Record<string, AnyField>;
+
+type ValueOf<K extends Kind> = K extends 'string' ? string : K extends 'boolean' ? boolean : number;
+type RequiredKeys<S extends HeaderSchema> = { [K in keyof S]: S[K]['required'] extends true ? K : never }[keyof S];
+type OptionalKeys<S extends HeaderSchema> = Exclude<keyof S, RequiredKeys<S>>;
+
+export type HeaderOf<S extends HeaderSchema> = { [K in RequiredKeys<S>]: ValueOf<S[K]['kind']> } & {
+  [K in OptionalKeys<S>]?: ValueOf<S[K]['kind']>;
+};
+
+export const str = (): Field<'string', true> => ({ kind: 'string', required: true });
+export const optStr = (): Field<'string', false> => ({ kind: 'string', required: false });
+export const int = (): Field<'int', true> => ({ kind: 'int', required: true });
+export const optInt = (): Field<'int', false> => ({ kind: 'int', required: false });
+export const long = (): Field<'long', true> => ({ kind: 'long', required: true });
+export const optLong = (): Field<'long', false> => ({ kind: 'long', required: false });
+export const bool = (): Field<'boolean', true> => ({ kind: 'boolean', required: true });
+export const optBool = (): Field<'boolean', false> => ({ kind: 'boolean', required: false });
+
+/** A header that cannot be decoded; servers answer it with SYSTEM_ERROR and this message as remark. */
+export class HeaderError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HeaderError';
+  }
+}
+
+const LONG_MAX = 9223372036854775807n;
+const LONG_MIN = -9223372036854775808n;
+
+function parseValue(kind: Kind, name: string, raw: string): string | number | boolean {
+  switch (kind) {
+    case 'string':
+      return raw;
+    case 'boolean':
+      // Java's Boolean.parseBoolean: only a case-insensitive "true" is true.
+      return raw.trim().toLowerCase() === 'true';
+    case 'int': {
+      const t = raw.trim();
+      if (!/^[+-]?\d{1,10}$/.test(t)) throw new HeaderError(`the custom field ${name} is not an integer: ${raw}`);
+      const n = Number(t);
+      if (n < -2147483648 || n > 2147483647) throw new HeaderError(`the custom field ${name} is out of int range: ${raw}`);
+      return n;
+    }
+    case 'long': {
+      const t = raw.trim();
+      if (!/^[+-]?\d{1,19}$/.test(t)) throw new HeaderError(`the custom field ${name} is not a long: ${raw}`);
+      const b = BigInt(t);
+      if (b > LONG_MAX || b < LONG_MIN) throw new HeaderError(`the custom field ${name} is out of long range: ${raw}`);
+      // Offsets and timestamps fit in a double exactly; Long.MAX_VALUE style sentinels stay "huge".
+      return Number(b);
+    }
+  }
+}
+
+export function decodeHeader<S extends HeaderSchema>(schema: S, ext: ExtFields | undefined): HeaderOf<S> {
+  const out: Record<string, unknown> = {};
+  for (const name in schema) {
+    const spec = schema[name]!;
+    const raw = ext?.[name];
+    if (raw === undefined) {
+      if (spec.required) throw new HeaderError(`the custom field ${name} is null`);
+      continue;
+    }
+    out[name] = parseValue(spec.kind, name, raw);
+  }
+  return out as HeaderOf<S>;
+}
+
+function formatValue(kind: Kind, value: unknown): string {
+  if (kind === 'long' && typeof value === 'number' && !Number.isSafeInteger(value)) {
+    // Keep Java's Long.MAX_VALUE sentinel exact instead of printing 9223372036854776000.
+    if (value >= 9223372036854775807) return LONG_MAX.toString();
+    if (value <= -9223372036854775808) return LONG_MIN.toString();
+    return BigInt(Math.trunc(value)).toString();
+  }
+  return String(value);
+}
+
+export function encodeHeader<S extends HeaderSchema>(schema: S, header: HeaderOf<S>): ExtFields {
+  const out: ExtFields = {};
+  const values = header as Record<string, unknown>;
+  for (const name in schema) {
+    const value = values[name];
+    if (value === undefined || value === null) continue;
+    out[name] = formatValue(schema[name]!.kind, value);
+  }
+  return out;
+}

@@ -1,0 +1,28 @@
+/** NameServer request/response headers (remoting-protocol §3.1). Keys are the Java field names. */
+import { bool, int, long, optBool, optInt, optStr, str } from './header.js';
+
+export const RegisterBrokerRequest = {
+  brokerName: str(),
+  brokerAddr: str(),
+  clusterName: str(),
+  haServerAddr: str(),
+  brokerId: long(),
+  compressed: optBool(),
+  bodyCrc32: optInt(),
+};
+export const RegisterBrokerResponse = { haServerAddr: optStr(), masterAddr: optStr() };
+
+export const UnregisterBrokerRequest = { brokerName: str(), brokerAddr: str(), clusterName: str(), brokerId: long() };
+export const QueryDataVersionRequest = UnregisterBrokerRequest;
+export const QueryDataVersionResponse = { changed: bool() };
+
+export const GetRouteInfoRequest = { topic: str(), acceptStandardJsonOnly: optBool() };
+export const KVConfigRequest = { namespace: str(), key: str() };
+export const PutKVConfigRequest = { namespace: str(), key: str(), value: str() };
+export const GetKVConfigResponse = { value: optStr() };
+export const GetKVListByNamespaceRequest = { namespace: str() };
+export const WipeWritePermRequest = { brokerName: str() };
+export const WipeWritePermResponse = { wipeTopicCount: int() };
+export const AddWritePermResponse = { addTopicCount: int() };
+export const DeleteTopicInNamesrvRequest = { topic: str(), clusterName: optStr() };
+export const GetTopicsByClusterRequest = { cluster: str() };

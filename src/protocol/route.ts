@@ -1,0 +1,327 @@
+/**
+ * NameServer bodies (remoting-protocol §5.3–§5.4): registration, routes, cluster info, topic lists,
+ * KV tables. Decoders accept what every 3.5.8–4.9 peer writes; encoders write the fastjson dialect
+ * (or standard JSON where §2.5 says so).
+ */
+import { inflateSync } from 'node:zlib';
+import { parseFastJson, toFastJson } from '../codec/fastjson.js';
+
+export interface DataVersion {
+  timestamp: number;
+  counter: number;
+}
+
+export interface TopicConfig {
+  topicName: string;
+  readQueueNums: number;
+  writeQueueNums: number;
+  perm: number;
+  topicFilterType: string;
+  topicSysFlag: number;
+  order: boolean;
+}
+
+export interface RegisterBrokerBody {
+  topicConfigTable: Map<string, TopicConfig>;
+  dataVersion: DataVersion;
+  filterServerList: string[];
+}
+
+export interface QueueData {
+  brokerName: string;
+  readQueueNums: number;
+  writeQueueNums: number;
+  perm: number;
+  topicSysFlag: number;
+}
+
+export interface BrokerData {
+  cluster?: string;
+  brokerName: string;
+  brokerAddrs: Map<number, string>;
+}
+
+export interface TopicRouteData {
+  orderTopicConf?: string;
+  queueDatas: QueueData[];
+  brokerDatas: BrokerData[];
+  filterServerTable: Map<string, string[]>;
+}
+
+export interface ClusterInfo {
+  brokerAddrTable: Map<string, BrokerData>;
+  clusterAddrTable: Map<string, string[]>;
+}
+
+export class BodyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BodyError';
+  }
+}
+
+type Obj = Record<string, unknown>;
+
+function asObject(v: unknown, what: string): Obj {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new BodyError(`${what} is not an object`);
+  return v as Obj;
+}
+
+function num(v: unknown, fallback = 0): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v))) return Number(v);
+  return fallback;
+}
+
+function bool(v: unknown, fallback = false): boolean {
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string') return v.toLowerCase() === 'true';
+  return fallback;
+}
+
+function strList(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+export function parseJsonBody(body: Buffer | undefined, what: string): Obj {
+  if (!body || body.length === 0) throw new BodyError(`${what} has no body`);
+  let value: unknown;
+  try {
+    value = parseFastJson(body.toString('utf8'));
+  } catch (err) {
+    throw new BodyError(`${what} body is not valid JSON: ${(err as Error).message}`);
+  }
+  return asObject(value, `${what} body`);
+}
+
+/** Reads a DataVersion written by 4.1+ (`timestamp`) or by 3.5.8 / 4.0.0 (`timestatmp`). */
+export function decodeDataVersion(v: unknown): DataVersion {
+  if (v === undefined || v === null) return { timestamp: 0, counter: 0 };
+  const o = asObject(v, 'dataVersion');
+  return { timestamp: num(o.timestamp ?? o.timestatmp), counter: num(o.counter) };
+}
+
+/** Both spellings, so 3.5.8 and 4.x peers each find the one they know. */
+export function dataVersionJson(dv: DataVersion): Obj {
+  return { counter: dv.counter, timestamp: dv.timestamp, timestatmp: dv.timestamp };
+}
+
+export function dataVersionEquals(a: DataVersion | undefined, b: DataVersion | undefined): boolean {
+  return !!a && !!b && a.timestamp === b.timestamp && a.counter === b.counter;
+}
+
+export function decodeTopicConfig(name: string, v: unknown): TopicConfig {
+  const o = asObject(v, `topic config ${name}`);
+  return {
+    topicName: typeof o.topicName === 'string' ? o.topicName : name,
+    readQueueNums: num(o.readQueueNums, 16),
+    writeQueueNums: num(o.writeQueueNums, 16),
+    perm: num(o.perm, 6),
+    topicFilterType: typeof o.topicFilterType === 'string' ? o.topicFilterType : 'SINGLE_TAG',
+    topicSysFlag: num(o.topicSysFlag),
+    order: bool(o.order),
+  };
+}
+
+export function topicConfigJson(tc: TopicConfig): Obj {
+  return { ...tc };
+}
+
+/** A TopicConfigSerializeWrapper: `{topicConfigTable, dataVersion}`. */
+export function decodeTopicConfigWrapper(v: unknown): { topicConfigTable: Map<string, TopicConfig>; dataVersion: DataVersion } {
+  const o = asObject(v, 'topicConfigSerializeWrapper');
+  const table = new Map<string, TopicConfig>();
+  if (o.topicConfigTable !== undefined && o.topicConfigTable !== null) {
+    const t = asObject(o.topicConfigTable, 'topicConfigTable');
+    for (const name of Object.keys(t)) table.set(name, decodeTopicConfig(name, t[name]));
+  }
+  return { topicConfigTable: table, dataVersion: decodeDataVersion(o.dataVersion) };
+}
+
+/**
+ * The REGISTER_BROKER body. Brokers older than V3_0_11 (37) sent a bare TopicConfigSerializeWrapper;
+ * 4.3+ brokers may send the zlib-compressed binary form.
+ */
+export function decodeRegisterBrokerBody(
+  body: Buffer | undefined,
+  options: { legacy?: boolean; compressed?: boolean },
+): RegisterBrokerBody {
+  if (!body || body.length === 0) {
+    return { topicConfigTable: new Map(), dataVersion: { timestamp: 0, counter: 0 }, filterServerList: [] };
+  }
+  if (options.compressed) return decodeCompressedRegisterBody(body);
+  const o = parseJsonBody(body, 'REGISTER_BROKER');
+  if (options.legacy) return { ...decodeTopicConfigWrapper(o), filterServerList: [] };
+  const wrapper =
+    o.topicConfigSerializeWrapper === undefined
+      ? { topicConfigTable: new Map<string, TopicConfig>(), dataVersion: { timestamp: 0, counter: 0 } }
+      : decodeTopicConfigWrapper(o.topicConfigSerializeWrapper);
+  return { ...wrapper, filterServerList: strList(o.filterServerList) };
+}
+
+function decodeCompressedRegisterBody(body: Buffer): RegisterBrokerBody {
+  let raw: Buffer;
+  try {
+    raw = inflateSync(body, { maxOutputLength: 64 * 1024 * 1024 });
+  } catch (err) {
+    throw new BodyError(`compressed REGISTER_BROKER body does not inflate: ${(err as Error).message}`);
+  }
+  let p = 0;
+  const readChunk = (what: string): string => {
+    if (p + 4 > raw.length) throw new BodyError(`compressed REGISTER_BROKER body truncated at ${what}`);
+    const len = raw.readInt32BE(p);
+    p += 4;
+    if (len < 0 || p + len > raw.length) throw new BodyError(`compressed REGISTER_BROKER body: bad ${what} length ${len}`);
+    const s = raw.toString('utf8', p, p + len);
+    p += len;
+    return s;
+  };
+  const dataVersion = decodeDataVersion(parseFastJson(readChunk('dataVersion')));
+  if (p + 4 > raw.length) throw new BodyError('compressed REGISTER_BROKER body truncated at topic count');
+  const count = raw.readInt32BE(p);
+  p += 4;
+  const table = new Map<string, TopicConfig>();
+  for (let i = 0; i < count; i++) {
+    // `topicName readQueueNums writeQueueNums perm topicFilterType [topicSysFlag order]`
+    const parts = readChunk('topic config').split(' ');
+    if (parts.length < 5) throw new BodyError(`compressed topic config has ${parts.length} fields`);
+    const [name, r, w, perm, filter, sys, order] = parts as [string, string, string, string, string, string?, string?];
+    table.set(name, {
+      topicName: name,
+      readQueueNums: num(r),
+      writeQueueNums: num(w),
+      perm: num(perm),
+      topicFilterType: filter,
+      topicSysFlag: num(sys),
+      order: order === 'true',
+    });
+  }
+  const filters = p < raw.length ? parseFastJson(readChunk('filter servers')) : [];
+  return { topicConfigTable: table, dataVersion, filterServerList: strList(filters) };
+}
+
+function brokerDataJson(bd: BrokerData): Obj {
+  return { brokerAddrs: bd.brokerAddrs, brokerName: bd.brokerName, cluster: bd.cluster };
+}
+
+/** QueueData carries its flag under both names: `topicSynFlag` (≤ 4.8) and `topicSysFlag` (4.9+). */
+function queueDataJson(qd: QueueData): Obj {
+  return {
+    brokerName: qd.brokerName,
+    perm: qd.perm,
+    readQueueNums: qd.readQueueNums,
+    topicSynFlag: qd.topicSysFlag,
+    topicSysFlag: qd.topicSysFlag,
+    writeQueueNums: qd.writeQueueNums,
+  };
+}
+
+export function encodeTopicRouteData(route: TopicRouteData, standard: boolean): Buffer {
+  return Buffer.from(
+    toFastJson(
+      {
+        brokerDatas: route.brokerDatas.map(brokerDataJson),
+        filterServerTable: route.filterServerTable,
+        orderTopicConf: route.orderTopicConf,
+        queueDatas: route.queueDatas.map(queueDataJson),
+      },
+      { standard },
+    ),
+    'utf8',
+  );
+}
+
+function decodeBrokerData(v: unknown): BrokerData {
+  const o = asObject(v, 'brokerData');
+  const addrs = new Map<number, string>();
+  if (o.brokerAddrs) {
+    const a = asObject(o.brokerAddrs, 'brokerAddrs');
+    for (const k of Object.keys(a)) if (typeof a[k] === 'string') addrs.set(Number(k), a[k] as string);
+  }
+  return {
+    cluster: typeof o.cluster === 'string' ? o.cluster : undefined,
+    brokerName: String(o.brokerName ?? ''),
+    brokerAddrs: addrs,
+  };
+}
+
+export function decodeTopicRouteData(body: Buffer | undefined): TopicRouteData {
+  const o = parseJsonBody(body, 'TopicRouteData');
+  const filterServerTable = new Map<string, string[]>();
+  if (o.filterServerTable) {
+    const f = asObject(o.filterServerTable, 'filterServerTable');
+    for (const k of Object.keys(f)) filterServerTable.set(k, strList(f[k]));
+  }
+  return {
+    orderTopicConf: typeof o.orderTopicConf === 'string' ? o.orderTopicConf : undefined,
+    queueDatas: (Array.isArray(o.queueDatas) ? o.queueDatas : []).map((q) => {
+      const qo = asObject(q, 'queueData');
+      return {
+        brokerName: String(qo.brokerName ?? ''),
+        readQueueNums: num(qo.readQueueNums),
+        writeQueueNums: num(qo.writeQueueNums),
+        perm: num(qo.perm),
+        topicSysFlag: num(qo.topicSysFlag ?? qo.topicSynFlag),
+      };
+    }),
+    brokerDatas: (Array.isArray(o.brokerDatas) ? o.brokerDatas : []).map(decodeBrokerData),
+    filterServerTable,
+  };
+}
+
+export function encodeClusterInfo(info: ClusterInfo): Buffer {
+  const brokers = new Map<string, Obj>();
+  for (const [name, bd] of info.brokerAddrTable) brokers.set(name, brokerDataJson(bd));
+  return Buffer.from(toFastJson({ brokerAddrTable: brokers, clusterAddrTable: info.clusterAddrTable }), 'utf8');
+}
+
+export function decodeClusterInfo(body: Buffer | undefined): ClusterInfo {
+  const o = parseJsonBody(body, 'ClusterInfo');
+  const brokerAddrTable = new Map<string, BrokerData>();
+  const clusterAddrTable = new Map<string, string[]>();
+  if (o.brokerAddrTable) {
+    const t = asObject(o.brokerAddrTable, 'brokerAddrTable');
+    for (const k of Object.keys(t)) brokerAddrTable.set(k, decodeBrokerData(t[k]));
+  }
+  if (o.clusterAddrTable) {
+    const t = asObject(o.clusterAddrTable, 'clusterAddrTable');
+    for (const k of Object.keys(t)) clusterAddrTable.set(k, strList(t[k]));
+  }
+  return { brokerAddrTable, clusterAddrTable };
+}
+
+export function encodeRegisterBrokerBody(body: RegisterBrokerBody): Buffer {
+  const table = new Map<string, Obj>();
+  for (const [name, tc] of body.topicConfigTable) table.set(name, topicConfigJson(tc));
+  return Buffer.from(
+    toFastJson({
+      filterServerList: body.filterServerList,
+      topicConfigSerializeWrapper: { dataVersion: dataVersionJson(body.dataVersion), topicConfigTable: table },
+    }),
+    'utf8',
+  );
+}
+
+export function encodeTopicList(topics: Iterable<string>, brokerAddr?: string): Buffer {
+  return Buffer.from(toFastJson({ brokerAddr, topicList: [...topics] }), 'utf8');
+}
+
+export function decodeTopicList(body: Buffer | undefined): { topicList: string[]; brokerAddr?: string } {
+  const o = parseJsonBody(body, 'TopicList');
+  return { topicList: strList(o.topicList), brokerAddr: typeof o.brokerAddr === 'string' ? o.brokerAddr : undefined };
+}
+
+export function encodeKVTable(table: Map<string, string>): Buffer {
+  return Buffer.from(toFastJson({ table }), 'utf8');
+}
+
+export function decodeKVTable(body: Buffer | undefined): Map<string, string> {
+  const o = parseJsonBody(body, 'KVTable');
+  const out = new Map<string, string>();
+  if (o.table) {
+    const t = asObject(o.table, 'table');
+    for (const k of Object.keys(t)) out.set(k, String(t[k]));
+  }
+  return out;
+}

@@ -1,0 +1,188 @@
+/**
+ * One remoting connection: frames in both directions, requests and responses matched by opaque,
+ * requests from the peer dispatched to a handler. Used by servers (accepted sockets) and clients.
+ */
+import type { Socket } from 'node:net';
+import { EventEmitter } from 'node:events';
+import { FrameDecoder, encodeFrame, encodeFrameHead } from '../codec/frame.js';
+import { FLAG_ONEWAY, isResponse, type RemotingCommand } from '../codec/command.js';
+import type { CodecError } from '../codec/errors.js';
+import { ConnectionClosedError, RequestTimeoutError } from './errors.js';
+
+export interface ConnectionOptions {
+  maxFrameLength?: number;
+  /** Close after this long without reads or writes (Java: 120 s). 0 disables. */
+  idleTimeoutMs?: number;
+  /** Stop reading from the socket while this many incoming requests are being handled. */
+  maxInflightIncoming?: number;
+  /** Close the connection when the peer does not drain this many unsent bytes (a stuck reader). */
+  maxPendingWriteBytes?: number;
+}
+
+export type RequestHandler = (request: RemotingCommand, conn: Connection) => void;
+
+interface Pending {
+  resolve: (cmd: RemotingCommand) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+  code: number;
+}
+
+let nextOpaque = 1;
+/** Process-wide opaque counter, like Java's, so ids never repeat across connections of a process. */
+export function allocateOpaque(): number {
+  const o = nextOpaque;
+  nextOpaque = nextOpaque >= 0x7fffffff ? 1 : nextOpaque + 1;
+  return o;
+}
+
+export class Connection extends EventEmitter {
+  readonly remoteAddress: string;
+  private readonly decoder: FrameDecoder;
+  private readonly pending = new Map<number, Pending>();
+  private inflightIncoming = 0;
+  private paused = false;
+  private closed = false;
+  private readonly maxInflightIncoming: number;
+  private readonly maxPendingWriteBytes: number;
+  /** Anything a server wants to remember about this peer (e.g. the broker it registered). */
+  readonly attributes = new Map<string, unknown>();
+
+  constructor(
+    readonly socket: Socket,
+    private readonly onRequest: RequestHandler,
+    options: ConnectionOptions = {},
+  ) {
+    super();
+    this.remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
+    this.decoder = new FrameDecoder({ maxFrameLength: options.maxFrameLength });
+    this.maxInflightIncoming = options.maxInflightIncoming ?? 4096;
+    this.maxPendingWriteBytes = options.maxPendingWriteBytes ?? 256 * 1024 * 1024;
+    socket.setNoDelay(true);
+    const idle = options.idleTimeoutMs ?? 120_000;
+    if (idle > 0) socket.setTimeout(idle, () => this.close('idle timeout'));
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.close(err.message));
+    socket.on('close', () => this.close('socket closed'));
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  get pendingRequests(): number {
+    return this.pending.size;
+  }
+
+  private onData(chunk: Buffer): void {
+    const error: CodecError | undefined = this.decoder.push(chunk, (event) => {
+      if (event.kind === 'bad-frame') {
+        // Boundaries were sound but the header was unreadable; without an opaque there is
+        // nobody to answer, so drop this peer as Java does.
+        this.emit('protocolError', event.error);
+        this.close(`bad frame: ${event.error.message}`);
+        return;
+      }
+      if (this.closed) return;
+      const cmd = event.command;
+      if (isResponse(cmd)) this.onResponse(cmd);
+      else {
+        this.inflightIncoming++;
+        if (!this.paused && this.inflightIncoming >= this.maxInflightIncoming) {
+          this.paused = true;
+          this.socket.pause();
+        }
+        this.onRequest(cmd, this);
+      }
+    });
+    if (error) {
+      this.emit('protocolError', error);
+      this.close(error.message);
+    }
+  }
+
+  /** Servers call this once a request (oneway or not) has been fully handled. */
+  requestDone(): void {
+    this.inflightIncoming--;
+    if (this.paused && this.inflightIncoming < this.maxInflightIncoming / 2) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  get inflight(): number {
+    return this.inflightIncoming;
+  }
+
+  private onResponse(cmd: RemotingCommand): void {
+    const p = this.pending.get(cmd.opaque);
+    if (!p) {
+      this.emit('unmatchedResponse', cmd);
+      return;
+    }
+    this.pending.delete(cmd.opaque);
+    clearTimeout(p.timer);
+    p.resolve(cmd);
+  }
+
+  /** Writes a command; a large body is written as a separate buffer rather than copied. */
+  write(cmd: RemotingCommand): boolean {
+    if (this.closed) return false;
+    if (this.socket.writableLength > this.maxPendingWriteBytes) {
+      this.close(`peer is not reading: ${this.socket.writableLength} bytes unsent`);
+      return false;
+    }
+    if (cmd.body && cmd.body.length > 64 * 1024) {
+      this.socket.write(encodeFrameHead(cmd));
+      return this.socket.write(cmd.body);
+    }
+    return this.socket.write(encodeFrame(cmd));
+  }
+
+  request(cmd: RemotingCommand, timeoutMs: number): Promise<RemotingCommand> {
+    if (this.closed) return Promise.reject(new ConnectionClosedError(this.remoteAddress));
+    const opaque = allocateOpaque();
+    const out: RemotingCommand = { ...cmd, opaque, flag: cmd.flag & ~FLAG_ONEWAY & ~1 };
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(opaque);
+        reject(new RequestTimeoutError(cmd.code, timeoutMs, this.remoteAddress));
+      }, timeoutMs);
+      this.pending.set(opaque, { resolve, reject, timer, code: cmd.code });
+      this.write(out);
+    });
+  }
+
+  oneway(cmd: RemotingCommand): void {
+    this.write({ ...cmd, opaque: allocateOpaque(), flag: (cmd.flag & ~1) | FLAG_ONEWAY });
+  }
+
+  close(reason = 'closed'): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const [opaque, p] of this.pending) {
+      clearTimeout(p.timer);
+      this.pending.delete(opaque);
+      p.reject(new ConnectionClosedError(this.remoteAddress, reason));
+    }
+    this.socket.destroy();
+    this.emit('close', reason);
+  }
+
+  /** Half-closes after pending writes are flushed. */
+  end(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.closed) return resolve();
+      this.socket.end(() => resolve());
+      setTimeout(() => {
+        this.close('ended');
+        resolve();
+      }, 1000).unref();
+    });
+  }
+}
+
+export function formatAddress(host: string | undefined, port: number | undefined): string {
+  const h = (host ?? 'unknown').replace(/^::ffff:/, '');
+  return h.includes(':') ? `[${h}]:${port ?? 0}` : `${h}:${port ?? 0}`;
+}

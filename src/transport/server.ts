@@ -1,0 +1,138 @@
+/**
+ * A remoting TCP server: one processor per request code, answers in the request's serialize type,
+ * never lets a peer's bytes or a processor's exception take the process down.
+ */
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { EventEmitter } from 'node:events';
+import { isOneway, responseTo, type RemotingCommand } from '../codec/command.js';
+import { HeaderError } from '../protocol/header.js';
+import { ResponseCode } from '../protocol/response-code.js';
+import { logger, type Logger } from '../common/logger.js';
+import { Connection, type ConnectionOptions } from './connection.js';
+
+/** What a processor returns: a response, or nothing when it answers later itself (or never). */
+export type ProcessorResult = RemotingCommand | null | undefined;
+export type Processor = (request: RemotingCommand, conn: Connection) => ProcessorResult | Promise<ProcessorResult>;
+
+export interface RemotingServerOptions extends ConnectionOptions {
+  host?: string;
+  port: number;
+  /** The MQVersion ordinal this server puts in the responses it generates itself. */
+  version: number;
+  name?: string;
+}
+
+export class RemotingServer extends EventEmitter {
+  private readonly processors = new Map<number, Processor>();
+  private readonly server: Server;
+  readonly connections = new Set<Connection>();
+  private readonly log: Logger;
+  private inflight = 0;
+  private idleWaiters: Array<() => void> = [];
+  private closing = false;
+
+  constructor(private readonly options: RemotingServerOptions) {
+    super();
+    this.log = logger(options.name ?? 'remoting');
+    this.server = createServer((socket) => this.accept(socket));
+    this.server.on('error', (err) => this.emit('error', err));
+  }
+
+  register(code: number, processor: Processor): this {
+    this.processors.set(code, processor);
+    return this;
+  }
+
+  get version(): number {
+    return this.options.version;
+  }
+
+  async listen(): Promise<AddressInfo> {
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.server.once('error', onError);
+      this.server.listen(this.options.port, this.options.host ?? '0.0.0.0', () => {
+        this.server.off('error', onError);
+        resolve();
+      });
+    });
+    return this.server.address() as AddressInfo;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo | null)?.port ?? this.options.port;
+  }
+
+  private accept(socket: Socket): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    const conn = new Connection(socket, (req, c) => this.dispatch(req, c), this.options);
+    this.connections.add(conn);
+    conn.on('protocolError', (err: Error) => this.log.warn(`dropping ${conn.remoteAddress}: ${err.message}`));
+    conn.once('close', (reason: string) => {
+      this.connections.delete(conn);
+      this.emit('disconnect', conn, reason);
+    });
+    this.emit('connection', conn);
+  }
+
+  private dispatch(request: RemotingCommand, conn: Connection): void {
+    this.inflight++;
+    const finish = (response: ProcessorResult): void => {
+      if (response && !isOneway(request)) conn.write(response);
+      conn.requestDone();
+      if (--this.inflight === 0) for (const w of this.idleWaiters.splice(0)) w();
+    };
+    const processor = this.processors.get(request.code);
+    if (!processor) {
+      finish(
+        responseTo(request, ResponseCode.REQUEST_CODE_NOT_SUPPORTED, this.options.version, {
+          remark: ` request type ${request.code} not supported`,
+        }),
+      );
+      return;
+    }
+    let result: ProcessorResult | Promise<ProcessorResult>;
+    try {
+      result = processor(request, conn);
+    } catch (err) {
+      finish(this.failure(request, err));
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(finish, (err: unknown) => finish(this.failure(request, err)));
+    } else {
+      finish(result);
+    }
+  }
+
+  private failure(request: RemotingCommand, err: unknown): RemotingCommand {
+    if (!(err instanceof HeaderError)) this.log.error(`request code ${request.code} failed`, err);
+    const remark = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    return responseTo(request, ResponseCode.SYSTEM_ERROR, this.options.version, { remark });
+  }
+
+  /**
+   * Stops accepting, lets requests being processed finish and their answers go out (up to
+   * graceMs), then closes every connection.
+   */
+  async close(graceMs = 5000): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    if (this.inflight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, graceMs);
+        this.idleWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    await Promise.all([...this.connections].map((c) => c.end()));
+    for (const c of this.connections) c.close('server shutdown');
+    await stopped;
+  }
+}
