@@ -90,7 +90,11 @@ export class FrameDecoder {
     return this.buffered;
   }
 
-  push(chunk: Buffer, onFrame: (event: FrameEvent) => void): CodecError | undefined {
+  /**
+   * Adds bytes and emits every whole frame. `onFrame` may return false to stop after that frame;
+   * the rest stays buffered until the next push (an empty push resumes).
+   */
+  push(chunk: Buffer, onFrame: (event: FrameEvent) => boolean | void): CodecError | undefined {
     if (this.failed) return this.failed;
     if (chunk.length > 0) {
       this.chunks.push(chunk);
@@ -115,7 +119,7 @@ export class FrameDecoder {
         const error = err instanceof CodecError ? err : new CodecError(String(err), false);
         event = { kind: 'bad-frame', error, payload };
       }
-      onFrame(event);
+      if (onFrame(event) === false) break;
     }
     return undefined;
   }

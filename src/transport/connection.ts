@@ -76,24 +76,28 @@ export class Connection extends EventEmitter {
 
   private onData(chunk: Buffer): void {
     const error: CodecError | undefined = this.decoder.push(chunk, (event) => {
+      if (this.closed) return false;
       if (event.kind === 'bad-frame') {
         // Boundaries were sound but the header was unreadable; without an opaque there is
         // nobody to answer, so drop this peer as Java does.
         this.emit('protocolError', event.error);
         this.close(`bad frame: ${event.error.message}`);
-        return;
+        return false;
       }
-      if (this.closed) return;
       const cmd = event.command;
-      if (isResponse(cmd)) this.onResponse(cmd);
-      else {
-        this.inflightIncoming++;
-        if (!this.paused && this.inflightIncoming >= this.maxInflightIncoming) {
-          this.paused = true;
-          this.socket.pause();
-        }
-        this.onRequest(cmd, this);
+      if (isResponse(cmd)) {
+        this.onResponse(cmd);
+        return true;
       }
+      this.inflightIncoming++;
+      this.onRequest(cmd, this);
+      if (this.inflightIncoming >= this.maxInflightIncoming) {
+        // Stop taking requests (frames already read stay in the decoder) until some finish.
+        if (!this.paused) this.socket.pause();
+        this.paused = true;
+        return false;
+      }
+      return true;
     });
     if (error) {
       this.emit('protocolError', error);
@@ -104,9 +108,10 @@ export class Connection extends EventEmitter {
   /** Servers call this once a request (oneway or not) has been fully handled. */
   requestDone(): void {
     this.inflightIncoming--;
-    if (this.paused && this.inflightIncoming < this.maxInflightIncoming / 2) {
+    if (this.paused && !this.closed && this.inflightIncoming < this.maxInflightIncoming / 2) {
       this.paused = false;
-      this.socket.resume();
+      this.onData(Buffer.alloc(0));
+      if (!this.paused) this.socket.resume();
     }
   }
 

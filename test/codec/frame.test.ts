@@ -11,7 +11,9 @@ import { fixturesDir, readFrames, WIRE_FILES } from '../helpers/fixtures.js';
 function decodeAll(chunks: Buffer[], decoder = new FrameDecoder()): { events: FrameEvent[]; error?: CodecError } {
   const events: FrameEvent[] = [];
   for (const c of chunks) {
-    const error = decoder.push(c, (e) => events.push(e));
+    const error = decoder.push(c, (e) => {
+      events.push(e);
+    });
     if (error) return { events, error };
   }
   return { events };
