@@ -167,7 +167,11 @@ export class RouteInfo {
     return { changed, stored: b?.dataVersion };
   }
 
-  route(topic: string, orderTopicConf?: string): TopicRouteData | undefined {
+  /**
+   * The route of a topic. It shares the live tables' objects (routes are looked up far more often
+   * than brokers change): callers encode it at once and must not keep or modify it.
+   */
+  route(topic: string, orderTopicConf?: string): Readonly<TopicRouteData> | undefined {
     const byBroker = this.topicQueues.get(topic);
     if (!byBroker || byBroker.size === 0) return undefined;
     const brokerDatas: BrokerData[] = [];
@@ -175,14 +179,15 @@ export class RouteInfo {
     for (const name of byBroker.keys()) {
       const bd = this.brokers.get(name);
       if (!bd) continue;
-      brokerDatas.push({ cluster: bd.cluster, brokerName: bd.brokerName, brokerAddrs: new Map(bd.brokerAddrs) });
+      brokerDatas.push(bd);
+      if (this.filterServers.size === 0) continue;
       for (const addr of bd.brokerAddrs.values()) {
         const f = this.filterServers.get(addr);
         if (f) filterServerTable.set(addr, f);
       }
     }
     if (brokerDatas.length === 0) return undefined;
-    return { orderTopicConf, queueDatas: [...byBroker.values()].map((q) => ({ ...q })), brokerDatas, filterServerTable };
+    return { orderTopicConf, queueDatas: [...byBroker.values()], brokerDatas, filterServerTable };
   }
 
   clusterInfo(): ClusterInfo {

@@ -205,31 +205,47 @@ function brokerDataJson(bd: BrokerData): Obj {
   return { brokerAddrs: bd.brokerAddrs, brokerName: bd.brokerName, cluster: bd.cluster };
 }
 
-/** QueueData carries its flag under both names: `topicSynFlag` (≤ 4.8) and `topicSysFlag` (4.9+). */
-function queueDataJson(qd: QueueData): Obj {
-  return {
-    brokerName: qd.brokerName,
-    perm: qd.perm,
-    readQueueNums: qd.readQueueNums,
-    topicSynFlag: qd.topicSysFlag,
-    topicSysFlag: qd.topicSysFlag,
-    writeQueueNums: qd.writeQueueNums,
-  };
-}
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+const quote = (s: string): string => (NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : '"' + s + '"');
 
+/**
+ * TopicRouteData is the NameServer's hot reply, so it is written by hand rather than through the
+ * generic writer — same bytes: bean members sorted, `brokerAddrs` keys bare (dialect) or quoted
+ * (standard), and QueueData's flag under both names: `topicSynFlag` (≤ 4.8) and `topicSysFlag` (4.9+).
+ */
 export function encodeTopicRouteData(route: TopicRouteData, standard: boolean): Buffer {
-  return Buffer.from(
-    toFastJson(
-      {
-        brokerDatas: route.brokerDatas.map(brokerDataJson),
-        filterServerTable: route.filterServerTable,
-        orderTopicConf: route.orderTopicConf,
-        queueDatas: route.queueDatas.map(queueDataJson),
-      },
-      { standard },
-    ),
-    'utf8',
-  );
+  let s = '{"brokerDatas":[';
+  for (let i = 0; i < route.brokerDatas.length; i++) {
+    const bd = route.brokerDatas[i]!;
+    s += (i ? ',' : '') + '{"brokerAddrs":{';
+    let first = true;
+    for (const [id, addr] of bd.brokerAddrs) {
+      s += (first ? '' : ',') + (standard ? '"' + id + '"' : id) + ':' + quote(addr);
+      first = false;
+    }
+    s += '},"brokerName":' + quote(bd.brokerName) + (bd.cluster === undefined ? '' : ',"cluster":' + quote(bd.cluster)) + '}';
+  }
+  s += '],"filterServerTable":{';
+  let first = true;
+  for (const [addr, servers] of route.filterServerTable) {
+    s += (first ? '' : ',') + quote(addr) + ':[' + servers.map(quote).join(',') + ']';
+    first = false;
+  }
+  s += '}';
+  if (route.orderTopicConf !== undefined) s += ',"orderTopicConf":' + quote(route.orderTopicConf);
+  s += ',"queueDatas":[';
+  for (let i = 0; i < route.queueDatas.length; i++) {
+    const q = route.queueDatas[i]!;
+    s +=
+      (i ? ',' : '') +
+      '{"brokerName":' + quote(q.brokerName) +
+      ',"perm":' + q.perm +
+      ',"readQueueNums":' + q.readQueueNums +
+      ',"topicSynFlag":' + q.topicSysFlag +
+      ',"topicSysFlag":' + q.topicSysFlag +
+      ',"writeQueueNums":' + q.writeQueueNums + '}';
+  }
+  return Buffer.from(s + ']}', 'utf8');
 }
 
 function decodeBrokerData(v: unknown): BrokerData {

@@ -24,9 +24,13 @@ export type RequestHandler = (request: RemotingCommand, conn: Connection) => voi
 interface Pending {
   resolve: (cmd: RemotingCommand) => void;
   reject: (err: Error) => void;
-  timer: NodeJS.Timeout;
+  deadline: number;
+  timeoutMs: number;
   code: number;
 }
+
+/** How often pending requests are checked for timeouts (a timer per request costs too much). */
+const SWEEP_MS = 50;
 
 let nextOpaque = 1;
 /** Process-wide opaque counter, like Java's, so ids never repeat across connections of a process. */
@@ -126,16 +130,23 @@ export class Connection extends EventEmitter {
       return;
     }
     this.pending.delete(cmd.opaque);
-    clearTimeout(p.timer);
     p.resolve(cmd);
   }
 
-  /** Writes a command; a large body is written as a separate buffer rather than copied. */
+  /**
+   * Writes a command; a large body is written as a separate buffer rather than copied. Frames
+   * written in the same tick leave in one writev (the socket is corked until the tick ends).
+   */
   write(cmd: RemotingCommand): boolean {
     if (this.closed) return false;
     if (this.socket.writableLength > this.maxPendingWriteBytes) {
       this.close(`peer is not reading: ${this.socket.writableLength} bytes unsent`);
       return false;
+    }
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
     }
     if (cmd.body && cmd.body.length > 64 * 1024) {
       this.socket.write(encodeFrameHead(cmd));
@@ -144,18 +155,39 @@ export class Connection extends EventEmitter {
     return this.socket.write(encodeFrame(cmd));
   }
 
+  private corked = false;
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
+
   request(cmd: RemotingCommand, timeoutMs: number): Promise<RemotingCommand> {
     if (this.closed) return Promise.reject(new ConnectionClosedError(this.remoteAddress));
     const opaque = allocateOpaque();
     const out: RemotingCommand = { ...cmd, opaque, flag: cmd.flag & ~FLAG_ONEWAY & ~1 };
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(opaque);
-        reject(new RequestTimeoutError(cmd.code, timeoutMs, this.remoteAddress));
-      }, timeoutMs);
-      this.pending.set(opaque, { resolve, reject, timer, code: cmd.code });
+      this.pending.set(opaque, { resolve, reject, deadline: Date.now() + timeoutMs, timeoutMs, code: cmd.code });
+      if (!this.sweeper) {
+        this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
+        this.sweeper.unref();
+      }
       this.write(out);
     });
+  }
+
+  private sweeper: NodeJS.Timeout | undefined;
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [opaque, p] of this.pending) {
+      if (p.deadline > now) continue;
+      this.pending.delete(opaque);
+      p.reject(new RequestTimeoutError(p.code, p.timeoutMs, this.remoteAddress));
+    }
+    if (this.pending.size === 0 && this.sweeper) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
   }
 
   oneway(cmd: RemotingCommand): void {
@@ -165,8 +197,9 @@ export class Connection extends EventEmitter {
   close(reason = 'closed'): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = undefined;
     for (const [opaque, p] of this.pending) {
-      clearTimeout(p.timer);
       this.pending.delete(opaque);
       p.reject(new ConnectionClosedError(this.remoteAddress, reason));
     }
