@@ -1,0 +1,647 @@
+/**
+ * Stored-message records (store-ha-config §2, remoting-protocol §6.5–6.7): the CommitLog record
+ * layout, which is also the layout of PULL / QUERY / VIEW bodies; the properties string; offset
+ * message ids; batch bodies; Java `String.hashCode`; the masked body CRC.
+ *
+ * Layout (big-endian; `H` = 8 bytes for an IPv4 host, 20 for IPv6 per SYSFLAG bits 0x10/0x20):
+ *   TOTALSIZE i32 · MAGIC i32 · BODYCRC i32 · QUEUEID i32 · FLAG i32 · QUEUEOFFSET i64 ·
+ *   PHYSICALOFFSET i64 · SYSFLAG i32 · BORNTIMESTAMP i64 · BORNHOST H · STORETIMESTAMP i64 ·
+ *   STOREHOST H · RECONSUMETIMES i32 · PREPAREDTXOFFSET i64 · BODYLEN i32 · BODY ·
+ *   TOPICLEN i8 · TOPIC · PROPSLEN i16 · PROPS
+ *
+ * Pure module: no I/O. Longs are JS numbers (exact up to 2^53; offsets and epoch-ms timestamps
+ * never get near that). Decoding never copies the body: it is a subarray of the input.
+ */
+import { crc32 as zlibCrc32 } from 'node:zlib';
+import { CodecError } from './errors.js';
+
+/** MAGICCODE of a message record (0xDAA320A7 as a signed int). */
+export const MESSAGE_MAGIC = 0xdaa320a7 | 0;
+/** MAGICCODE of the end-of-file blank record (0xCBD43194 as a signed int). */
+export const BLANK_MAGIC = 0xcbd43194 | 0;
+/** Bytes a record needs besides body, topic and properties (IPv4 hosts). */
+export const RECORD_FIXED_SIZE = 91;
+/** A blank record is only its TOTALSIZE and MAGICCODE; the rest of the file is padding. */
+export const BLANK_HEADER_SIZE = 8;
+
+export const SysFlag = {
+  COMPRESSED: 0x1,
+  MULTI_TAGS: 0x2,
+  TRANSACTION_MASK: 0xc,
+  TRANSACTION_NOT: 0x0,
+  TRANSACTION_PREPARED: 0x4,
+  TRANSACTION_COMMIT: 0x8,
+  TRANSACTION_ROLLBACK: 0xc,
+  BORNHOST_V6: 0x10,
+  STOREHOST_V6: 0x20,
+} as const;
+
+/** Well-known property names (`MessageConst`). */
+export const Prop = {
+  KEYS: 'KEYS',
+  TAGS: 'TAGS',
+  WAIT: 'WAIT',
+  DELAY: 'DELAY',
+  RETRY_TOPIC: 'RETRY_TOPIC',
+  REAL_TOPIC: 'REAL_TOPIC',
+  REAL_QID: 'REAL_QID',
+  TRAN_MSG: 'TRAN_MSG',
+  PGROUP: 'PGROUP',
+  UNIQ_KEY: 'UNIQ_KEY',
+  ORIGIN_MESSAGE_ID: 'ORIGIN_MESSAGE_ID',
+  RECONSUME_TIME: 'RECONSUME_TIME',
+  MAX_RECONSUME_TIMES: 'MAX_RECONSUME_TIMES',
+  MIN_OFFSET: 'MIN_OFFSET',
+  MAX_OFFSET: 'MAX_OFFSET',
+} as const;
+
+export const NAME_VALUE_SEPARATOR = '\u0001';
+export const PROPERTY_SEPARATOR = '\u0002';
+
+/** A socket address as stored in a record. `ip` is dotted IPv4 or (4.6+ layout) IPv6 text. */
+export interface HostAddress {
+  readonly ip: string;
+  readonly port: number;
+}
+
+/** Everything a record carries, decoded. `body` aliases the input buffer. */
+export interface StoredMessage {
+  totalSize: number;
+  bodyCrc: number;
+  queueId: number;
+  flag: number;
+  queueOffset: number;
+  physicalOffset: number;
+  sysFlag: number;
+  bornTimestamp: number;
+  bornHost: HostAddress;
+  storeTimestamp: number;
+  storeHost: HostAddress;
+  reconsumeTimes: number;
+  preparedTransactionOffset: number;
+  body: Buffer;
+  topic: string;
+  /** The raw properties string (`name\u0001value\u0002…`); see {@link parseProperties}. */
+  properties: string;
+}
+
+/** Fields needed to encode a record. */
+export interface MessageRecordFields {
+  queueId: number;
+  flag: number;
+  queueOffset: number;
+  physicalOffset: number;
+  sysFlag: number;
+  bornTimestamp: number;
+  bornHost: HostAddress;
+  storeTimestamp: number;
+  storeHost: HostAddress;
+  reconsumeTimes: number;
+  preparedTransactionOffset: number;
+  body: Uint8Array;
+  topic: string;
+  properties: string;
+  /** Precomputed BODYCRC; computed from `body` when absent. */
+  bodyCrc?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Longs
+
+const TWO_32 = 4294967296;
+
+/** Reads a signed 64-bit big-endian integer as a number (exact within ±2^53). */
+export function readLong(buf: Uint8Array, pos: number): number {
+  const b = buf as Buffer;
+  return b.readInt32BE(pos) * TWO_32 + b.readUInt32BE(pos + 4);
+}
+
+/** Writes a number (integral, within ±2^53) as a signed 64-bit big-endian integer. */
+export function writeLong(buf: Uint8Array, pos: number, value: number): void {
+  const b = buf as Buffer;
+  const hi = Math.floor(value / TWO_32);
+  b.writeInt32BE(hi, pos);
+  b.writeUInt32BE(value - hi * TWO_32, pos + 4);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hashes and checksums
+
+/** Java `String.hashCode` over UTF-16 code units, 32-bit wrapping. Tag codes and index keys use it. */
+export function javaHashCode(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+let crcTable: Int32Array | undefined;
+
+function tableCrc32(data: Uint8Array): number {
+  if (!crcTable) {
+    crcTable = new Int32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c;
+    }
+  }
+  let c = -1;
+  for (let i = 0; i < data.length; i++) c = crcTable[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
+}
+
+/** IEEE CRC-32 (java.util.zip.CRC32). `zlib.crc32` exists from Node 20.15; older 20.x use a table. */
+export const crc32: (data: Uint8Array) => number =
+  typeof zlibCrc32 === 'function' ? (data) => zlibCrc32(data) >>> 0 : tableCrc32;
+
+/** BODYCRC as stored: CRC-32 of the stored body bytes masked to a non-negative int. */
+export function bodyCrc(body: Uint8Array): number {
+  return body.length === 0 ? 0 : crc32(body) & 0x7fffffff;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hosts
+
+function ipv4Bytes(ip: string): number[] | undefined {
+  const parts = ip.split('.');
+  if (parts.length !== 4) return undefined;
+  const out: number[] = [];
+  for (const p of parts) {
+    const n = Number(p);
+    if (p.length === 0 || !Number.isInteger(n) || n < 0 || n > 255) return undefined;
+    out.push(n);
+  }
+  return out;
+}
+
+function ipv6Bytes(ip: string): number[] | undefined {
+  let text = ip.startsWith('[') && ip.endsWith(']') ? ip.slice(1, -1) : ip;
+  const zone = text.indexOf('%');
+  if (zone >= 0) text = text.slice(0, zone);
+  let tail: number[] = [];
+  const lastColon = text.lastIndexOf(':');
+  if (text.includes('.', lastColon)) {
+    const v4 = ipv4Bytes(text.slice(lastColon + 1));
+    if (!v4) return undefined;
+    tail = v4;
+    text = text.slice(0, lastColon + 1) + '0:0';
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const groups = (s: string): number[] | undefined => {
+    if (s === '') return [];
+    const out: number[] = [];
+    for (const g of s.split(':')) {
+      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
+      out.push(parseInt(g, 16));
+    }
+    return out;
+  };
+  const head = groups(halves[0]!);
+  const rest = halves.length === 2 ? groups(halves[1]!) : [];
+  if (!head || !rest) return undefined;
+  const missing = 8 - head.length - rest.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 0) return undefined;
+  const all = [...head, ...new Array<number>(missing).fill(0), ...rest];
+  const bytes: number[] = [];
+  for (const g of all) bytes.push(g >> 8, g & 0xff);
+  if (tail.length === 4) bytes.splice(12, 4, ...tail);
+  return bytes;
+}
+
+/** True when the host needs the 4.6+ IPv6 layout. */
+export function isIpv6Host(host: HostAddress): boolean {
+  return host.ip.includes(':');
+}
+
+/** The IP bytes of a host (4 or 16). Throws on text that is neither IPv4 nor IPv6. */
+export function hostIpBytes(host: HostAddress): Buffer {
+  const bytes = isIpv6Host(host) ? ipv6Bytes(host.ip) : ipv4Bytes(host.ip);
+  if (!bytes) throw new CodecError(`not an IP address: ${host.ip}`, false);
+  return Buffer.from(bytes);
+}
+
+function formatIp(buf: Uint8Array, pos: number, v6: boolean): string {
+  if (!v6) return `${buf[pos]}.${buf[pos + 1]}.${buf[pos + 2]}.${buf[pos + 3]}`;
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((buf[pos + i]! << 8) | buf[pos + i + 1]!).toString(16));
+  return groups.join(':');
+}
+
+/** Parses `ip:port` / `[v6]:port` text into a host. */
+export function parseHostAddress(text: string): HostAddress {
+  const colon = text.lastIndexOf(':');
+  if (colon <= 0) throw new CodecError(`not a host:port address: ${text}`, false);
+  let ip = text.slice(0, colon);
+  if (ip.startsWith('[') && ip.endsWith(']')) ip = ip.slice(1, -1);
+  const port = Number(text.slice(colon + 1));
+  if (!Number.isInteger(port) || port < 0 || port > 0xffff) throw new CodecError(`bad port in ${text}`, false);
+  return { ip, port };
+}
+
+export function formatHostAddress(host: HostAddress): string {
+  return isIpv6Host(host) ? `[${host.ip}]:${host.port}` : `${host.ip}:${host.port}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Record layout helpers
+
+/** Byte length of a host field for the given sysFlag bit. */
+function hostFieldSize(sysFlag: number, v6Bit: number): number {
+  return sysFlag & v6Bit ? 20 : 8;
+}
+
+/** TOTALSIZE of a record (§2.2: +12 per IPv6 host). Lengths are byte lengths. */
+export function recordLength(sysFlag: number, bodyLength: number, topicLength: number, propertiesLength: number): number {
+  return (
+    RECORD_FIXED_SIZE +
+    (sysFlag & SysFlag.BORNHOST_V6 ? 12 : 0) +
+    (sysFlag & SysFlag.STOREHOST_V6 ? 12 : 0) +
+    bodyLength +
+    topicLength +
+    propertiesLength
+  );
+}
+
+/** Offset of STORETIMESTAMP within a record with this sysFlag. */
+export function storeTimestampPosition(sysFlag: number): number {
+  return 48 + hostFieldSize(sysFlag, SysFlag.BORNHOST_V6);
+}
+
+/** Offset of BODY length within a record with this sysFlag. */
+export function bodyLengthPosition(sysFlag: number): number {
+  return 84 + (sysFlag & SysFlag.BORNHOST_V6 ? 12 : 0) + (sysFlag & SysFlag.STOREHOST_V6 ? 12 : 0);
+}
+
+/** sysFlag with the host-layout bits set from the actual hosts. */
+export function withHostFlags(sysFlag: number, bornHost: HostAddress, storeHost: HostAddress): number {
+  let f = sysFlag & ~(SysFlag.BORNHOST_V6 | SysFlag.STOREHOST_V6);
+  if (isIpv6Host(bornHost)) f |= SysFlag.BORNHOST_V6;
+  if (isIpv6Host(storeHost)) f |= SysFlag.STOREHOST_V6;
+  return f;
+}
+
+function writeHost(buf: Buffer, pos: number, host: HostAddress, ipBytes?: Uint8Array): number {
+  const ip = ipBytes ?? hostIpBytes(host);
+  buf.set(ip, pos);
+  buf.writeInt32BE(host.port, pos + ip.length);
+  return pos + ip.length + 4;
+}
+
+/**
+ * Pre-encoded pieces of a message that stay the same wherever it lands: a writer (the store's
+ * append path) encodes these once and then patches offsets and timestamps at the final position.
+ */
+export interface PreparedRecord {
+  readonly totalSize: number;
+  readonly sysFlag: number;
+  readonly topicBytes: number;
+  readonly propertiesBytes: number;
+  readonly bodyCrc: number;
+}
+
+/** Computes sizes, flags and CRC for a record; throws {@link CodecError} if a field is too long. */
+export function prepareRecord(fields: Omit<MessageRecordFields, 'queueOffset' | 'physicalOffset' | 'storeTimestamp'>): PreparedRecord {
+  const topicBytes = Buffer.byteLength(fields.topic, 'utf8');
+  if (topicBytes > 127) throw new CodecError(`topic of ${topicBytes} bytes exceeds 127`, false);
+  const propertiesBytes = Buffer.byteLength(fields.properties, 'utf8');
+  if (propertiesBytes > 32767) throw new CodecError(`properties of ${propertiesBytes} bytes exceed 32767`, false);
+  const sysFlag = withHostFlags(fields.sysFlag, fields.bornHost, fields.storeHost);
+  return {
+    totalSize: recordLength(sysFlag, fields.body.length, topicBytes, propertiesBytes),
+    sysFlag,
+    topicBytes,
+    propertiesBytes,
+    bodyCrc: fields.bodyCrc ?? bodyCrc(fields.body),
+  };
+}
+
+/**
+ * Writes one record at `pos` of `out` (which must have `prepared.totalSize` bytes free there) and
+ * returns the position after it. `storeHostIp` may pass the store host's IP bytes to skip parsing.
+ */
+export function encodeRecordInto(
+  out: Buffer,
+  pos: number,
+  fields: MessageRecordFields,
+  prepared: PreparedRecord = prepareRecord(fields),
+  storeHostIp?: Uint8Array,
+): number {
+  const start = pos;
+  out.writeInt32BE(prepared.totalSize, pos);
+  out.writeInt32BE(MESSAGE_MAGIC, pos + 4);
+  out.writeInt32BE(prepared.bodyCrc, pos + 8);
+  out.writeInt32BE(fields.queueId, pos + 12);
+  out.writeInt32BE(fields.flag, pos + 16);
+  writeLong(out, pos + 20, fields.queueOffset);
+  writeLong(out, pos + 28, fields.physicalOffset);
+  out.writeInt32BE(prepared.sysFlag, pos + 36);
+  writeLong(out, pos + 40, fields.bornTimestamp);
+  pos = writeHost(out, pos + 48, fields.bornHost);
+  writeLong(out, pos, fields.storeTimestamp);
+  pos = writeHost(out, pos + 8, fields.storeHost, storeHostIp);
+  out.writeInt32BE(fields.reconsumeTimes, pos);
+  writeLong(out, pos + 4, fields.preparedTransactionOffset);
+  out.writeInt32BE(fields.body.length, pos + 12);
+  out.set(fields.body, pos + 16);
+  pos += 16 + fields.body.length;
+  out.writeInt8(prepared.topicBytes, pos);
+  out.write(fields.topic, pos + 1, 'utf8');
+  pos += 1 + prepared.topicBytes;
+  out.writeInt16BE(prepared.propertiesBytes, pos);
+  if (prepared.propertiesBytes > 0) out.write(fields.properties, pos + 2, 'utf8');
+  pos += 2 + prepared.propertiesBytes;
+  if (pos - start !== prepared.totalSize) throw new CodecError(`record encoded to ${pos - start} bytes, expected ${prepared.totalSize}`, false);
+  return pos;
+}
+
+/** Encodes one record into a new buffer. */
+export function encodeRecord(fields: MessageRecordFields): Buffer {
+  const prepared = prepareRecord(fields);
+  const out = Buffer.allocUnsafe(prepared.totalSize);
+  encodeRecordInto(out, 0, fields, prepared);
+  return out;
+}
+
+/** Writes the 8-byte header of an end-of-file blank record covering `remaining` bytes. */
+export function encodeBlankInto(out: Buffer, pos: number, remaining: number): void {
+  out.writeInt32BE(remaining, pos);
+  out.writeInt32BE(BLANK_MAGIC, pos + 4);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+
+/** Why {@link checkRecord} refused a record. */
+export type RecordProblem = 'truncated' | 'bad-magic' | 'bad-length' | 'bad-crc' | 'bad-field';
+
+export type RecordCheck =
+  | { kind: 'message'; size: number }
+  | { kind: 'blank'; size: number }
+  | { kind: 'invalid'; problem: RecordProblem; detail: string };
+
+/**
+ * Validates the record at `pos` without allocating: magic, TOTALSIZE against the field lengths,
+ * field bounds and, if `checkCrc`, the body CRC. `end` bounds the readable bytes.
+ */
+export function checkRecord(buf: Buffer, pos: number, end: number, checkCrc: boolean): RecordCheck {
+  if (end - pos < 8) return { kind: 'invalid', problem: 'truncated', detail: 'fewer than 8 bytes' };
+  const totalSize = buf.readInt32BE(pos);
+  const magic = buf.readInt32BE(pos + 4);
+  if (magic === BLANK_MAGIC) return { kind: 'blank', size: totalSize };
+  if (magic !== MESSAGE_MAGIC) return { kind: 'invalid', problem: 'bad-magic', detail: `magic ${(magic >>> 0).toString(16)}` };
+  if (totalSize < RECORD_FIXED_SIZE) return { kind: 'invalid', problem: 'bad-length', detail: `TOTALSIZE ${totalSize}` };
+  if (end - pos < totalSize) return { kind: 'invalid', problem: 'truncated', detail: `TOTALSIZE ${totalSize} past end` };
+  const sysFlag = buf.readInt32BE(pos + 36);
+  const bodyLenPos = pos + bodyLengthPosition(sysFlag);
+  if (bodyLenPos + 4 > pos + totalSize) return { kind: 'invalid', problem: 'bad-length', detail: 'header longer than record' };
+  const bodyLength = buf.readInt32BE(bodyLenPos);
+  if (bodyLength < 0 || bodyLenPos + 4 + bodyLength + 1 > pos + totalSize) {
+    return { kind: 'invalid', problem: 'bad-length', detail: `body length ${bodyLength}` };
+  }
+  const topicPos = bodyLenPos + 4 + bodyLength;
+  const topicLength = buf.readInt8(topicPos);
+  if (topicLength <= 0 || topicPos + 1 + topicLength + 2 > pos + totalSize) {
+    return { kind: 'invalid', problem: 'bad-length', detail: `topic length ${topicLength}` };
+  }
+  const propsLength = buf.readInt16BE(topicPos + 1 + topicLength);
+  if (propsLength < 0) return { kind: 'invalid', problem: 'bad-length', detail: `properties length ${propsLength}` };
+  const computed = recordLength(sysFlag, bodyLength, topicLength, propsLength);
+  if (computed !== totalSize) {
+    return { kind: 'invalid', problem: 'bad-length', detail: `TOTALSIZE ${totalSize} but fields add up to ${computed}` };
+  }
+  if (checkCrc) {
+    const stored = buf.readInt32BE(pos + 8);
+    const actual = bodyCrc(buf.subarray(bodyLenPos + 4, bodyLenPos + 4 + bodyLength));
+    if (stored !== actual) return { kind: 'invalid', problem: 'bad-crc', detail: `body CRC ${stored} != ${actual}` };
+  }
+  return { kind: 'message', size: totalSize };
+}
+
+/**
+ * Decodes the message record at `pos`. The record must be complete within `buf`; throws
+ * {@link CodecError} otherwise or on a non-message magic. `body` is a subarray (no copy).
+ */
+export function decodeRecord(buf: Buffer, pos = 0): StoredMessage {
+  if (buf.length - pos < RECORD_FIXED_SIZE) throw new CodecError(`record at ${pos} is truncated`, false);
+  const totalSize = buf.readInt32BE(pos);
+  const magic = buf.readInt32BE(pos + 4);
+  if (magic !== MESSAGE_MAGIC) throw new CodecError(`record at ${pos} has magic ${(magic >>> 0).toString(16)}`, false);
+  if (totalSize < RECORD_FIXED_SIZE || pos + totalSize > buf.length) {
+    throw new CodecError(`record at ${pos} has TOTALSIZE ${totalSize} beyond ${buf.length - pos} bytes`, false);
+  }
+  const sysFlag = buf.readInt32BE(pos + 36);
+  const bornV6 = (sysFlag & SysFlag.BORNHOST_V6) !== 0;
+  const storeV6 = (sysFlag & SysFlag.STOREHOST_V6) !== 0;
+  let p = pos + 48;
+  const bornHost = { ip: formatIp(buf, p, bornV6), port: buf.readInt32BE(p + (bornV6 ? 16 : 4)) };
+  p += bornV6 ? 20 : 8;
+  const storeTimestamp = readLong(buf, p);
+  p += 8;
+  const storeHost = { ip: formatIp(buf, p, storeV6), port: buf.readInt32BE(p + (storeV6 ? 16 : 4)) };
+  p += storeV6 ? 20 : 8;
+  const reconsumeTimes = buf.readInt32BE(p);
+  const preparedTransactionOffset = readLong(buf, p + 4);
+  const bodyLength = buf.readInt32BE(p + 12);
+  p += 16;
+  const end = pos + totalSize;
+  if (bodyLength < 0 || p + bodyLength + 3 > end) throw new CodecError(`record at ${pos} has body length ${bodyLength}`, false);
+  const body = buf.subarray(p, p + bodyLength);
+  p += bodyLength;
+  const topicLength = buf.readInt8(p);
+  if (topicLength < 0 || p + 1 + topicLength + 2 > end) throw new CodecError(`record at ${pos} has topic length ${topicLength}`, false);
+  const topic = buf.toString('utf8', p + 1, p + 1 + topicLength);
+  p += 1 + topicLength;
+  const propsLength = buf.readInt16BE(p);
+  if (propsLength < 0 || p + 2 + propsLength !== end) {
+    throw new CodecError(`record at ${pos}: TOTALSIZE ${totalSize} disagrees with its field lengths`, false);
+  }
+  const properties = propsLength > 0 ? buf.toString('utf8', p + 2, p + 2 + propsLength) : '';
+  return {
+    totalSize,
+    bodyCrc: buf.readInt32BE(pos + 8),
+    queueId: buf.readInt32BE(pos + 12),
+    flag: buf.readInt32BE(pos + 16),
+    queueOffset: readLong(buf, pos + 20),
+    physicalOffset: readLong(buf, pos + 28),
+    sysFlag,
+    bornTimestamp: readLong(buf, pos + 40),
+    bornHost,
+    storeTimestamp,
+    storeHost,
+    reconsumeTimes,
+    preparedTransactionOffset,
+    body,
+    topic,
+    properties,
+  };
+}
+
+/**
+ * Iterates the records of a concatenation (a pull/query body, or a CommitLog span). Stops at a
+ * blank record or at zero padding; throws on a malformed or truncated record.
+ */
+export function* iterateRecords(buf: Buffer, start = 0, end = buf.length): Generator<StoredMessage> {
+  let pos = start;
+  while (end - pos >= 8) {
+    const size = buf.readInt32BE(pos);
+    const magic = buf.readInt32BE(pos + 4);
+    if (magic === BLANK_MAGIC || (size === 0 && magic === 0)) return;
+    const msg = decodeRecord(buf.subarray(0, end), pos);
+    yield msg;
+    pos += msg.totalSize;
+  }
+}
+
+/** Decodes every record of a pull/query body. */
+export function decodeRecords(buf: Buffer): StoredMessage[] {
+  return [...iterateRecords(buf)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Properties
+
+/** Encodes properties as `name\u0001value\u0002…` in the map's (insertion) order. */
+export function encodeProperties(props: ReadonlyMap<string, string> | Readonly<Record<string, string>>): string {
+  let s = '';
+  const entries = props instanceof Map ? props.entries() : Object.entries(props);
+  for (const [k, v] of entries) s += k + NAME_VALUE_SEPARATOR + v + PROPERTY_SEPARATOR;
+  return s;
+}
+
+/**
+ * Parses a properties string like Java's `string2messageProperties`: split on \u0002, then each
+ * item on \u0001; items without exactly one separator (e.g. an empty value) are dropped.
+ */
+export function parseProperties(s: string): Map<string, string> {
+  const map = new Map<string, string>();
+  let start = 0;
+  while (start < s.length) {
+    let end = s.indexOf(PROPERTY_SEPARATOR, start);
+    if (end < 0) end = s.length;
+    const parts = s.slice(start, end).split(NAME_VALUE_SEPARATOR);
+    // Java's String.split drops trailing empty strings.
+    while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
+    if (parts.length === 2) map.set(parts[0]!, parts[1]!);
+    start = end + 1;
+  }
+  return map;
+}
+
+/**
+ * Reads one property without building a map (the append and dispatch paths need only TAGS,
+ * KEYS, UNIQ_KEY and DELAY). Returns undefined when absent or empty.
+ */
+export function getProperty(s: string, name: string): string | undefined {
+  let start = 0;
+  while (start < s.length) {
+    let end = s.indexOf(PROPERTY_SEPARATOR, start);
+    if (end < 0) end = s.length;
+    if (
+      end - start > name.length + 1 &&
+      s.charCodeAt(start + name.length) === 1 &&
+      s.startsWith(name, start)
+    ) {
+      const value = s.slice(start + name.length + 1, end);
+      return value.includes(NAME_VALUE_SEPARATOR) ? undefined : value;
+    }
+    start = end + 1;
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Message ids
+
+/** Offset message id (§2.7): store IP + port + commit-log offset as upper-case hex (32 or 56 chars). */
+export function encodeOffsetMsgId(storeHost: HostAddress, physicalOffset: number): string {
+  const ip = hostIpBytes(storeHost);
+  const out = Buffer.allocUnsafe(ip.length + 12);
+  out.set(ip, 0);
+  out.writeInt32BE(storeHost.port, ip.length);
+  writeLong(out, ip.length + 4, physicalOffset);
+  return out.toString('hex').toUpperCase();
+}
+
+/** Offset message id of an encoded record, read straight from its STOREHOST and PHYSICALOFFSET. */
+export function offsetMsgIdOfRecord(buf: Buffer, pos = 0): string {
+  const sysFlag = buf.readInt32BE(pos + 36);
+  const hostPos = pos + storeTimestampPosition(sysFlag) + 8;
+  const ipLength = sysFlag & SysFlag.STOREHOST_V6 ? 16 : 4;
+  return (
+    buf.toString('hex', hostPos, hostPos + ipLength + 4) + buf.toString('hex', pos + 28, pos + 36)
+  ).toUpperCase();
+}
+
+export interface OffsetMsgId {
+  storeHost: HostAddress;
+  physicalOffset: number;
+}
+
+/** Decodes an offset message id; throws {@link CodecError} on anything but 32 or 56 hex chars. */
+export function decodeOffsetMsgId(id: string): OffsetMsgId {
+  if ((id.length !== 32 && id.length !== 56) || !/^[0-9a-fA-F]+$/.test(id)) {
+    throw new CodecError(`not an offset message id: ${id}`, false);
+  }
+  const bytes = Buffer.from(id, 'hex');
+  const v6 = bytes.length === 28;
+  const ipLength = v6 ? 16 : 4;
+  return {
+    storeHost: { ip: formatIp(bytes, 0, v6), port: bytes.readInt32BE(ipLength) },
+    physicalOffset: readLong(bytes, ipLength + 4),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Batch bodies (SEND_BATCH_MESSAGE, remoting-protocol §6.5)
+
+export interface BatchEntry {
+  flag: number;
+  /** Aliases the batch body. */
+  body: Buffer;
+  properties: string;
+}
+
+/** Splits a batch body into its entries; throws {@link CodecError} on inconsistent lengths. */
+export function decodeBatchBody(buf: Buffer): BatchEntry[] {
+  const out: BatchEntry[] = [];
+  let pos = 0;
+  while (pos < buf.length) {
+    if (buf.length - pos < 22) throw new CodecError(`batch entry at ${pos} is truncated`, false);
+    const totalSize = buf.readInt32BE(pos);
+    const flag = buf.readInt32BE(pos + 12);
+    const bodyLength = buf.readInt32BE(pos + 16);
+    if (bodyLength < 0 || pos + 20 + bodyLength + 2 > buf.length) {
+      throw new CodecError(`batch entry at ${pos} has body length ${bodyLength}`, false);
+    }
+    const body = buf.subarray(pos + 20, pos + 20 + bodyLength);
+    const propsPos = pos + 20 + bodyLength;
+    const propsLength = buf.readInt16BE(propsPos);
+    if (propsLength < 0 || propsPos + 2 + propsLength > buf.length) {
+      throw new CodecError(`batch entry at ${pos} has properties length ${propsLength}`, false);
+    }
+    if (totalSize !== 22 + bodyLength + propsLength) {
+      throw new CodecError(`batch entry at ${pos}: TOTALSIZE ${totalSize} disagrees with its lengths`, false);
+    }
+    out.push({ flag, body, properties: buf.toString('utf8', propsPos + 2, propsPos + 2 + propsLength) });
+    pos += totalSize;
+  }
+  return out;
+}
+
+/** Encodes batch entries the way a 4.x producer does (MAGICCODE and BODYCRC left 0). */
+export function encodeBatchBody(entries: readonly { flag: number; body: Uint8Array; properties: string }[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const e of entries) {
+    const props = Buffer.from(e.properties, 'utf8');
+    const b = Buffer.alloc(22 + e.body.length + props.length);
+    b.writeInt32BE(b.length, 0);
+    b.writeInt32BE(e.flag, 12);
+    b.writeInt32BE(e.body.length, 16);
+    b.set(e.body, 20);
+    b.writeInt16BE(props.length, 20 + e.body.length);
+    props.copy(b, 22 + e.body.length);
+    parts.push(b);
+  }
+  return Buffer.concat(parts);
+}

@@ -1,0 +1,436 @@
+/**
+ * Index files (`index/<yyyyMMddHHmmssSSS>`, store-ha-config §3.3): a 40-byte header, a table of
+ * hash slots and a table of 20-byte entries chained per slot, for QUERY_MESSAGE by key or
+ * unique key within a time range.
+ *
+ * The open file lives in memory and is handed to the kernel by the flush pass in the order
+ * entries → slots → header, so a header on disk never claims entries that are not there.
+ */
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { javaHashCode, readLong, writeLong, SysFlag } from '../codec/message.js';
+
+export const INDEX_HEADER_SIZE = 40;
+const SLOT_SIZE = 4;
+const ENTRY_SIZE = 20;
+const PAGE = 4096;
+
+/** `|String.hashCode(key)|`, with Java's abs(MIN_VALUE) = MIN_VALUE mapped to 0. */
+export function indexKeyHash(key: string): number {
+  const h = javaHashCode(key);
+  return h === -2147483648 ? 0 : Math.abs(h);
+}
+
+/** Local-time `yyyyMMddHHmmssSSS`, the index file name format. */
+export function indexFileName(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}${p(d.getMilliseconds(), 3)}`;
+}
+
+export interface IndexHeader {
+  beginTimestamp: number;
+  endTimestamp: number;
+  beginPhyOffset: number;
+  endPhyOffset: number;
+  hashSlotCount: number;
+  indexCount: number;
+}
+
+export class IndexFile {
+  header: IndexHeader;
+  private mem: Buffer | null = null;
+  private fd: number;
+  private dirtySlotPages = new Set<number>();
+  private entriesWritten: number;
+  private closed = false;
+
+  private constructor(
+    readonly path: string,
+    readonly hashSlotNum: number,
+    readonly indexNum: number,
+    fd: number,
+    header: IndexHeader,
+  ) {
+    this.fd = fd;
+    this.header = header;
+    this.entriesWritten = header.indexCount;
+  }
+
+  get fileSize(): number {
+    return INDEX_HEADER_SIZE + this.hashSlotNum * SLOT_SIZE + this.indexNum * ENTRY_SIZE;
+  }
+
+  get name(): string {
+    return this.path.slice(this.path.lastIndexOf('/') + 1);
+  }
+
+  static create(path: string, hashSlotNum: number, indexNum: number, seed: { endTimestamp: number; endPhyOffset: number } | undefined): IndexFile {
+    const fd = fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o644);
+    const header: IndexHeader = {
+      beginTimestamp: seed?.endTimestamp ?? 0,
+      endTimestamp: seed?.endTimestamp ?? 0,
+      beginPhyOffset: seed?.endPhyOffset ?? 0,
+      endPhyOffset: seed?.endPhyOffset ?? 0,
+      hashSlotCount: 0,
+      indexCount: 1,
+    };
+    const f = new IndexFile(path, hashSlotNum, indexNum, fd, header);
+    fs.ftruncateSync(fd, f.fileSize);
+    f.mem = Buffer.alloc(f.fileSize);
+    f.writeHeaderToMem();
+    f.entriesWritten = 1;
+    return f;
+  }
+
+  /** Opens an existing file, reading its header (indexCount ≤ 0 reads as 1, as in Java). */
+  static open(path: string, hashSlotNum: number, indexNum: number): IndexFile {
+    const fd = fs.openSync(path, fs.constants.O_RDWR);
+    const h = Buffer.alloc(INDEX_HEADER_SIZE);
+    fs.readSync(fd, h, 0, INDEX_HEADER_SIZE, 0);
+    const header: IndexHeader = {
+      beginTimestamp: readLong(h, 0),
+      endTimestamp: readLong(h, 8),
+      beginPhyOffset: readLong(h, 16),
+      endPhyOffset: readLong(h, 24),
+      hashSlotCount: Math.max(0, h.readInt32BE(32)),
+      indexCount: Math.max(1, h.readInt32BE(36)),
+    };
+    return new IndexFile(path, hashSlotNum, indexNum, fd, header);
+  }
+
+  isFull(): boolean {
+    return this.header.indexCount >= this.indexNum;
+  }
+
+  hasEntries(): boolean {
+    return this.header.indexCount > 1;
+  }
+
+  /** Loads the file into memory for writing. */
+  private ensureMem(): Buffer {
+    if (!this.mem) {
+      const mem = Buffer.alloc(this.fileSize);
+      const used = INDEX_HEADER_SIZE + this.hashSlotNum * SLOT_SIZE + this.header.indexCount * ENTRY_SIZE;
+      let done = 0;
+      while (done < used) {
+        const n = fs.readSync(this.fd, mem, done, used - done, done);
+        if (n === 0) break;
+        done += n;
+      }
+      this.mem = mem;
+    }
+    return this.mem;
+  }
+
+  private writeHeaderToMem(): void {
+    const m = this.mem!;
+    const h = this.header;
+    writeLong(m, 0, h.beginTimestamp);
+    writeLong(m, 8, h.endTimestamp);
+    writeLong(m, 16, h.beginPhyOffset);
+    writeLong(m, 24, h.endPhyOffset);
+    m.writeInt32BE(h.hashSlotCount, 32);
+    m.writeInt32BE(h.indexCount, 36);
+  }
+
+  private readInt(pos: number): number {
+    if (this.mem) return this.mem.readInt32BE(pos);
+    const b = Buffer.alloc(4);
+    fs.readSync(this.fd, b, 0, 4, pos);
+    return b.readInt32BE(0);
+  }
+
+  private readEntry(index: number): Buffer {
+    const pos = INDEX_HEADER_SIZE + this.hashSlotNum * SLOT_SIZE + index * ENTRY_SIZE;
+    if (this.mem) return this.mem.subarray(pos, pos + ENTRY_SIZE);
+    const b = Buffer.alloc(ENTRY_SIZE);
+    fs.readSync(this.fd, b, 0, ENTRY_SIZE, pos);
+    return b;
+  }
+
+  /** Adds a key; false when the file is full. Mirrors Java's putKey, including timeDiff rules. */
+  putKey(key: string, phyOffset: number, storeTimestamp: number): boolean {
+    const h = this.header;
+    if (h.indexCount >= this.indexNum) return false;
+    const mem = this.ensureMem();
+    const keyHash = indexKeyHash(key);
+    const slotPos = INDEX_HEADER_SIZE + (keyHash % this.hashSlotNum) * SLOT_SIZE;
+    let slotValue = mem.readInt32BE(slotPos);
+    if (slotValue <= 0 || slotValue > h.indexCount) slotValue = 0;
+    let timeDiff = Math.floor((storeTimestamp - h.beginTimestamp) / 1000);
+    if (h.beginTimestamp <= 0 || timeDiff < 0) timeDiff = 0;
+    else if (timeDiff > 0x7fffffff) timeDiff = 0x7fffffff;
+    const entryPos = INDEX_HEADER_SIZE + this.hashSlotNum * SLOT_SIZE + h.indexCount * ENTRY_SIZE;
+    mem.writeInt32BE(keyHash, entryPos);
+    writeLong(mem, entryPos + 4, phyOffset);
+    mem.writeInt32BE(timeDiff, entryPos + 12);
+    mem.writeInt32BE(slotValue, entryPos + 16);
+    mem.writeInt32BE(h.indexCount, slotPos);
+    this.dirtySlotPages.add(Math.floor(slotPos / PAGE));
+    if (h.indexCount <= 1) {
+      h.beginPhyOffset = phyOffset;
+      h.beginTimestamp = storeTimestamp;
+    }
+    h.hashSlotCount++;
+    h.indexCount++;
+    h.endPhyOffset = phyOffset;
+    h.endTimestamp = storeTimestamp;
+    return true;
+  }
+
+  /** Commit-log offsets whose key hash matches and whose (second-granular) time is in range. */
+  selectPhyOffsets(key: string, maxNum: number, begin: number, end: number, out: number[]): void {
+    const h = this.header;
+    const keyHash = indexKeyHash(key);
+    const slotValue = this.readInt(INDEX_HEADER_SIZE + (keyHash % this.hashSlotNum) * SLOT_SIZE);
+    if (slotValue <= 0 || slotValue > h.indexCount || h.indexCount <= 1) return;
+    for (let next = slotValue; out.length < maxNum; ) {
+      const e = this.readEntry(next);
+      const hashRead = e.readInt32BE(0);
+      const phy = readLong(e, 4);
+      const timeDiff = e.readInt32BE(12);
+      const prev = e.readInt32BE(16);
+      if (timeDiff < 0) break;
+      const time = h.beginTimestamp + timeDiff * 1000;
+      if (hashRead === keyHash && time >= begin && time <= end) out.push(phy);
+      if (prev <= 0 || prev > h.indexCount || prev === next || time < begin) break;
+      next = prev;
+    }
+  }
+
+  /** True when [begin, end] overlaps the file's time span. */
+  isTimeMatched(begin: number, end: number): boolean {
+    const h = this.header;
+    return (begin < h.beginTimestamp && end > h.endTimestamp) ||
+      (begin >= h.beginTimestamp && begin <= h.endTimestamp) ||
+      (end >= h.beginTimestamp && end <= h.endTimestamp);
+  }
+
+  /**
+   * After a crash: trusts the header's entry count and rebuilds the slot table and chain links
+   * from the entries, so slots written after the header can never point at missing entries.
+   */
+  relink(): void {
+    const mem = this.ensureMem();
+    const slotsEnd = INDEX_HEADER_SIZE + this.hashSlotNum * SLOT_SIZE;
+    mem.fill(0, INDEX_HEADER_SIZE, slotsEnd);
+    mem.fill(0, slotsEnd + this.header.indexCount * ENTRY_SIZE);
+    for (let i = 1; i < this.header.indexCount; i++) {
+      const pos = slotsEnd + i * ENTRY_SIZE;
+      const slotPos = INDEX_HEADER_SIZE + (mem.readInt32BE(pos) % this.hashSlotNum) * SLOT_SIZE;
+      mem.writeInt32BE(mem.readInt32BE(slotPos), pos + 16);
+      mem.writeInt32BE(i, slotPos);
+    }
+    this.writeHeaderToMem();
+    let done = 0;
+    while (done < this.fileSize) done += fs.writeSync(this.fd, mem, done, this.fileSize - done, done);
+    this.entriesWritten = this.header.indexCount;
+    this.dirtySlotPages.clear();
+  }
+
+  /** Hands new entries, touched slot pages and the header to the kernel, in that order. */
+  writeOut(): void {
+    const mem = this.mem;
+    if (!mem) return;
+    const slotsEnd = INDEX_HEADER_SIZE + this.hashSlotNum * SLOT_SIZE;
+    const from = slotsEnd + this.entriesWritten * ENTRY_SIZE;
+    const to = slotsEnd + this.header.indexCount * ENTRY_SIZE;
+    if (to > from) writeFully(this.fd, mem, from, to);
+    this.entriesWritten = this.header.indexCount;
+    if (this.dirtySlotPages.size > 0) {
+      const pages = [...this.dirtySlotPages].sort((a, b) => a - b);
+      this.dirtySlotPages.clear();
+      let runStart = pages[0]!;
+      let prev = runStart;
+      const flushRun = (a: number, b: number) =>
+        writeFully(this.fd, mem, Math.max(INDEX_HEADER_SIZE, a * PAGE), Math.min(slotsEnd, (b + 1) * PAGE));
+      for (let i = 1; i < pages.length; i++) {
+        const p = pages[i]!;
+        if (p !== prev + 1) {
+          flushRun(runStart, prev);
+          runStart = p;
+        }
+        prev = p;
+      }
+      flushRun(runStart, prev);
+    }
+    this.writeHeaderToMem();
+    writeFully(this.fd, mem, 0, INDEX_HEADER_SIZE);
+  }
+
+  flushSync(): void {
+    this.writeOut();
+    if (!this.closed) fs.fdatasyncSync(this.fd);
+  }
+
+  /** Releases the in-memory image (after the file is full and written out). */
+  dropMem(): void {
+    this.writeOut();
+    this.mem = null;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.writeOut();
+    this.closed = true;
+    fs.closeSync(this.fd);
+    this.mem = null;
+  }
+
+  destroy(): void {
+    if (!this.closed) {
+      this.closed = true;
+      fs.closeSync(this.fd);
+    }
+    this.mem = null;
+    fs.rmSync(this.path, { force: true });
+  }
+}
+
+function writeFully(fd: number, buf: Buffer, from: number, to: number): void {
+  while (from < to) from += fs.writeSync(fd, buf, from, to - from, from);
+}
+
+/** What the index needs from a dispatched record. */
+export interface IndexRequest {
+  topic: string;
+  physicalOffset: number;
+  storeTimestamp: number;
+  sysFlag: number;
+  uniqKey: string | undefined;
+  keys: string | undefined;
+}
+
+/** The set of index files: building, querying, crash handling and deletion. */
+export class IndexService {
+  files: IndexFile[] = [];
+  /** Highest commit-log offset indexed so far (-1: none); re-dispatched records below are skipped. */
+  private lastIndexedPhy = -1;
+
+  constructor(
+    readonly dir: string,
+    readonly hashSlotNum: number,
+    readonly indexNum: number,
+    private readonly onFileFull: (file: IndexFile) => void,
+  ) {}
+
+  /** Opens all index files (17-digit names, sorted by time). */
+  load(): void {
+    if (!fs.existsSync(this.dir)) return;
+    const names = fs.readdirSync(this.dir).filter((n) => /^\d{17}$/.test(n)).sort();
+    for (const name of names) this.files.push(IndexFile.open(join(this.dir, name), this.hashSlotNum, this.indexNum));
+    this.refreshLastIndexed();
+  }
+
+  private refreshLastIndexed(): void {
+    this.lastIndexedPhy = -1;
+    for (const f of this.files) if (f.hasEntries()) this.lastIndexedPhy = Math.max(this.lastIndexedPhy, f.header.endPhyOffset);
+  }
+
+  /** Offset to replay from so the index catches up (-1 when nothing is indexed yet). */
+  indexedUpTo(): number {
+    return this.lastIndexedPhy;
+  }
+
+  /**
+   * After an abnormal shutdown: the newest, unfinished file may have slots newer than its
+   * header; rebuild its links from its entries.
+   */
+  repairAfterCrash(): void {
+    const last = this.files[this.files.length - 1];
+    if (last && !last.isFull()) last.relink();
+    this.refreshLastIndexed();
+  }
+
+  /** Drops files entirely past a truncated CommitLog end and forgets offsets at/after it. */
+  truncate(phyOffset: number): void {
+    while (this.files.length > 0) {
+      const last = this.files[this.files.length - 1]!;
+      if (last.hasEntries() && last.header.beginPhyOffset >= phyOffset) {
+        last.destroy();
+        this.files.pop();
+      } else break;
+    }
+    this.refreshLastIndexed();
+    if (this.lastIndexedPhy >= phyOffset) this.lastIndexedPhy = phyOffset - 1;
+  }
+
+  build(req: IndexRequest): void {
+    if ((req.sysFlag & SysFlag.TRANSACTION_MASK) === SysFlag.TRANSACTION_ROLLBACK) return;
+    if (req.physicalOffset <= this.lastIndexedPhy) return;
+    if (req.uniqKey) this.put(req.topic + '#' + req.uniqKey, req);
+    if (req.keys) {
+      for (const k of req.keys.split(' ')) if (k.length > 0) this.put(req.topic + '#' + k, req);
+    }
+    this.lastIndexedPhy = req.physicalOffset;
+  }
+
+  private put(key: string, req: IndexRequest): void {
+    let file = this.writableFile();
+    if (!file.putKey(key, req.physicalOffset, req.storeTimestamp)) {
+      file = this.writableFile();
+      file.putKey(key, req.physicalOffset, req.storeTimestamp);
+    }
+  }
+
+  private writableFile(): IndexFile {
+    const last = this.files[this.files.length - 1];
+    if (last && !last.isFull()) return last;
+    if (last) {
+      last.flushSync();
+      last.dropMem();
+      this.onFileFull(last);
+    }
+    fs.mkdirSync(this.dir, { recursive: true });
+    let t = Date.now();
+    while (fs.existsSync(join(this.dir, indexFileName(t))) || (last && indexFileName(t) <= last.name)) t++;
+    const seed = last ? { endTimestamp: last.header.endTimestamp, endPhyOffset: last.header.endPhyOffset } : undefined;
+    const f = IndexFile.create(join(this.dir, indexFileName(t)), this.hashSlotNum, this.indexNum, seed);
+    this.files.push(f);
+    return f;
+  }
+
+  /** Commit-log offsets of records indexed under `topic#key` in [begin, end], newest files first. */
+  query(topic: string, key: string, maxNum: number, begin: number, end: number): number[] {
+    const out: number[] = [];
+    const full = topic + '#' + key;
+    for (let i = this.files.length - 1; i >= 0 && out.length < maxNum; i--) {
+      const f = this.files[i]!;
+      if (!f.hasEntries() || !f.isTimeMatched(begin, end)) {
+        if (f.hasEntries() && f.header.endTimestamp < begin) break;
+        continue;
+      }
+      f.selectPhyOffsets(full, maxNum, begin, end, out);
+    }
+    return out;
+  }
+
+  lastUpdate(): { timestamp: number; phyOffset: number } {
+    const last = this.files[this.files.length - 1];
+    return last ? { timestamp: last.header.endTimestamp, phyOffset: last.header.endPhyOffset } : { timestamp: 0, phyOffset: 0 };
+  }
+
+  /** Deletes files (never the newest) whose last record is below the CommitLog min offset. */
+  deleteExpired(commitLogMinOffset: number): number {
+    let deleted = 0;
+    while (this.files.length > 1 && this.files[0]!.header.endPhyOffset < commitLogMinOffset) {
+      this.files.shift()!.destroy();
+      deleted++;
+    }
+    return deleted;
+  }
+
+  writeOut(): void {
+    for (const f of this.files) f.writeOut();
+  }
+
+  flushSync(): void {
+    const last = this.files[this.files.length - 1];
+    last?.flushSync();
+  }
+
+  close(): void {
+    for (const f of this.files) f.close();
+  }
+}

@@ -1,0 +1,1071 @@
+/**
+ * The message store: CommitLog + consume queues + index + checkpoint in RocketMQ's on-disk
+ * layout (store-ha-config §1–§5), with the API the broker and replication use.
+ *
+ * Append path (single-threaded, so the put "lock" is simply synchronous code): records are
+ * encoded straight into the active segment's image, handed to the kernel with one write per put
+ * or batch, then dispatched to the consume queue and index. The put then resolves (ASYNC_FLUSH)
+ * or waits for a group-commit fdatasync that covers it (SYNC_FLUSH).
+ */
+import * as fs from 'node:fs';
+import { totalmem } from 'node:os';
+import { join } from 'node:path';
+import {
+  type HostAddress,
+  type StoredMessage,
+  decodeRecord,
+  encodeRecordInto,
+  getProperty,
+  hostIpBytes,
+  prepareRecord,
+  readLong,
+  encodeOffsetMsgId,
+  Prop,
+  type PreparedRecord,
+} from '../codec/message.js';
+import { CodecError } from '../codec/errors.js';
+import { Checkpoint } from './checkpoint.js';
+import { CommitLog } from './commit-log.js';
+import { parseDelayLevels, resolveStoreConfig, type StoreConfig } from './config.js';
+import { ConsumeQueue, CQ_UNIT_SIZE } from './consume-queue.js';
+import { dispatchFromRecord, goesToConsumeQueue, tagsCodeOf, type DispatchRequest } from './dispatch.js';
+import { PutRefusedError, type PutMessageStatus } from './errors.js';
+import { IndexService } from './index-file.js';
+import { StoreLock } from './lock.js';
+
+/** A message to append. `properties` is the raw properties string. */
+export interface MessageInput {
+  topic: string;
+  queueId: number;
+  body: Buffer;
+  properties: string;
+  flag?: number;
+  sysFlag?: number;
+  bornTimestamp: number;
+  bornHost: HostAddress;
+  reconsumeTimes?: number;
+  preparedTransactionOffset?: number;
+}
+
+export interface AppendedRecord {
+  physicalOffset: number;
+  queueOffset: number;
+  size: number;
+  msgId: string;
+}
+
+export interface PutResult {
+  /** Both mean "stored"; FLUSH_DISK_TIMEOUT: the fdatasync did not confirm within syncFlushTimeout. */
+  status: Extract<PutMessageStatus, 'PUT_OK' | 'FLUSH_DISK_TIMEOUT'>;
+  /** Offset message id(s), comma-joined for a batch (what SEND responses carry). */
+  msgId: string;
+  physicalOffset: number;
+  queueOffset: number;
+  wroteBytes: number;
+  storeTimestamp: number;
+  records: AppendedRecord[];
+}
+
+export type GetMessageStatus =
+  | 'FOUND'
+  | 'NO_MATCHED_MESSAGE'
+  | 'MESSAGE_WAS_REMOVING'
+  | 'OFFSET_FOUND_NULL'
+  | 'OFFSET_OVERFLOW_BADLY'
+  | 'OFFSET_OVERFLOW_ONE'
+  | 'OFFSET_TOO_SMALL'
+  | 'NO_MATCHED_LOGIC_QUEUE'
+  | 'NO_MESSAGE_IN_QUEUE';
+
+export interface GetMessageResult {
+  status: GetMessageStatus;
+  nextBeginOffset: number;
+  minOffset: number;
+  maxOffset: number;
+  /** Whole records, each a slice of the store's memory where possible (concatenate for a pull body). */
+  messages: Buffer[];
+  queueOffsets: number[];
+  bufferTotalSize: number;
+  suggestPullingFromSlave: boolean;
+}
+
+/** Consume-queue level filter: receives the entry's tags code (hash of TAGS). */
+export type TagsCodeFilter = (tagsCode: number) => boolean;
+
+export interface QueryMessageResult {
+  messages: Buffer[];
+  indexLastUpdateTimestamp: number;
+  indexLastUpdatePhyoffset: number;
+}
+
+export interface StoreOptions {
+  /** Warnings and notable events; default: console.warn for 'warn'. */
+  log?: (level: 'info' | 'warn', message: string) => void;
+  /** Called after a record reaches its consume queue (long-polling wake-up). */
+  onMessageArrived?: (topic: string, queueId: number, nextQueueOffset: number, tagsCode: number) => void;
+  /** Disk usage ratio (0..1) of the partition holding `path`; default statfs. Tests inject it. */
+  diskUsage?: (path: string) => number;
+  /** Clock for store timestamps and retention decisions; default Date.now. */
+  now?: () => number;
+}
+
+export interface RecoveryReport {
+  normal: boolean;
+  commitLogMaxOffset: number;
+  truncatedAt?: number;
+  stop?: string;
+  replayedFrom?: number;
+  dispatched: number;
+}
+
+const PAGE = 4096;
+
+function queueKey(topic: string, queueId: number): string {
+  return `${topic}-${queueId}`;
+}
+
+interface FlushWaiter {
+  offset: number;
+  deadline: number;
+  resolve: (ok: boolean) => void;
+}
+
+export class MessageStore {
+  readonly config: StoreConfig;
+  readonly commitLog: CommitLog;
+  readonly index: IndexService;
+  readonly checkpoint: Checkpoint;
+  readonly recovery: RecoveryReport;
+  private readonly consumeQueues = new Map<string, Map<number, ConsumeQueue>>();
+  /** Next queue offset per `topic-queueId`. */
+  private readonly topicQueueTable = new Map<string, number>();
+  private readonly delayLevels: number[];
+  private readonly storeHost: HostAddress;
+  private readonly storeHostIp: Buffer;
+  private readonly lock: StoreLock;
+  private readonly log: (level: 'info' | 'warn', message: string) => void;
+  private readonly options: StoreOptions;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private shut = false;
+  private diskFull = false;
+  private cleanImmediately = false;
+  /** Offset up to which records have been dispatched (slave reput / recovery). */
+  private reputFromOffset = 0;
+  /** Store timestamp of the newest appended record, and of the newest dispatched one. */
+  private lastAppendTimestamp = 0;
+  private lastDispatchTimestamp = 0;
+  private lastThoroughCommitFlush = Date.now();
+  private lastThoroughCqFlush = Date.now();
+  private flushWaiters: FlushWaiter[] = [];
+  private flushing = false;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private asyncFlushing = false;
+  private manualDeleteBudget = 0;
+
+  private constructor(config: StoreConfig, options: StoreOptions, lock: StoreLock) {
+    this.config = config;
+    this.options = options;
+    this.lock = lock;
+    this.log = options.log ?? ((level, message) => level === 'warn' && console.warn(`[store] ${message}`));
+    this.delayLevels = parseDelayLevels(config.messageDelayLevel);
+    this.storeHost = { ip: config.brokerIP1, port: config.listenPort };
+    this.storeHostIp = hostIpBytes(this.storeHost);
+    this.commitLog = new CommitLog(config.storePathCommitLog, config.mapedFileSizeCommitLog, config.commitLogCachedFiles);
+    this.index = new IndexService(join(config.storePathRootDir, 'index'), config.maxHashSlotNum, config.maxIndexNum, (file) => {
+      this.checkpoint.indexMsgTimestamp = file.header.endTimestamp;
+      this.checkpoint.flush();
+    });
+    this.checkpoint = new Checkpoint(join(config.storePathRootDir, 'checkpoint'));
+    this.recovery = { normal: true, commitLogMaxOffset: 0, dispatched: 0 };
+  }
+
+  /** Opens (creating if needed) and recovers a store, then starts its flush and clean services. */
+  static open(overrides: Partial<StoreConfig> & { storePathRootDir: string }, options: StoreOptions = {}): MessageStore {
+    const config = resolveStoreConfig(overrides);
+    fs.mkdirSync(config.storePathRootDir, { recursive: true });
+    const lock = StoreLock.acquire(config.storePathRootDir);
+    let store: MessageStore | undefined;
+    try {
+      store = new MessageStore(config, options, lock);
+      store.load();
+      store.start();
+      return store;
+    } catch (err) {
+      try {
+        store?.closeFiles();
+      } catch {
+        // keep the original error
+      }
+      lock.release();
+      throw err;
+    }
+  }
+
+  private get abortPath(): string {
+    return join(this.config.storePathRootDir, 'abort');
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Load and recovery
+
+  private load(): void {
+    const lastExitOK = !fs.existsSync(this.abortPath);
+    this.commitLog.load();
+    this.loadConsumeQueues();
+    this.index.load();
+    for (const cq of this.allConsumeQueues()) cq.recover();
+    if (lastExitOK) this.recoverNormally();
+    else this.recoverAbnormally();
+    this.recovery.commitLogMaxOffset = this.commitLog.maxOffset();
+    this.rebuildQueueTable();
+  }
+
+  private loadConsumeQueues(): void {
+    const root = join(this.config.storePathRootDir, 'consumequeue');
+    if (!fs.existsSync(root)) return;
+    for (const topic of fs.readdirSync(root)) {
+      const topicDir = join(root, topic);
+      if (!fs.statSync(topicDir).isDirectory()) continue;
+      for (const q of fs.readdirSync(topicDir)) {
+        if (!/^\d+$/.test(q)) continue;
+        const cq = this.consumeQueue(topic, Number(q), true)!;
+        cq.load();
+      }
+    }
+  }
+
+  private *allConsumeQueues(): Generator<ConsumeQueue> {
+    for (const m of this.consumeQueues.values()) yield* m.values();
+  }
+
+  private maxPhyOffsetOfConsumeQueues(): number {
+    let max = -1;
+    for (const cq of this.allConsumeQueues()) max = Math.max(max, cq.maxPhysicOffset);
+    return max;
+  }
+
+  /** Where dispatch must resume so that every consume queue and the index catch up. */
+  private catchUpOffset(): number {
+    const min = this.commitLog.minOffset();
+    const cqEnd = this.maxPhyOffsetOfConsumeQueues();
+    let from = cqEnd < 0 ? min : cqEnd;
+    if (this.config.messageIndexEnable) {
+      const indexed = this.index.indexedUpTo();
+      from = Math.min(from, indexed < 0 ? min : indexed);
+    }
+    return Math.max(from, min);
+  }
+
+  private recoverNormally(): void {
+    const files = this.commitLog.queue.files;
+    this.recovery.normal = true;
+    if (files.length === 0) {
+      this.truncateConsumeQueues(0);
+      return;
+    }
+    const start = files[Math.max(0, files.length - 3)]!.fileFromOffset;
+    const result = this.commitLog.scan(start, Number.MAX_SAFE_INTEGER, this.config.checkCRCOnRecover, () => true);
+    this.finishCommitLogRecovery(result.endOffset, result.stop, result.detail);
+    // Rebuild consume queues / index that are behind (deleted, or a crash of a 3.5.8 broker).
+    const from = this.catchUpOffset();
+    if (from < result.endOffset) this.replay(from, result.endOffset, false);
+  }
+
+  private recoverAbnormally(): void {
+    this.recovery.normal = false;
+    const files = this.commitLog.queue.files;
+    if (files.length === 0) {
+      for (const cq of this.allConsumeQueues()) cq.destroy();
+      this.consumeQueues.clear();
+      return;
+    }
+    const limit = this.config.messageIndexEnable && this.config.messageIndexSafe
+      ? this.checkpoint.minTimestampIndex()
+      : this.checkpoint.minTimestamp();
+    let start = files[0]!.fileFromOffset;
+    for (let i = files.length - 1; i >= 0; i--) {
+      const f = files[i]!;
+      const head = f.read(0, 64);
+      if (head.length < 64 || head.readInt32BE(4) !== (0xdaa320a7 | 0)) continue;
+      const ts = this.commitLog.storeTimestampAt(f.fileFromOffset);
+      if (ts > 0 && ts <= limit) {
+        start = f.fileFromOffset;
+        break;
+      }
+    }
+    this.index.repairAfterCrash();
+    start = Math.min(start, this.catchUpOffset());
+    this.recovery.replayedFrom = start;
+    const result = this.replay(start, Number.MAX_SAFE_INTEGER, true);
+    this.finishCommitLogRecovery(result.endOffset, result.stop, result.detail);
+  }
+
+  private finishCommitLogRecovery(end: number, stop: string, detail: string | undefined): void {
+    if (stop !== 'end') {
+      this.log('warn', `commit log recovery stopped at ${end}: ${stop}${detail ? ` (${detail})` : ''}; data after it is dropped`);
+      this.recovery.stop = stop;
+      this.recovery.truncatedAt = end;
+    }
+    this.commitLog.truncate(end);
+    for (const f of this.commitLog.queue.files) f.flushedPos = f.writtenPos = f.wrotePos;
+    this.truncateConsumeQueues(end);
+    this.index.truncate(end);
+    this.reputFromOffset = end;
+    this.commitLog.trimCache();
+  }
+
+  private truncateConsumeQueues(end: number): void {
+    for (const cq of this.allConsumeQueues()) if (cq.maxPhysicOffset > end || cq.maxPhysicOffset < 0) cq.truncateDirty(end);
+  }
+
+  /**
+   * Dispatches every record in [from, to). With `verify`, records are CRC-checked and
+   * cross-checked against their queue's offset sequence; the first failure ends the scan.
+   */
+  private replay(from: number, to: number, verify: boolean): { endOffset: number; stop: string; detail?: string } {
+    const expected = new Map<string, number>();
+    let rejected: string | undefined;
+    const result = this.commitLog.scan(from, to, verify && this.config.checkCRCOnRecover, (buf, pos) => {
+      const req = dispatchFromRecord(buf, pos, this.delayLevels);
+      if (verify && goesToConsumeQueue(req.sysFlag)) {
+        const key = queueKey(req.topic, req.queueId);
+        const want = expected.get(key);
+        if (want !== undefined && want !== req.queueOffset) {
+          rejected = `record at ${req.physicalOffset} has queue offset ${req.queueOffset}, expected ${want} for ${key}`;
+          return false;
+        }
+        const cq = this.consumeQueue(req.topic, req.queueId, false);
+        if (want === undefined && cq && req.queueOffset < cq.maxOffsetInQueue()) {
+          const e = cq.entry(req.queueOffset);
+          if (e && e.size !== 0x7fffffff && (e.physicalOffset !== req.physicalOffset || e.size !== req.size)) {
+            rejected = `record at ${req.physicalOffset} disagrees with consume queue ${key} entry ${req.queueOffset}`;
+            return false;
+          }
+        }
+        expected.set(key, req.queueOffset + 1);
+      }
+      this.dispatch(req);
+      this.recovery.dispatched++;
+      return true;
+    });
+    if (rejected) return { endOffset: result.endOffset, stop: 'rejected', detail: rejected };
+    return result;
+  }
+
+  private rebuildQueueTable(): void {
+    this.topicQueueTable.clear();
+    const min = this.commitLog.minOffset();
+    for (const cq of this.allConsumeQueues()) {
+      this.topicQueueTable.set(queueKey(cq.topic, cq.queueId), cq.maxOffsetInQueue());
+      cq.correctMinOffset(min);
+    }
+  }
+
+  private start(): void {
+    fs.writeFileSync(this.abortPath, '');
+    const every = (ms: number, fn: () => void) => {
+      const t = setInterval(fn, Math.max(1, ms));
+      t.unref();
+      this.timers.push(t);
+    };
+    if (this.config.flushDiskType === 'ASYNC_FLUSH') every(this.config.flushIntervalCommitLog, () => void this.asyncFlush());
+    every(this.config.flushIntervalConsumeQueue, () => this.flushConsumeQueues(false));
+    every(this.config.cleanResourceInterval, () => this.cleanFiles());
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Consume queues
+
+  private consumeQueue(topic: string, queueId: number, create: boolean): ConsumeQueue | undefined {
+    let byId = this.consumeQueues.get(topic);
+    if (!byId) {
+      if (!create) return undefined;
+      byId = new Map();
+      this.consumeQueues.set(topic, byId);
+    }
+    let cq = byId.get(queueId);
+    if (!cq && create) {
+      cq = new ConsumeQueue(topic, queueId, join(this.config.storePathRootDir, 'consumequeue', topic, String(queueId)), this.config.mapedFileSizeConsumeQueue);
+      byId.set(queueId, cq);
+    }
+    return cq;
+  }
+
+  private dispatch(req: DispatchRequest): void {
+    if (goesToConsumeQueue(req.sysFlag)) {
+      const cq = this.consumeQueue(req.topic, req.queueId, true)!;
+      cq.put(req.physicalOffset, req.size, req.tagsCode, req.queueOffset);
+      this.options.onMessageArrived?.(req.topic, req.queueId, req.queueOffset + 1, req.tagsCode);
+    }
+    if (this.config.messageIndexEnable) this.index.build(req);
+    this.lastDispatchTimestamp = req.storeTimestamp;
+    const end = req.physicalOffset + req.size;
+    if (end > this.reputFromOffset) this.reputFromOffset = end;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Put
+
+  /** Appends one message. Rejects with {@link PutRefusedError} when nothing was stored. */
+  put(msg: MessageInput): Promise<PutResult> {
+    return this.putMessages([msg]);
+  }
+
+  /** Appends messages with one write (a SEND_BATCH_MESSAGE). They land in one segment, in order. */
+  putBatch(msgs: readonly MessageInput[]): Promise<PutResult> {
+    if (msgs.length === 0) return Promise.reject(new PutRefusedError('MESSAGE_ILLEGAL', 'empty batch'));
+    return this.putMessages(msgs);
+  }
+
+  private putMessages(msgs: readonly MessageInput[]): Promise<PutResult> {
+    let result: PutResult;
+    try {
+      result = this.append(msgs);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (this.config.flushDiskType === 'SYNC_FLUSH') {
+      const wait = getProperty(msgs[0]!.properties, Prop.WAIT) !== 'false';
+      const end = result.physicalOffset + result.wroteBytes;
+      if (wait) {
+        return this.requestFlush(end).then((ok) => {
+          if (!ok) result.status = 'FLUSH_DISK_TIMEOUT';
+          return result;
+        });
+      }
+      void this.requestFlush(end);
+    }
+    return Promise.resolve(result);
+  }
+
+  private refuseIfUnavailable(): void {
+    if (this.shut) throw new PutRefusedError('SERVICE_NOT_AVAILABLE', 'the store is shut down');
+    if (this.config.brokerRole === 'SLAVE') throw new PutRefusedError('SERVICE_NOT_AVAILABLE', 'a SLAVE store does not accept puts');
+    if (this.diskFull) {
+      throw new PutRefusedError('SERVICE_NOT_AVAILABLE', `disk full: puts are refused until usage of ${this.config.storePathCommitLog} drops below ${this.config.diskSpaceWarningLevelRatio * 100}%`);
+    }
+  }
+
+  private append(msgs: readonly MessageInput[]): PutResult {
+    this.refuseIfUnavailable();
+    const prepared: PreparedRecord[] = [];
+    let total = 0;
+    for (const m of msgs) {
+      let p: PreparedRecord;
+      try {
+        p = prepareRecord(this.fieldsOf(m, 0, 0, 0));
+      } catch (err) {
+        if (err instanceof CodecError) {
+          const status = err.message.includes('properties') ? 'PROPERTIES_SIZE_EXCEEDED' : 'MESSAGE_ILLEGAL';
+          throw new PutRefusedError(status, err.message);
+        }
+        throw err;
+      }
+      if (p.totalSize > this.config.maxMessageSize) {
+        throw new PutRefusedError('MESSAGE_ILLEGAL', `message of ${p.totalSize} bytes exceeds maxMessageSize ${this.config.maxMessageSize}`);
+      }
+      prepared.push(p);
+      total += p.totalSize;
+    }
+    if (total + 8 > this.config.mapedFileSizeCommitLog) {
+      throw new PutRefusedError('MESSAGE_ILLEGAL', `batch of ${total} bytes does not fit in one CommitLog segment`);
+    }
+
+    let reserved;
+    try {
+      reserved = this.commitLog.reserve(total);
+    } catch (err) {
+      this.noteWriteError(err);
+      throw new PutRefusedError('CREATE_MAPEDFILE_FAILED', `cannot prepare a CommitLog segment: ${(err as Error).message}`);
+    }
+    const { file, pos: start } = reserved;
+    const mem = file.ensureMem();
+    const storeTimestamp = (this.options.now ?? Date.now)();
+    const records: AppendedRecord[] = [];
+    const requests: DispatchRequest[] = [];
+    const pendingOffsets = new Map<string, number>();
+    let pos = start;
+    for (let i = 0; i < msgs.length; i++) {
+      const m = msgs[i]!;
+      const p = prepared[i]!;
+      const sysFlag = m.sysFlag ?? 0;
+      const key = queueKey(m.topic, m.queueId);
+      const inQueue = goesToConsumeQueue(sysFlag);
+      // Prepared and rollback records take no queue offset (stored as 0).
+      const queueOffset = inQueue ? pendingOffsets.get(key) ?? this.topicQueueTable.get(key) ?? 0 : 0;
+      if (inQueue) pendingOffsets.set(key, queueOffset + 1);
+      const physicalOffset = file.fileFromOffset + pos;
+      encodeRecordInto(mem, pos, this.fieldsOf(m, queueOffset, physicalOffset, storeTimestamp), p, this.storeHostIp);
+      records.push({ physicalOffset, queueOffset, size: p.totalSize, msgId: encodeOffsetMsgId(this.storeHost, physicalOffset) });
+      requests.push({
+        topic: m.topic,
+        queueId: m.queueId,
+        queueOffset,
+        physicalOffset,
+        size: p.totalSize,
+        tagsCode: tagsCodeOf(m.topic, m.properties, storeTimestamp, this.delayLevels),
+        storeTimestamp,
+        sysFlag: p.sysFlag,
+        keys: getProperty(m.properties, Prop.KEYS),
+        uniqKey: getProperty(m.properties, Prop.UNIQ_KEY),
+      });
+      pos += p.totalSize;
+    }
+    file.wrotePos = pos;
+    try {
+      file.writeOut();
+    } catch (err) {
+      // Nothing of this put is kept: the next append overwrites whatever reached the file.
+      mem.fill(0, start, pos);
+      file.wrotePos = start;
+      file.writtenPos = Math.min(file.writtenPos, start);
+      this.noteWriteError(err);
+      throw new PutRefusedError('SERVICE_NOT_AVAILABLE', `CommitLog write failed: ${(err as Error).message}`);
+    }
+    for (const [key, next] of pendingOffsets) this.topicQueueTable.set(key, next);
+    this.lastAppendTimestamp = storeTimestamp;
+    for (const req of requests) this.dispatch(req);
+    const first = records[0]!;
+    return {
+      status: 'PUT_OK',
+      msgId: records.length === 1 ? first.msgId : records.map((r) => r.msgId).join(','),
+      physicalOffset: first.physicalOffset,
+      queueOffset: first.queueOffset,
+      wroteBytes: total,
+      storeTimestamp,
+      records,
+    };
+  }
+
+  private fieldsOf(m: MessageInput, queueOffset: number, physicalOffset: number, storeTimestamp: number) {
+    return {
+      queueId: m.queueId,
+      flag: m.flag ?? 0,
+      queueOffset,
+      physicalOffset,
+      sysFlag: m.sysFlag ?? 0,
+      bornTimestamp: m.bornTimestamp,
+      bornHost: m.bornHost,
+      storeTimestamp,
+      storeHost: this.storeHost,
+      reconsumeTimes: m.reconsumeTimes ?? 0,
+      preparedTransactionOffset: m.preparedTransactionOffset ?? 0,
+      body: m.body,
+      topic: m.topic,
+      properties: m.properties,
+    };
+  }
+
+  private noteWriteError(err: unknown): void {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      this.diskFull = true;
+      this.log('warn', `disk full (${code}) writing ${this.config.storePathCommitLog}: puts are refused until space is freed`);
+    } else {
+      this.log('warn', `CommitLog write error: ${(err as Error).message}`);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Flush
+
+  /** Group commit: resolves true once an fdatasync covers `offset`, false after syncFlushTimeout. */
+  private requestFlush(offset: number): Promise<boolean> {
+    if (this.commitLog.flushedOffset() >= offset) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      this.flushWaiters.push({ offset, deadline: Date.now() + this.config.syncFlushTimeout, resolve });
+      if (!this.flushTimer) this.armFlushTimer();
+      this.runGroupCommit();
+    });
+  }
+
+  private armFlushTimer(): void {
+    const first = this.flushWaiters[0];
+    if (!first) {
+      this.flushTimer = undefined;
+      return;
+    }
+    this.flushTimer = setTimeout(() => {
+      const now = Date.now();
+      this.flushWaiters = this.flushWaiters.filter((w) => {
+        if (w.deadline > now) return true;
+        w.resolve(false);
+        return false;
+      });
+      this.armFlushTimer();
+    }, Math.max(1, first.deadline - Date.now()));
+  }
+
+  private runGroupCommit(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    void (async () => {
+      try {
+        while (this.flushWaiters.length > 0) {
+          const ts = this.lastAppendTimestamp;
+          await this.commitLog.queue.flush();
+          const flushed = this.commitLog.flushedOffset();
+          let served = false;
+          this.flushWaiters = this.flushWaiters.filter((w) => {
+            if (w.offset > flushed) return true;
+            w.resolve(true);
+            served = true;
+            return false;
+          });
+          if (served && ts > 0) this.checkpoint.physicMsgTimestamp = ts;
+        }
+      } catch (err) {
+        this.log('warn', `CommitLog flush failed: ${(err as Error).message}`);
+        for (const w of this.flushWaiters) w.resolve(false);
+        this.flushWaiters = [];
+      } finally {
+        this.flushing = false;
+        if (this.flushTimer && this.flushWaiters.length === 0) {
+          clearTimeout(this.flushTimer);
+          this.flushTimer = undefined;
+        }
+      }
+    })();
+  }
+
+  private async asyncFlush(): Promise<void> {
+    if (this.asyncFlushing || this.shut) return;
+    const dirty = this.commitLog.queue.writtenOffset() - this.commitLog.flushedOffset();
+    const thorough = Date.now() - this.lastThoroughCommitFlush >= this.config.flushCommitLogThoroughInterval;
+    if (dirty <= 0 || (!thorough && dirty < this.config.flushCommitLogLeastPages * PAGE)) return;
+    this.asyncFlushing = true;
+    try {
+      const ts = this.lastAppendTimestamp;
+      await this.commitLog.queue.flush();
+      if (ts > 0) this.checkpoint.physicMsgTimestamp = ts;
+      if (thorough) this.lastThoroughCommitFlush = Date.now();
+    } catch (err) {
+      this.log('warn', `CommitLog flush failed: ${(err as Error).message}`);
+    } finally {
+      this.asyncFlushing = false;
+    }
+  }
+
+  /**
+   * Hands buffered consume-queue and index data to the kernel; on a thorough pass (or `force`)
+   * also syncs them and writes the checkpoint, whose logics timestamp was taken before.
+   */
+  flushConsumeQueues(force: boolean): void {
+    if (this.shut && !force) return;
+    const thorough = force || Date.now() - this.lastThoroughCqFlush >= this.config.flushConsumeQueueThoroughInterval;
+    const ts = this.lastDispatchTimestamp;
+    try {
+      for (const cq of this.allConsumeQueues()) {
+        cq.writeOut();
+        if (thorough) cq.queue.flushSync();
+      }
+      this.index.writeOut();
+      if (thorough) {
+        this.index.flushSync();
+        if (ts > 0) this.checkpoint.logicsMsgTimestamp = ts;
+        this.checkpoint.flush();
+        this.lastThoroughCqFlush = Date.now();
+      }
+    } catch (err) {
+      this.noteWriteError(err);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Reads
+
+  private maxTransfer(inDisk: boolean): { bytes: number; count: number } {
+    const c = this.config;
+    return inDisk
+      ? { bytes: c.maxTransferBytesOnMessageInDisk, count: c.maxTransferCountOnMessageInDisk }
+      : { bytes: c.maxTransferBytesOnMessageInMemory, count: c.maxTransferCountOnMessageInMemory };
+  }
+
+  private nextOffsetCorrection(oldOffset: number, newOffset: number): number {
+    return this.config.brokerRole === 'SLAVE' ? oldOffset : newOffset;
+  }
+
+  /**
+   * Reads up to `maxMsgNums` messages of a queue from `offset` (PULL_MESSAGE), with Java's
+   * statuses and next-offset rules. `filter` sees each entry's tags code.
+   */
+  getMessage(topic: string, queueId: number, offset: number, maxMsgNums: number, filter?: TagsCodeFilter): GetMessageResult {
+    const result: GetMessageResult = {
+      status: 'NO_MESSAGE_IN_QUEUE',
+      nextBeginOffset: offset,
+      minOffset: 0,
+      maxOffset: 0,
+      messages: [],
+      queueOffsets: [],
+      bufferTotalSize: 0,
+      suggestPullingFromSlave: false,
+    };
+    const cq = this.consumeQueue(topic, queueId, false);
+    if (!cq) {
+      result.status = 'NO_MATCHED_LOGIC_QUEUE';
+      result.nextBeginOffset = this.nextOffsetCorrection(offset, 0);
+      return result;
+    }
+    const minOffset = (result.minOffset = cq.minOffsetInQueue());
+    const maxOffset = (result.maxOffset = cq.maxOffsetInQueue());
+    if (maxOffset === 0) {
+      result.status = 'NO_MESSAGE_IN_QUEUE';
+      result.nextBeginOffset = this.nextOffsetCorrection(offset, 0);
+    } else if (offset < minOffset) {
+      result.status = 'OFFSET_TOO_SMALL';
+      result.nextBeginOffset = this.nextOffsetCorrection(offset, minOffset);
+    } else if (offset === maxOffset) {
+      result.status = 'OFFSET_OVERFLOW_ONE';
+      result.nextBeginOffset = this.nextOffsetCorrection(offset, offset);
+    } else if (offset > maxOffset) {
+      result.status = 'OFFSET_OVERFLOW_BADLY';
+      result.nextBeginOffset = this.nextOffsetCorrection(offset, minOffset === 0 ? minOffset : maxOffset);
+    } else {
+      this.readQueue(cq, offset, maxMsgNums, filter, result);
+    }
+    return result;
+  }
+
+  private readQueue(cq: ConsumeQueue, offset: number, maxMsgNums: number, filter: TagsCodeFilter | undefined, result: GetMessageResult): void {
+    const maxOffsetPy = this.commitLog.maxOffset();
+    const minPhy = this.commitLog.minOffset();
+    const memory = totalmem() * (this.config.accessMessageInMemoryMaxRatio / 100);
+    const maxFilter = Math.max(16000, maxMsgNums * 20);
+    let scanned = 0;
+    let maxPhyPulling = 0;
+    let nextPhyFileStart = -1;
+    let first = true;
+    result.status = 'NO_MATCHED_MESSAGE';
+    outer: while (scanned < maxFilter) {
+      const chunk = cq.entries(offset + scanned, Math.min(1024, maxFilter - scanned));
+      if (!chunk) {
+        if (first) {
+          result.status = 'OFFSET_FOUND_NULL';
+          const f = cq.queue.findByOffset(offset * CQ_UNIT_SIZE);
+          const roll = f ? f.fileTailOffset / CQ_UNIT_SIZE : offset;
+          result.nextBeginOffset = this.nextOffsetCorrection(offset, roll);
+          return;
+        }
+        break;
+      }
+      first = false;
+      for (let i = 0; i < chunk.length; i += CQ_UNIT_SIZE) {
+        const phy = readLong(chunk, i);
+        const size = chunk.readInt32BE(i + 8);
+        const tagsCode = readLong(chunk, i + 12);
+        maxPhyPulling = phy;
+        if (nextPhyFileStart >= 0 && phy < nextPhyFileStart) {
+          scanned++;
+          continue;
+        }
+        const inDisk = maxOffsetPy - phy > memory;
+        const limit = this.maxTransfer(inDisk);
+        const count = result.messages.length;
+        if (count > 0 && result.bufferTotalSize > 0 &&
+          (maxMsgNums <= count || result.bufferTotalSize + size > limit.bytes || count > limit.count - 1)) {
+          break outer;
+        }
+        scanned++;
+        if (size === 0x7fffffff) continue;
+        if (filter && !filter(tagsCode)) continue;
+        const record = phy >= minPhy ? this.commitLog.read(phy, size) : undefined;
+        if (!record) {
+          if (result.bufferTotalSize === 0) result.status = 'MESSAGE_WAS_REMOVING';
+          const f = this.commitLog.queue.findByOffset(phy);
+          nextPhyFileStart = f ? f.fileTailOffset : phy - (phy % this.config.mapedFileSizeCommitLog) + this.config.mapedFileSizeCommitLog;
+          continue;
+        }
+        result.messages.push(record);
+        result.queueOffsets.push(offset + scanned - 1);
+        result.bufferTotalSize += size;
+        result.status = 'FOUND';
+        nextPhyFileStart = -1;
+      }
+    }
+    result.nextBeginOffset = offset + scanned;
+    result.suggestPullingFromSlave = maxOffsetPy - maxPhyPulling > memory;
+  }
+
+  /** Next queue offset (entries count) of a queue; 0 when the queue does not exist. */
+  getMaxOffsetInQueue(topic: string, queueId: number): number {
+    return this.consumeQueue(topic, queueId, false)?.maxOffsetInQueue() ?? 0;
+  }
+
+  /** First queue offset still readable; -1 when the queue does not exist (as Java). */
+  getMinOffsetInQueue(topic: string, queueId: number): number {
+    return this.consumeQueue(topic, queueId, false)?.minOffsetInQueue() ?? -1;
+  }
+
+  /** Commit-log offset of a queue entry, or 0. */
+  getCommitLogOffsetInQueue(topic: string, queueId: number, queueOffset: number): number {
+    return this.consumeQueue(topic, queueId, false)?.entry(queueOffset)?.physicalOffset ?? 0;
+  }
+
+  /** Store timestamp of the message at a queue offset, or -1. */
+  getMessageStoreTimeStamp(topic: string, queueId: number, queueOffset: number): number {
+    const e = this.consumeQueue(topic, queueId, false)?.entry(queueOffset);
+    return e ? this.commitLog.storeTimestampAt(e.physicalOffset) : -1;
+  }
+
+  /** Store timestamp of a queue's first readable message, or -1. */
+  getEarliestMessageTimeInQueue(topic: string, queueId: number): number {
+    const cq = this.consumeQueue(topic, queueId, false);
+    return cq ? this.getMessageStoreTimeStamp(topic, queueId, cq.minOffsetInQueue()) : -1;
+  }
+
+  /** Store timestamp of the oldest message in the CommitLog, or -1. */
+  getEarliestMessageTime(): number {
+    let offset = this.commitLog.minOffset();
+    const max = this.commitLog.maxOffset();
+    // The first segment may start mid-record on a slave; walk to the first real record.
+    while (offset < max) {
+      const ts = this.commitLog.storeTimestampAt(offset);
+      if (ts > 0) return ts;
+      offset = offset - (offset % this.config.mapedFileSizeCommitLog) + this.config.mapedFileSizeCommitLog;
+    }
+    return -1;
+  }
+
+  /**
+   * The first queue offset whose message was stored at or after `timestamp`; the max offset when
+   * every message is older (a consumer resetting to "now" lands at the end).
+   */
+  getOffsetInQueueByTime(topic: string, queueId: number, timestamp: number): number {
+    const cq = this.consumeQueue(topic, queueId, false);
+    if (!cq) return 0;
+    let lo = cq.minOffsetInQueue();
+    let hi = cq.maxOffsetInQueue();
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const e = cq.entry(mid);
+      const ts = e && e.size !== 0x7fffffff ? this.commitLog.storeTimestampAt(e.physicalOffset) : -1;
+      if (ts < timestamp) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The whole record at a commit-log offset (VIEW_MESSAGE_BY_ID), or undefined. */
+  getRecord(physicalOffset: number, size?: number): Buffer | undefined {
+    const n = size ?? this.commitLog.sizeAt(physicalOffset);
+    if (n <= 0) return undefined;
+    const record = this.commitLog.read(physicalOffset, n);
+    return record && record.readInt32BE(4) === (0xdaa320a7 | 0) ? record : undefined;
+  }
+
+  /** Decoded message at a commit-log offset (lookMessageByOffset), or undefined. */
+  lookMessageByOffset(physicalOffset: number): StoredMessage | undefined {
+    const r = this.getRecord(physicalOffset);
+    return r ? decodeRecord(r) : undefined;
+  }
+
+  /**
+   * Messages indexed under `key` (a KEYS element or a UNIQ_KEY) of `topic` stored within
+   * [begin, end] (QUERY_MESSAGE). Hash collisions are filtered out by checking the records.
+   */
+  queryMessage(topic: string, key: string, maxNum: number, begin: number, end: number): QueryMessageResult {
+    const last = this.index.lastUpdate();
+    const out: QueryMessageResult = { messages: [], indexLastUpdateTimestamp: last.timestamp, indexLastUpdatePhyoffset: last.phyOffset };
+    const max = Math.min(maxNum, this.config.maxMsgsNumBatch);
+    const offsets = this.index.query(topic, key, max * 2, begin, end);
+    for (const phy of offsets) {
+      if (out.messages.length >= max) break;
+      const r = this.getRecord(phy);
+      if (!r) continue;
+      const m = decodeRecord(r);
+      if (m.topic !== topic) continue;
+      const keys = getProperty(m.properties, Prop.KEYS)?.split(' ') ?? [];
+      if (getProperty(m.properties, Prop.UNIQ_KEY) !== key && !keys.includes(key)) continue;
+      out.messages.push(r);
+    }
+    return out;
+  }
+
+  /** QUERY_MESSAGE with `_UNIQUE_KEY_QUERY`: a UNIQ_KEY, max 32 results. */
+  queryMessageByUniqueKey(topic: string, uniqKey: string, begin = 0, end = Number.MAX_SAFE_INTEGER): QueryMessageResult {
+    return this.queryMessage(topic, uniqKey, 32, begin, end);
+  }
+
+  minPhyOffset(): number {
+    return this.commitLog.minOffset();
+  }
+
+  maxPhyOffset(): number {
+    return this.commitLog.maxOffset();
+  }
+
+  /** Bytes appended (or replicated) but not yet dispatched to consume queues. */
+  dispatchBehindBytes(): number {
+    return Math.max(0, this.commitLog.maxOffset() - this.reputFromOffset);
+  }
+
+  /** Topics that have consume queues, with their queue ids. */
+  topics(): Map<string, number[]> {
+    const out = new Map<string, number[]>();
+    for (const [topic, byId] of this.consumeQueues) out.set(topic, [...byId.keys()].sort((a, b) => a - b));
+    return out;
+  }
+
+  isDiskFull(): boolean {
+    return this.diskFull;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Replication (HA)
+
+  /**
+   * Raw CommitLog bytes from `offset` up to the end of valid data in its segment, capped at
+   * `maxBytes` (a master's HA transfer; frames never cross a segment).
+   */
+  getCommitLogData(offset: number, maxBytes = this.config.haTransferBatchSize): Buffer | undefined {
+    return this.commitLog.readRaw(offset, maxBytes);
+  }
+
+  /**
+   * Appends replicated bytes at `startOffset`, which must be this store's max offset (or
+   * anything, on an empty store). Complete records are dispatched; a record cut by a frame
+   * boundary waits for the next frame. Returns false when the offset does not match.
+   */
+  appendToCommitLog(startOffset: number, data: Buffer): boolean {
+    if (this.shut) return false;
+    const max = this.commitLog.maxOffset();
+    if (this.commitLog.queue.isEmpty()) {
+      if (data.length === 0) return true;
+      this.commitLog.startAt(startOffset);
+      const f = this.commitLog.queue.last!;
+      f.wrotePos = f.writtenPos = f.flushedPos = startOffset - f.fileFromOffset;
+      this.reputFromOffset = startOffset;
+    } else if (startOffset !== max) {
+      return false;
+    }
+    try {
+      this.commitLog.appendRaw(startOffset, data);
+    } catch (err) {
+      this.noteWriteError(err);
+      return false;
+    }
+    this.reput();
+    return true;
+  }
+
+  /** Dispatches complete records past `reputFromOffset` (slave side). */
+  private reput(): void {
+    const end = this.commitLog.maxOffset();
+    if (this.reputFromOffset >= end) return;
+    const r = this.commitLog.scan(this.reputFromOffset, end, false, (buf, pos) => {
+      const req = dispatchFromRecord(buf, pos, this.delayLevels);
+      this.dispatch(req);
+      if (goesToConsumeQueue(req.sysFlag)) this.topicQueueTable.set(queueKey(req.topic, req.queueId), req.queueOffset + 1);
+    });
+    this.reputFromOffset = r.endOffset;
+    const rest = end - r.endOffset;
+    if (r.stop !== 'end' && !(r.stop === 'truncated' && rest < this.config.maxMessageSize + 8)) {
+      this.log('warn', `replicated CommitLog data at ${r.endOffset} is not a valid record (${r.stop}${r.detail ? `: ${r.detail}` : ''})`);
+    }
+    const last = this.commitLog.queue.last;
+    if (last?.isFull()) this.commitLog.trimCache();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Retention
+
+  private diskUsage(path: string): number {
+    if (this.options.diskUsage) return this.options.diskUsage(path);
+    try {
+      const s = fs.statfsSync(path);
+      return s.blocks > 0 ? (s.blocks - s.bfree) / s.blocks : 0;
+    } catch {
+      return -1;
+    }
+  }
+
+  /** Asks the next clean passes to delete expired files regardless of `deleteWhen` (mqadmin deleteExpiredCommitLog). */
+  executeDeleteFilesManually(): void {
+    this.manualDeleteBudget = 20;
+  }
+
+  /**
+   * One retention pass (run every cleanResourceInterval): updates the disk-full state, deletes
+   * expired CommitLog segments when it is time (deleteWhen), space is short, or on request, then
+   * consume-queue and index files below the new CommitLog min offset. Returns files deleted.
+   */
+  cleanFiles(): { commitLog: number; consumeQueue: number; index: number } {
+    const deleted = { commitLog: 0, consumeQueue: 0, index: 0 };
+    if (this.shut) return deleted;
+    const c = this.config;
+    const ratio = this.diskUsage(c.storePathCommitLog);
+    const unknown = ratio < 0;
+    if (ratio > c.diskSpaceWarningLevelRatio) {
+      if (!this.diskFull) this.log('warn', `disk usage ${(ratio * 100).toFixed(1)}% exceeds ${c.diskSpaceWarningLevelRatio * 100}%: refusing puts`);
+      this.diskFull = true;
+      this.cleanImmediately = true;
+    } else if (ratio > c.diskSpaceCleanForciblyRatio) {
+      this.diskFull = false;
+      this.cleanImmediately = true;
+    } else {
+      this.diskFull = false;
+      this.cleanImmediately = false;
+    }
+    const now = (this.options.now ?? Date.now)();
+    const hour = new Date(now).getHours();
+    const timeUp = c.deleteWhen.split(';').some((h) => h.trim() !== '' && Number(h) === hour);
+    const spaceFull = unknown || ratio > c.diskMaxUsedSpaceRatio / 100;
+    const manual = this.manualDeleteBudget > 0;
+    if (manual) this.manualDeleteBudget--;
+    if (timeUp || spaceFull || manual) {
+      const force = this.cleanImmediately && c.cleanFileForciblyEnable;
+      const reserved = c.fileReservedTime * 3600 * 1000;
+      const files = this.commitLog.queue.files;
+      while (files.length > 1 && deleted.commitLog < 10) {
+        const f = files[0]!;
+        if (!force && f.lastModified() + reserved > now) break;
+        f.destroy();
+        files.shift();
+        deleted.commitLog++;
+      }
+    }
+    if (deleted.commitLog > 0) {
+      const min = this.commitLog.minOffset();
+      for (const cq of this.allConsumeQueues()) {
+        deleted.consumeQueue += cq.deleteExpired(min);
+        cq.correctMinOffset(min);
+      }
+      deleted.index += this.index.deleteExpired(min);
+      this.log('info', `retention deleted ${deleted.commitLog} CommitLog segment(s); min offset now ${min}`);
+    }
+    return deleted;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Shutdown
+
+  /**
+   * Clean shutdown: flushes everything, writes the checkpoint, deletes `abort` and releases the
+   * lock. Pending SYNC_FLUSH puts are resolved by the final flush.
+   */
+  async close(): Promise<void> {
+    if (this.shut) return;
+    this.shut = true;
+    for (const t of this.timers) clearInterval(t);
+    while (this.flushing || this.asyncFlushing) await new Promise((r) => setTimeout(r, 1));
+    try {
+      this.commitLog.queue.flushSync();
+      for (const w of this.flushWaiters) w.resolve(true);
+      this.flushWaiters = [];
+      if (this.flushTimer) clearTimeout(this.flushTimer);
+      if (this.lastAppendTimestamp > 0) this.checkpoint.physicMsgTimestamp = this.lastAppendTimestamp;
+      this.flushConsumeQueues(true);
+      this.closeFiles();
+      fs.rmSync(this.abortPath, { force: true });
+    } finally {
+      this.lock.release();
+    }
+  }
+
+  private closeFiles(): void {
+    for (const cq of this.allConsumeQueues()) cq.close();
+    this.index.close();
+    this.commitLog.close();
+    this.checkpoint.close();
+  }
+}
