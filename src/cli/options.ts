@@ -11,13 +11,20 @@ export interface ServerCliResult<S extends ConfigSpec> {
   help: boolean;
   namesrvAddr?: string;
   unknownProperties: string[];
+  /** Properties for keys outside `spec` that the caller accepts (e.g. store settings), file then flags. */
+  extra: Record<string, string>;
 }
 
 /**
  * Parses `-c file`, `-p`, `-m`, `-n addr`, `-h` and `--key=value` overrides. Config file values are
  * applied first, then command-line overrides, as RocketMQ does.
  */
-export function parseServerArgs<S extends ConfigSpec>(spec: S, base: ConfigOf<S>, argv: string[]): ServerCliResult<S> {
+export function parseServerArgs<S extends ConfigSpec>(
+  spec: S,
+  base: ConfigOf<S>,
+  argv: string[],
+  extraKeys: ReadonlySet<string> = new Set(),
+): ServerCliResult<S> {
   const { values, tokens } = parseArgs({
     args: argv,
     options: {
@@ -35,15 +42,26 @@ export function parseServerArgs<S extends ConfigSpec>(spec: S, base: ConfigOf<S>
   for (const t of tokens ?? []) {
     if (t.kind !== 'option' || ['configFile', 'printConfigItem', 'printImportantConfig', 'namesrvAddr', 'help'].includes(t.name)) continue;
     if (t.value === undefined) throw new Error(`option --${t.name} needs a value (--${t.name}=VALUE)`);
-    if (!(t.name in spec)) throw new Error(`unknown option --${t.name}; run with -p to list the config keys`);
+    if (!(t.name in spec) && !extraKeys.has(t.name)) throw new Error(`unknown option --${t.name}; run with -p to list the config keys`);
     overrides.push([t.name, t.value]);
   }
   const unknownProperties: string[] = [];
-  if (typeof values.configFile === 'string') {
-    const props = parseProperties(readFileSync(values.configFile, 'utf8'));
-    unknownProperties.push(...applyProperties(spec, base, props).unknown);
+  const extra: Record<string, string> = {};
+  const take = (props: Iterable<[string, string]>): void => {
+    for (const key of applyProperties(spec, base, props).unknown) {
+      const value = new Map(props).get(key)!;
+      if (extraKeys.has(key)) extra[key] = value;
+      else {
+        unknownProperties.push(key);
+        extra[key] = value;
+      }
+    }
+  };
+  if (typeof values.configFile === 'string') take([...parseProperties(readFileSync(values.configFile, 'utf8'))]);
+  take(overrides);
+  if (typeof values.namesrvAddr === 'string' && 'namesrvAddr' in spec) {
+    applyProperties(spec, base, [['namesrvAddr', values.namesrvAddr]]);
   }
-  applyProperties(spec, base, overrides);
   return {
     config: base,
     printConfig: values.printConfigItem === true,
@@ -51,6 +69,7 @@ export function parseServerArgs<S extends ConfigSpec>(spec: S, base: ConfigOf<S>
     help: values.help === true,
     namesrvAddr: typeof values.namesrvAddr === 'string' ? values.namesrvAddr : undefined,
     unknownProperties,
+    extra,
   };
 }
 

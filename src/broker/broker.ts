@@ -1,0 +1,352 @@
+/**
+ * The broker: store, metadata, request processors on the main and VIP ports, NameServer
+ * registration, delay delivery, transactions, and a drain-then-stop shutdown.
+ */
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { RemotingServer } from '../transport/server.js';
+import { RemotingClient } from '../transport/client.js';
+import { logger, type Logger } from '../common/logger.js';
+import { applyProperties, configEntries } from '../common/config.js';
+import { formatProperties, parseProperties } from '../common/properties.js';
+import { writeFileAtomic } from '../common/json-file.js';
+import { defaultDataDir } from '../common/paths.js';
+import { toFastJson } from '../codec/fastjson.js';
+import { RequestCode } from '../protocol/request-code.js';
+import { PERM_READ, PERM_WRITE, PERM_INHERIT, PERM_PRIORITY } from '../protocol/perm.js';
+import { SERVER_VERSION } from '../protocol/version.js';
+import { dataVersionJson } from '../protocol/route.js';
+import { MessageStore } from '../store/store.js';
+import { applyStoreProperties, defaultStoreConfig, parseDelayLevels, type StoreConfig } from '../store/config.js';
+import { BrokerConfigSpec, type BrokerConfig } from './config.js';
+import type { BrokerContext, BrokerStats } from './context.js';
+import { ClientRegistry } from './clients.js';
+import { PullHold } from './pull-hold.js';
+import { OrderLocks } from './order-locks.js';
+import { TopicTable } from './metadata/topics.js';
+import { SubscriptionGroups } from './metadata/subscription-groups.js';
+import { ConsumerOffsets, DelayOffsets } from './metadata/offset-tables.js';
+import { NamesrvRegistration } from './namesrv-registration.js';
+import { ScheduleService } from './schedule.js';
+import { Transactions } from './transactions.js';
+import { sendProcessors } from './processors/send.js';
+import { pullProcessors } from './processors/pull.js';
+import { consumerProcessors } from './processors/consumer.js';
+import { adminProcessors } from './processors/admin.js';
+import { queryProcessors } from './processors/query.js';
+import type { Processor } from '../transport/server.js';
+
+export interface BrokerOptions {
+  /** Store settings by MessageStoreConfig property name (strings, as in a properties file). */
+  storeProperties?: Record<string, string>;
+  /** Properties that belong to no component, kept for GET_BROKER_CONFIG as Java does. */
+  extraProperties?: Record<string, string>;
+  /** Where UPDATE_BROKER_CONFIG persists (the -c file, or <store>/config/broker.properties). */
+  configFile?: string;
+}
+
+export class Broker {
+  readonly config: BrokerConfig;
+  readonly storeConfig: StoreConfig;
+  private store!: MessageStore;
+  private ctx!: BrokerContext;
+  private main!: RemotingServer;
+  private vip!: RemotingServer;
+  private readonly outbound = new RemotingClient({ connectTimeoutMs: 3000 });
+  private registration!: NamesrvRegistration;
+  private schedule!: ScheduleService;
+  private transactions!: Transactions;
+  private readonly log: Logger;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private draining = false;
+  private wiped = false;
+  private stopped = false;
+  private sendsInFlight = 0;
+  private configVersion = { timestamp: Date.now(), counter: 0 };
+
+  constructor(config: BrokerConfig, private readonly options: BrokerOptions = {}) {
+    this.config = { ...config };
+    if (!this.config.rocketmqHome) this.config.rocketmqHome = defaultDataDir();
+    this.log = logger(`broker ${this.config.brokerName}`);
+    const root = options.storeProperties?.storePathRootDir ?? join(this.config.rocketmqHome, 'store');
+    this.storeConfig = defaultStoreConfig(root);
+    this.storeConfig.storePathCommitLog = join(root, 'commitlog');
+    const rejected = applyStoreProperties(this.storeConfig, options.storeProperties ?? {});
+    for (const k of rejected) this.log.warn(`ignoring store property ${k}=${options.storeProperties?.[k]}: not a valid value`);
+    if (this.storeConfig.brokerRole !== 'SLAVE') this.config.brokerId = 0;
+  }
+
+  get brokerAddr(): string {
+    return `${this.config.brokerIP1}:${this.config.listenPort}`;
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  async start(): Promise<void> {
+    const c = this.config;
+    if (c.listenPort === 0) c.listenPort = await freePortPair(c.bindAddress);
+    this.storeConfig.brokerIP1 = c.brokerIP1;
+    this.storeConfig.listenPort = c.listenPort;
+    const configDir = join(this.storeConfig.storePathRootDir, 'config');
+    mkdirSync(configDir, { recursive: true });
+
+    const clients = new ClientRegistry();
+    const topics = new TopicTable({
+      configDir,
+      clusterName: c.brokerClusterName,
+      brokerName: c.brokerName,
+      autoCreateTopicEnable: c.autoCreateTopicEnable,
+      clusterTopicEnable: c.clusterTopicEnable,
+      brokerTopicEnable: c.brokerTopicEnable,
+      defaultTopicQueueNums: c.defaultTopicQueueNums,
+    });
+    topics.load();
+    const groups = new SubscriptionGroups(configDir, c.autoCreateSubscriptionGroup, c.maxReconsumeTimesDefault);
+    groups.load();
+    const offsets = new ConsumerOffsets(configDir);
+    offsets.load();
+    const delayOffsets = new DelayOffsets(configDir);
+    delayOffsets.load();
+
+    let pullHold: PullHold | undefined;
+    this.store = MessageStore.open({ ...this.storeConfig }, {
+      log: (level, message) => (level === 'warn' ? this.log.warn(message) : this.log.info(message)),
+      onMessageArrived: (topic, queueId, next) => pullHold?.onMessageArrived(topic, queueId, next),
+    });
+    const report = this.store.recovery;
+    this.log.info(
+      `store opened at ${this.storeConfig.storePathRootDir}: ${report.normal ? 'normal' : 'abnormal (crash)'} recovery, ` +
+        `commit log up to ${report.commitLogMaxOffset}${report.truncatedAt !== undefined ? `, torn tail truncated at ${report.truncatedAt}` : ''}`,
+    );
+    pullHold = new PullHold((t, q) => this.store.getMaxOffsetInQueue(t, q), c.pullCheckIntervalMs);
+    const stats: BrokerStats = { bootTimestamp: Date.now(), putMessages: 0, putBytes: 0, getFound: 0, getMiss: 0, getTransferred: 0 };
+
+    this.registration = new NamesrvRegistration(
+      this.outbound,
+      () => this.namesrvAddrs(),
+      {
+        clusterName: c.brokerClusterName,
+        brokerName: c.brokerName,
+        brokerId: c.brokerId,
+        brokerAddr: this.brokerAddr,
+        haServerAddr: `${c.brokerIP2 || c.brokerIP1}:${c.listenPort + 1}`,
+      },
+      topics,
+      () => this.permMask(),
+      c.registerVersion,
+      c.registerBrokerTimeoutMills,
+      this.log,
+    );
+
+    this.ctx = {
+      config: c,
+      store: this.store,
+      topics,
+      groups,
+      offsets,
+      delayOffsets,
+      clients,
+      pullHold,
+      locks: new OrderLocks(c.lockMaxLiveTime),
+      log: this.log,
+      version: SERVER_VERSION,
+      brokerAddr: this.brokerAddr,
+      delayLevels: parseDelayLevels(this.storeConfig.messageDelayLevel),
+      isWritable: () => (this.permMask() & PERM_WRITE) !== 0 && this.storeConfig.brokerRole !== 'SLAVE',
+      isReadable: () => (c.brokerPermission & PERM_READ) !== 0,
+      isMaster: () => this.storeConfig.brokerRole !== 'SLAVE',
+      registerBroker: (oneway, only) => void this.registration.registerAll({ oneway, only }),
+      notifyConsumerIdsChanged: (group) => this.notifyConsumerIdsChanged(group),
+      stats,
+    };
+
+    this.schedule = new ScheduleService(this.ctx);
+    this.transactions = new Transactions(this.ctx);
+
+    const processors = new Map<number, Processor>();
+    const admin = adminProcessors(this.ctx, {
+      configText: () => this.configText(),
+      updateConfig: (text) => this.updateConfig(text),
+      configVersion: () => toFastJson(dataVersionJson(this.configVersion)),
+    });
+    for (const table of [sendProcessors(this.ctx), pullProcessors(this.ctx), consumerProcessors(this.ctx), admin, queryProcessors(this.ctx), this.transactions.processors()]) {
+      for (const [code, p] of table) processors.set(code, p);
+    }
+    // Sends are counted so a drain knows when none is left in flight.
+    for (const code of [RequestCode.SEND_MESSAGE, RequestCode.SEND_MESSAGE_V2, RequestCode.SEND_BATCH_MESSAGE, RequestCode.CONSUMER_SEND_MSG_BACK, RequestCode.END_TRANSACTION]) {
+      const inner = processors.get(code)!;
+      processors.set(code, async (req, conn) => {
+        this.sendsInFlight++;
+        try {
+          return await inner(req, conn);
+        } finally {
+          this.sendsInFlight--;
+        }
+      });
+    }
+    const serverOptions = {
+      host: c.bindAddress,
+      version: SERVER_VERSION,
+      idleTimeoutMs: c.serverChannelMaxIdleTimeSeconds * 1000,
+    };
+    this.main = new RemotingServer({ ...serverOptions, port: c.listenPort, name: `broker ${c.brokerName}` });
+    this.vip = new RemotingServer({ ...serverOptions, port: c.listenPort - 2, name: `broker ${c.brokerName} vip` });
+    for (const [code, p] of processors) {
+      this.main.register(code, p);
+      // Java serves everything but PULL_MESSAGE on the VIP port.
+      if (code !== RequestCode.PULL_MESSAGE) this.vip.register(code, p);
+    }
+    for (const server of [this.main, this.vip]) {
+      server.on('disconnect', (conn) => {
+        const left = clients.onConnectionClosed(conn);
+        for (const group of left) this.notifyConsumerIdsChanged(group);
+      });
+    }
+    await this.main.listen();
+    await this.vip.listen();
+    pullHold.start();
+    if (this.storeConfig.brokerRole !== 'SLAVE') {
+      this.schedule.start();
+      this.transactions.start();
+    }
+    const every = (ms: number, fn: () => void | Promise<void>): void => {
+      const t = setInterval(() => void Promise.resolve().then(fn).catch((err: Error) => this.log.warn(err.message)), ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(c.flushConsumerOffsetInterval, () => {
+      offsets.persist();
+      delayOffsets.persist();
+    });
+    every(10_000, () => {
+      for (const group of clients.expire(c.channelExpiredTimeout)) this.notifyConsumerIdsChanged(group);
+    });
+    every(Math.min(60_000, Math.max(1_000, c.registerNameServerPeriod)), () => this.periodicRegistration());
+    await this.registration.registerAll();
+    this.log.info(`broker ${c.brokerClusterName}/${c.brokerName} id ${c.brokerId} listening on ${this.brokerAddr} (VIP ${c.listenPort - 2}), NameServers: ${this.namesrvAddrs().join(';') || 'none'}`);
+  }
+
+  private namesrvAddrs(): string[] {
+    return this.config.namesrvAddr.split(';').map((s) => s.trim()).filter(Boolean);
+  }
+
+  /** The permission bits topics are registered with: no WRITE while draining or after a wipe. */
+  private permMask(): number {
+    const base = this.config.brokerPermission | PERM_INHERIT | PERM_PRIORITY;
+    return this.draining || this.wiped ? base & ~PERM_WRITE : base;
+  }
+
+  private async periodicRegistration(): Promise<void> {
+    const own = this.ctx.topics.get(this.config.brokerName);
+    if (!this.draining && own && (own.perm & PERM_WRITE) !== 0) {
+      const wiped = await this.registration.writeWipedEverywhere();
+      if (wiped !== this.wiped) {
+        this.wiped = wiped;
+        this.log.warn(wiped ? 'write permission wiped on the NameServers: refusing sends (draining)' : 'write permission restored');
+      }
+    }
+    await this.registration.registerAll();
+  }
+
+  private notifyConsumerIdsChanged(group: string): void {
+    if (!this.config.notifyConsumerIdsChangedEnable) return;
+    const g = this.ctx.clients.consumerGroup(group);
+    if (!g) return;
+    for (const ch of g.channels.values()) {
+      ch.conn.oneway({
+        code: RequestCode.NOTIFY_CONSUMER_IDS_CHANGED,
+        language: 'JAVA',
+        version: SERVER_VERSION,
+        opaque: 0,
+        flag: 0,
+        serializeType: 0,
+        extFields: { consumerGroup: group },
+      });
+    }
+  }
+
+  private configText(): string {
+    const entries: Array<[string, unknown]> = [
+      ...configEntries(BrokerConfigSpec, this.config),
+      ...Object.entries(this.storeConfig),
+      ...Object.entries(this.options.extraProperties ?? {}),
+    ];
+    return formatProperties(entries);
+  }
+
+  private updateConfig(text: string): void {
+    const props = parseProperties(text);
+    const brokerProps = [...props].filter(([k]) => k in BrokerConfigSpec);
+    const READ_ONLY = new Set(['listenPort', 'brokerName', 'brokerClusterName', 'brokerId', 'brokerIP1', 'rocketmqHome', 'bindAddress']);
+    const before = this.config.brokerPermission;
+    applyProperties(BrokerConfigSpec, this.config, brokerProps, { readOnly: READ_ONLY });
+    const storeProps = Object.fromEntries([...props].filter(([k]) => !(k in BrokerConfigSpec)));
+    applyStoreProperties(this.storeConfig, storeProps);
+    this.configVersion = { timestamp: Date.now(), counter: this.configVersion.counter + 1 };
+    writeFileAtomic(this.options.configFile ?? join(this.storeConfig.storePathRootDir, 'config', 'broker.properties'), this.configText());
+    if (this.config.brokerPermission !== before) void this.registration.registerAll();
+  }
+
+  /**
+   * Stops taking sends (NO_PERMISSION, so producers move to other brokers), tells the NameServers,
+   * keeps serving pulls, and resolves once no send is in flight (bounded by drainTimeoutMs).
+   */
+  async drain(): Promise<void> {
+    if (!this.draining) {
+      this.draining = true;
+      this.log.info('draining: sends are refused from now on, pulls are still served');
+      await this.registration.registerAll();
+    }
+    const deadline = Date.now() + this.config.drainTimeoutMs;
+    while (this.sendsInFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    if (this.sendsInFlight > 0) this.log.warn(`drain timed out with ${this.sendsInFlight} sends in flight`);
+  }
+
+  /** Graceful stop: drain, unregister, answer held pulls, close servers, persist, close the store. */
+  async shutdown(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.drain();
+    for (const t of this.timers) clearInterval(t);
+    await this.registration.unregisterAll();
+    await this.schedule.stop();
+    this.transactions.stop();
+    this.ctx.pullHold.releaseAll();
+    await Promise.all([this.main.close(2000), this.vip.close(2000)]);
+    await this.outbound.close();
+    this.ctx.offsets.persist(true);
+    this.ctx.delayOffsets.persist();
+    this.ctx.topics.persist();
+    this.ctx.groups.persist();
+    await this.store.close();
+    this.log.info('broker stopped');
+  }
+
+  /** For tests and tools: the broker's live state. */
+  get context(): BrokerContext {
+    return this.ctx;
+  }
+}
+
+/** A port p with p − 2 also free (the VIP port), for brokers started on "port 0". */
+async function freePortPair(host: string): Promise<number> {
+  const { createServer } = await import('node:net');
+  const tryListen = (port: number): Promise<import('node:net').Server | undefined> =>
+    new Promise((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(undefined));
+      s.listen(port, host, () => resolve(s));
+    });
+  for (let i = 0; i < 200; i++) {
+    const port = 20000 + Math.floor(Math.random() * 40000);
+    const a = await tryListen(port);
+    if (!a) continue;
+    const b = await tryListen(port - 2);
+    const c = await tryListen(port + 1);
+    for (const s of [a, b, c]) if (s) await new Promise<void>((r) => s.close(() => r()));
+    if (b && c) return port;
+  }
+  throw new Error('no free port pair found for the broker and its VIP port');
+}

@@ -1,0 +1,57 @@
+/**
+ * Broker settings: RocketMQ's BrokerConfig / NettyServerConfig property names and defaults. Store
+ * settings (MessageStoreConfig names) live in src/store/config.ts; one properties file feeds both.
+ */
+import { defaults, type ConfigOf, type ConfigSpec } from '../common/config.js';
+
+export const BrokerConfigSpec = {
+  brokerClusterName: { kind: 'string', default: 'DefaultCluster' },
+  brokerName: { kind: 'string', default: 'broker-a', doc: 'Java defaults to the host name; Apogee to broker-a' },
+  brokerId: { kind: 'long', default: 0, doc: '0 = master, > 0 = slave' },
+  brokerIP1: { kind: 'string', default: '127.0.0.1', doc: 'address registered with NameServers and stored as STOREHOST' },
+  brokerIP2: { kind: 'string', default: '', doc: 'HA address for slaves; defaults to brokerIP1' },
+  listenPort: { kind: 'int', default: 10911, doc: 'main port; the VIP port is listenPort − 2, HA listenPort + 1' },
+  bindAddress: { kind: 'string', default: '0.0.0.0', doc: 'address to listen on (Apogee)' },
+  namesrvAddr: { kind: 'string', default: '', doc: 'NameServers, separated by ;' },
+  rocketmqHome: { kind: 'string', default: '', doc: 'data directory; defaults to $APOGEE_HOME or <project>/data' },
+  brokerPermission: { kind: 'int', default: 6 },
+  defaultTopicQueueNums: { kind: 'int', default: 8 },
+  autoCreateTopicEnable: { kind: 'boolean', default: true },
+  clusterTopicEnable: { kind: 'boolean', default: true },
+  brokerTopicEnable: { kind: 'boolean', default: true },
+  autoCreateSubscriptionGroup: { kind: 'boolean', default: true },
+  registerNameServerPeriod: { kind: 'int', default: 30000 },
+  registerBrokerTimeoutMills: { kind: 'int', default: 6000 },
+  longPollingEnable: { kind: 'boolean', default: true },
+  shortPollingTimeMills: { kind: 'long', default: 1000 },
+  longPollingMaxMs: { kind: 'long', default: 15000, doc: 'Apogee: the longest a pull is held, whatever the client asks' },
+  pullCheckIntervalMs: { kind: 'long', default: 1000, doc: 'Apogee: how often held pulls are re-checked (Java: 5 s)' },
+  notifyConsumerIdsChangedEnable: { kind: 'boolean', default: true },
+  flushConsumerOffsetInterval: { kind: 'int', default: 5000 },
+  channelExpiredTimeout: { kind: 'long', default: 120000, doc: 'Apogee: ms without heartbeat before a client is dropped' },
+  serverChannelMaxIdleTimeSeconds: { kind: 'int', default: 120 },
+  rejectTransactionMessage: { kind: 'boolean', default: false },
+  transactionTimeOut: { kind: 'long', default: 6000 },
+  transactionCheckMax: { kind: 'int', default: 15 },
+  transactionCheckInterval: { kind: 'long', default: 60000 },
+  enablePropertyFilter: { kind: 'boolean', default: false },
+  slaveReadEnable: { kind: 'boolean', default: false },
+  traceOn: { kind: 'boolean', default: true },
+  regionId: { kind: 'string', default: 'DefaultRegion' },
+  lockMaxLiveTime: { kind: 'long', default: 60000, doc: 'orderly-consumer queue lock lifetime (Java system property)' },
+  maxReconsumeTimesDefault: { kind: 'int', default: 16, doc: 'Apogee: retryMaxTimes of auto-created groups' },
+  registerVersion: { kind: 'int', default: 137, doc: 'Apogee: MQVersion sent in REGISTER_BROKER; 137 (V3_5_8) is accepted by 3.5.x and 4.x NameServers' },
+  drainTimeoutMs: { kind: 'long', default: 30000, doc: 'Apogee: longest a stop waits for in-flight work' },
+} satisfies ConfigSpec;
+
+export type BrokerConfig = ConfigOf<typeof BrokerConfigSpec>;
+
+export function brokerDefaults(): BrokerConfig {
+  return defaults(BrokerConfigSpec);
+}
+
+/** What `mqbroker -m` prints. */
+export const IMPORTANT_KEYS = [
+  'brokerClusterName', 'brokerName', 'brokerId', 'brokerIP1', 'listenPort', 'namesrvAddr', 'brokerRole',
+  'flushDiskType', 'storePathRootDir', 'storePathCommitLog', 'autoCreateTopicEnable', 'messageDelayLevel',
+] as const;

@@ -1,0 +1,47 @@
+import type { Logger } from '../common/logger.js';
+import type { MessageStore } from '../store/store.js';
+import type { BrokerConfig } from './config.js';
+import type { TopicTable } from './metadata/topics.js';
+import type { SubscriptionGroups } from './metadata/subscription-groups.js';
+import type { ConsumerOffsets, DelayOffsets } from './metadata/offset-tables.js';
+import type { ClientRegistry } from './clients.js';
+import type { PullHold } from './pull-hold.js';
+import type { OrderLocks } from './order-locks.js';
+
+/** What the broker's request processors share. One instance per broker. */
+export interface BrokerContext {
+  config: BrokerConfig;
+  store: MessageStore;
+  topics: TopicTable;
+  groups: SubscriptionGroups;
+  offsets: ConsumerOffsets;
+  delayOffsets: DelayOffsets;
+  clients: ClientRegistry;
+  pullHold: PullHold;
+  locks: OrderLocks;
+  log: Logger;
+  /** MQVersion ordinal in our responses. */
+  version: number;
+  /** `brokerIP1:listenPort`, the address registered with NameServers. */
+  brokerAddr: string;
+  delayLevels: readonly number[];
+  /** False while draining, or when the NameServer wiped our write permission, or brokerPermission forbids it. */
+  isWritable(): boolean;
+  isReadable(): boolean;
+  isMaster(): boolean;
+  /** Re-registers with every NameServer (oneway after topic auto-creation, as Java does). */
+  registerBroker(oneway: boolean, onlyTopics?: string[]): void;
+  notifyConsumerIdsChanged(group: string): void;
+  stats: BrokerStats;
+}
+
+export interface BrokerStats {
+  bootTimestamp: number;
+  putMessages: number;
+  putBytes: number;
+  getFound: number;
+  getMiss: number;
+  getTransferred: number;
+}
+
+export const FAQ = '\nSee http://rocketmq.apache.org/docs/faq/ for further details.';

@@ -1,0 +1,110 @@
+/**
+ * Consumer offsets (consumerOffset.json: `topic@group` → {queueId: next offset}) and delay-level
+ * progress (delayOffset.json: level → next schedule-queue offset). Numeric map keys are written bare,
+ * as fastjson writes them.
+ */
+import { join } from 'node:path';
+import { loadConfigFile, saveConfigFile } from './config-file.js';
+
+export class ConsumerOffsets {
+  /** `topic@group` → queueId → offset */
+  private readonly table = new Map<string, Map<number, number>>();
+  private dirty = false;
+  private readonly path: string;
+
+  constructor(configDir: string) {
+    this.path = join(configDir, 'consumerOffset.json');
+  }
+
+  load(): void {
+    const data = loadConfigFile(this.path);
+    const t = (data?.offsetTable ?? {}) as Record<string, Record<string, unknown>>;
+    for (const key of Object.keys(t)) {
+      const m = new Map<number, number>();
+      for (const [q, o] of Object.entries(t[key] ?? {})) m.set(Number(q), Number(o));
+      this.table.set(key, m);
+    }
+  }
+
+  persist(force = false): void {
+    if (!this.dirty && !force) return;
+    this.dirty = false;
+    saveConfigFile(this.path, { offsetTable: this.table });
+  }
+
+  /** Negative offsets (ali-ons commits -1 before it knows one) never overwrite a stored offset. */
+  commit(group: string, topic: string, queueId: number, offset: number): void {
+    if (!Number.isFinite(offset) || offset < 0) return;
+    const key = `${topic}@${group}`;
+    let m = this.table.get(key);
+    if (!m) this.table.set(key, (m = new Map()));
+    m.set(queueId, offset);
+    this.dirty = true;
+  }
+
+  /** The stored offset, or -1 when the group has none for that queue. */
+  query(group: string, topic: string, queueId: number): number {
+    return this.table.get(`${topic}@${group}`)?.get(queueId) ?? -1;
+  }
+
+  queuesOf(group: string, topic: string): Map<number, number> | undefined {
+    return this.table.get(`${topic}@${group}`);
+  }
+
+  topicsOfGroup(group: string): string[] {
+    const out: string[] = [];
+    for (const key of this.table.keys()) {
+      const at = key.lastIndexOf('@');
+      if (key.slice(at + 1) === group) out.push(key.slice(0, at));
+    }
+    return out;
+  }
+
+  groupsOfTopic(topic: string): string[] {
+    const out: string[] = [];
+    for (const key of this.table.keys()) {
+      const at = key.lastIndexOf('@');
+      if (key.slice(0, at) === topic) out.push(key.slice(at + 1));
+    }
+    return out;
+  }
+
+  deleteGroup(group: string): void {
+    for (const key of [...this.table.keys()]) if (key.endsWith(`@${group}`)) this.table.delete(key);
+    this.dirty = true;
+  }
+
+  entries(): Map<string, Map<number, number>> {
+    return this.table;
+  }
+}
+
+export class DelayOffsets {
+  private readonly table = new Map<number, number>();
+  private readonly path: string;
+
+  constructor(configDir: string) {
+    this.path = join(configDir, 'delayOffset.json');
+  }
+
+  load(): void {
+    const data = loadConfigFile(this.path);
+    for (const [level, o] of Object.entries((data?.offsetTable ?? {}) as Record<string, unknown>)) this.table.set(Number(level), Number(o));
+  }
+
+  persist(): void {
+    saveConfigFile(this.path, { offsetTable: new Map([...this.table].sort((a, b) => a[0] - b[0])) });
+  }
+
+  get(level: number): number {
+    return this.table.get(level) ?? 0;
+  }
+
+  set(level: number, offset: number): void {
+    this.table.set(level, offset);
+  }
+
+  entries(): Map<number, number> {
+    return this.table;
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The broker's topic table (topics.json): system topics created at every start, user topics,
+ * auto-creation from TBW102, and the DataVersion the NameServers compare.
+ */
+import { join } from 'node:path';
+import { PERM_INHERIT, PERM_READ, PERM_WRITE } from '../../protocol/perm.js';
+import { dataVersionJson, decodeDataVersion, decodeTopicConfig, type DataVersion, type TopicConfig } from '../../protocol/route.js';
+import { loadConfigFile, saveConfigFile } from './config-file.js';
+
+export const TBW102 = 'TBW102';
+export const SELF_TEST_TOPIC = 'SELF_TEST_TOPIC';
+export const BENCHMARK_TOPIC = 'BenchmarkTest';
+export const OFFSET_MOVED_EVENT = 'OFFSET_MOVED_EVENT';
+export const SCHEDULE_TOPIC = 'SCHEDULE_TOPIC_XXXX';
+export const TRANS_HALF_TOPIC = 'RMQ_SYS_TRANS_HALF_TOPIC';
+export const TRANS_OP_HALF_TOPIC = 'RMQ_SYS_TRANS_OP_HALF_TOPIC';
+export const RETRY_PREFIX = '%RETRY%';
+export const DLQ_PREFIX = '%DLQ%';
+
+export const retryTopic = (group: string): string => RETRY_PREFIX + group;
+export const dlqTopic = (group: string): string => DLQ_PREFIX + group;
+
+const TOPIC_NAME = /^[%|a-zA-Z0-9_-]+$/;
+
+/** Why a topic name is unacceptable, or undefined when it is fine (Java's TopicValidator rules). */
+export function invalidTopicReason(topic: string): string | undefined {
+  if (!topic) return 'the topic name is empty';
+  if (!TOPIC_NAME.test(topic)) return `the topic[${topic}] contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$`;
+  if (Buffer.byteLength(topic) > 127) return `the topic[${topic}] is longer than 127 bytes`;
+  return undefined;
+}
+
+export function topicConfig(topicName: string, init: Partial<TopicConfig> = {}): TopicConfig {
+  return { topicName, readQueueNums: 16, writeQueueNums: 16, perm: PERM_READ | PERM_WRITE, topicFilterType: 'SINGLE_TAG', topicSysFlag: 0, order: false, ...init };
+}
+
+export interface TopicTableOptions {
+  configDir: string;
+  clusterName: string;
+  brokerName: string;
+  autoCreateTopicEnable: boolean;
+  clusterTopicEnable: boolean;
+  brokerTopicEnable: boolean;
+  defaultTopicQueueNums: number;
+}
+
+export class TopicTable {
+  private readonly table = new Map<string, TopicConfig>();
+  dataVersion: DataVersion = { timestamp: Date.now(), counter: 0 };
+  private readonly path: string;
+
+  constructor(private readonly options: TopicTableOptions) {
+    this.path = join(options.configDir, 'topics.json');
+    const sys = (name: string, r: number, w: number, perm: number): void => void this.table.set(name, topicConfig(name, { readQueueNums: r, writeQueueNums: w, perm }));
+    sys(SELF_TEST_TOPIC, 1, 1, PERM_READ | PERM_WRITE);
+    if (options.autoCreateTopicEnable) {
+      sys(TBW102, options.defaultTopicQueueNums, options.defaultTopicQueueNums, PERM_READ | PERM_WRITE | PERM_INHERIT);
+    }
+    sys(BENCHMARK_TOPIC, 1024, 1024, PERM_READ | PERM_WRITE);
+    sys(options.clusterName, 16, 16, PERM_INHERIT | (options.clusterTopicEnable ? PERM_READ | PERM_WRITE : 0));
+    sys(options.brokerName, 1, 1, PERM_INHERIT | (options.brokerTopicEnable ? PERM_READ | PERM_WRITE : 0));
+    sys(OFFSET_MOVED_EVENT, 1, 1, PERM_READ | PERM_WRITE);
+  }
+
+  load(): void {
+    const data = loadConfigFile(this.path);
+    if (!data) return;
+    const t = (data.topicConfigTable ?? {}) as Record<string, unknown>;
+    for (const name of Object.keys(t)) this.table.set(name, decodeTopicConfig(name, t[name]));
+    if (data.dataVersion) this.dataVersion = decodeDataVersion(data.dataVersion);
+  }
+
+  persist(): void {
+    saveConfigFile(this.path, { dataVersion: dataVersionJson(this.dataVersion), topicConfigTable: this.table });
+  }
+
+  get(topic: string): TopicConfig | undefined {
+    return this.table.get(topic);
+  }
+
+  all(): Map<string, TopicConfig> {
+    return this.table;
+  }
+
+  private changed(): void {
+    this.dataVersion = { timestamp: Date.now(), counter: this.dataVersion.counter + 1 };
+    this.persist();
+  }
+
+  put(tc: TopicConfig): void {
+    this.table.set(tc.topicName, tc);
+    this.changed();
+  }
+
+  delete(topic: string): boolean {
+    if (!this.table.delete(topic)) return false;
+    this.changed();
+    return true;
+  }
+
+  /**
+   * A send to an unknown topic: clone it from `defaultTopic` (TBW102) when that template exists and
+   * is inheritable, as Java's createTopicInSendMessageMethod does. Returns undefined when refused.
+   */
+  createFromTemplate(topic: string, defaultTopic: string, clientQueueNums: number, sysFlag: number): TopicConfig | undefined {
+    const existing = this.table.get(topic);
+    if (existing) return existing;
+    const template = this.table.get(defaultTopic);
+    if (!template || (template.perm & PERM_INHERIT) === 0) return undefined;
+    if (defaultTopic === TBW102 && !this.options.autoCreateTopicEnable) return undefined;
+    const queues = Math.max(1, Math.min(clientQueueNums, template.writeQueueNums));
+    const tc = topicConfig(topic, { readQueueNums: queues, writeQueueNums: queues, perm: template.perm & ~PERM_INHERIT, topicSysFlag: sysFlag });
+    this.put(tc);
+    return tc;
+  }
+
+  /** Retry, DLQ and transaction topics the broker creates for itself. */
+  createSystemTopic(topic: string, queues: number, perm: number): { config: TopicConfig; created: boolean } {
+    const existing = this.table.get(topic);
+    if (existing) return { config: existing, created: false };
+    const tc = topicConfig(topic, { readQueueNums: queues, writeQueueNums: queues, perm });
+    this.put(tc);
+    return { config: tc, created: true };
+  }
+}

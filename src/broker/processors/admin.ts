@@ -1,0 +1,316 @@
+/** Admin requests mqadmin and slaves use: topics, groups, offsets, stats, connections, config. */
+import { statfsSync } from 'node:fs';
+import { responseTo, type RemotingCommand } from '../../codec/command.js';
+import { javaDouble, toFastJson } from '../../codec/fastjson.js';
+import { decodeHeader, encodeHeader } from '../../protocol/header.js';
+import {
+  ConsumerGroupRequest,
+  CreateTopicRequest,
+  DeleteSubscriptionGroupRequest,
+  GetBrokerConfigResponse,
+  GetConsumeStatsRequest,
+  ProducerGroupRequest,
+  QueryConsumeTimeSpanRequest,
+  ResetOffsetRequest,
+  CloneGroupOffsetRequest,
+  TopicRequest,
+} from '../../protocol/broker-headers.js';
+import { RequestCode } from '../../protocol/request-code.js';
+import { ResponseCode } from '../../protocol/response-code.js';
+import { dataVersionJson, parseJsonBody } from '../../protocol/route.js';
+import { versionName } from '../../protocol/version.js';
+import type { Processor } from '../../transport/server.js';
+import type { BrokerContext } from '../context.js';
+import { decodeGroupConfig } from '../metadata/subscription-groups.js';
+import { invalidTopicReason, topicConfig } from '../metadata/topics.js';
+
+export interface AdminHooks {
+  /** Properties text of the whole broker config (GET_BROKER_CONFIG). */
+  configText(): string;
+  /** Applies a properties body (UPDATE_BROKER_CONFIG); throws with a message on bad input. */
+  updateConfig(text: string): void;
+  /** DataVersion of the broker config, as JSON text. */
+  configVersion(): string;
+}
+
+const mqKey = (topic: string, brokerName: string, queueId: number): Record<string, unknown> => ({ brokerName, queueId, topic });
+
+function humanBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${n.toFixed(1)} ${units[i]}`;
+}
+
+export function adminProcessors(ctx: BrokerContext, hooks: AdminHooks): Map<number, Processor> {
+  const m = new Map<number, Processor>();
+  const ok = (req: RemotingCommand, extra: { extFields?: Record<string, string>; body?: Buffer; remark?: string } = {}): RemotingCommand =>
+    responseTo(req, ResponseCode.SUCCESS, ctx.version, extra);
+  const err = (req: RemotingCommand, code: number, remark: string): RemotingCommand => responseTo(req, code, ctx.version, { remark });
+  const json = (v: unknown): Buffer => Buffer.from(toFastJson(v), 'utf8');
+
+  m.set(RequestCode.UPDATE_AND_CREATE_TOPIC, (req) => {
+    const h = decodeHeader(CreateTopicRequest, req.extFields);
+    if (h.topic === ctx.config.brokerClusterName) {
+      return err(req, ResponseCode.SYSTEM_ERROR, `the topic[${h.topic}] is conflict with system reserved words.`);
+    }
+    const invalid = invalidTopicReason(h.topic);
+    if (invalid) return err(req, ResponseCode.SYSTEM_ERROR, invalid);
+    if (h.readQueueNums <= 0 || h.writeQueueNums <= 0 || h.readQueueNums > 65535 || h.writeQueueNums > 65535) {
+      return err(req, ResponseCode.SYSTEM_ERROR, `queue numbers must be 1..65535, got read ${h.readQueueNums} write ${h.writeQueueNums}`);
+    }
+    ctx.topics.put(
+      topicConfig(h.topic, {
+        readQueueNums: h.readQueueNums,
+        writeQueueNums: h.writeQueueNums,
+        perm: h.perm,
+        topicFilterType: h.topicFilterType,
+        topicSysFlag: h.topicSysFlag ?? 0,
+        order: h.order,
+      }),
+    );
+    ctx.log.info(`topic ${h.topic} created/updated: ${h.readQueueNums}/${h.writeQueueNums} queues, perm ${h.perm}`);
+    ctx.registerBroker(false, [h.topic]);
+    return ok(req);
+  });
+
+  m.set(RequestCode.DELETE_TOPIC_IN_BROKER, (req) => {
+    const h = decodeHeader(TopicRequest, req.extFields);
+    ctx.topics.delete(h.topic);
+    return ok(req);
+  });
+
+  m.set(RequestCode.GET_ALL_TOPIC_CONFIG, (req) =>
+    ok(req, { extFields: {}, body: json({ dataVersion: dataVersionJson(ctx.topics.dataVersion), topicConfigTable: ctx.topics.all() }) }),
+  );
+
+  m.set(RequestCode.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, (req) => {
+    const body = parseJsonBody(req.body, 'UPDATE_AND_CREATE_SUBSCRIPTIONGROUP');
+    const name = typeof body.groupName === 'string' ? body.groupName : '';
+    if (!name) return err(req, ResponseCode.SYSTEM_ERROR, 'subscription group config has no groupName');
+    ctx.groups.put(decodeGroupConfig(name, body));
+    return ok(req);
+  });
+
+  m.set(RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG, (req) =>
+    ok(req, { body: json({ dataVersion: dataVersionJson(ctx.groups.dataVersion), subscriptionGroupTable: ctx.groups.all() }) }),
+  );
+
+  m.set(RequestCode.DELETE_SUBSCRIPTIONGROUP, (req) => {
+    const h = decodeHeader(DeleteSubscriptionGroupRequest, req.extFields);
+    ctx.groups.delete(h.groupName);
+    return ok(req);
+  });
+
+  m.set(RequestCode.GET_ALL_CONSUMER_OFFSET, (req) => ok(req, { body: json({ offsetTable: ctx.offsets.entries() }) }));
+  m.set(RequestCode.GET_ALL_DELAY_OFFSET, (req) => ok(req, { body: json({ offsetTable: ctx.delayOffsets.entries() }) }));
+
+  m.set(RequestCode.GET_TOPIC_STATS_INFO, (req) => {
+    const h = decodeHeader(TopicRequest, req.extFields);
+    const tc = ctx.topics.get(h.topic);
+    if (!tc) return err(req, ResponseCode.TOPIC_NOT_EXIST, `topic[${h.topic}] not exist`);
+    const table = new Map<Record<string, unknown>, Record<string, number>>();
+    for (let q = 0; q < tc.writeQueueNums; q++) {
+      const max = ctx.store.getMaxOffsetInQueue(h.topic, q);
+      const min = Math.max(0, ctx.store.getMinOffsetInQueue(h.topic, q));
+      const last = max > 0 ? ctx.store.getMessageStoreTimeStamp(h.topic, q, max - 1) : 0;
+      table.set(mqKey(h.topic, ctx.config.brokerName, q), { lastUpdateTimestamp: Math.max(0, last), maxOffset: max, minOffset: min });
+    }
+    return ok(req, { body: json({ offsetTable: table }) });
+  });
+
+  m.set(RequestCode.GET_CONSUMER_CONNECTION_LIST, (req) => {
+    const h = decodeHeader(ConsumerGroupRequest, req.extFields);
+    const g = ctx.clients.consumerGroup(h.consumerGroup);
+    if (!g) return err(req, ResponseCode.CONSUMER_NOT_ONLINE, `the consumer group[${h.consumerGroup}] not online`);
+    return ok(req, {
+      body: json({
+        connectionSet: [...g.channels.values()].map((c) => ({ clientAddr: c.conn.remoteAddress, clientId: c.clientId, language: c.language, version: c.version })),
+        consumeFromWhere: g.consumeFromWhere,
+        consumeType: g.consumeType,
+        messageModel: g.messageModel,
+        subscriptionTable: new Map([...g.subscriptions].map(([t, s]) => [t, { ...s, tagsSet: s.tagsSet, codeSet: s.codeSet }])),
+      }),
+    });
+  });
+
+  m.set(RequestCode.GET_PRODUCER_CONNECTION_LIST, (req) => {
+    const h = decodeHeader(ProducerGroupRequest, req.extFields);
+    const channels = ctx.clients.producerChannels(h.producerGroup);
+    if (channels.length === 0) return err(req, ResponseCode.SYSTEM_ERROR, `the producer group[${h.producerGroup}] not exist`);
+    return ok(req, {
+      body: json({ connectionSet: channels.map((c) => ({ clientAddr: c.conn.remoteAddress, clientId: c.clientId, language: c.language, version: c.version })) }),
+    });
+  });
+
+  m.set(RequestCode.GET_CONSUME_STATS, (req) => {
+    const h = decodeHeader(GetConsumeStatsRequest, req.extFields);
+    const topics = h.topic ? [h.topic] : ctx.offsets.topicsOfGroup(h.consumerGroup);
+    const g = ctx.clients.consumerGroup(h.consumerGroup);
+    if (g) for (const t of g.subscriptions.keys()) if (!topics.includes(t)) topics.push(t);
+    const table = new Map<Record<string, unknown>, Record<string, number>>();
+    for (const topic of topics) {
+      const tc = ctx.topics.get(topic);
+      if (!tc) continue;
+      for (let q = 0; q < tc.readQueueNums; q++) {
+        const brokerOffset = ctx.store.getMaxOffsetInQueue(topic, q);
+        const consumerOffset = Math.max(0, ctx.offsets.query(h.consumerGroup, topic, q));
+        const lastTimestamp = consumerOffset > 0 ? Math.max(0, ctx.store.getMessageStoreTimeStamp(topic, q, consumerOffset - 1)) : 0;
+        table.set(mqKey(topic, ctx.config.brokerName, q), { brokerOffset, consumerOffset, lastTimestamp });
+      }
+    }
+    return ok(req, { body: json({ consumeTps: javaDouble(0), offsetTable: table }) });
+  });
+
+  m.set(RequestCode.QUERY_TOPIC_CONSUME_BY_WHO, (req) => {
+    const h = decodeHeader(TopicRequest, req.extFields);
+    const groups = new Set([...ctx.clients.groupsSubscribing(h.topic), ...ctx.offsets.groupsOfTopic(h.topic)]);
+    return ok(req, { body: json({ groupList: [...groups] }) });
+  });
+
+  m.set(RequestCode.QUERY_CONSUME_TIME_SPAN, (req) => {
+    const h = decodeHeader(QueryConsumeTimeSpanRequest, req.extFields);
+    const tc = ctx.topics.get(h.topic);
+    if (!tc) return err(req, ResponseCode.SYSTEM_ERROR, `topic[${h.topic}] not exist`);
+    const spans = [];
+    for (let q = 0; q < tc.writeQueueNums; q++) {
+      const max = ctx.store.getMaxOffsetInQueue(h.topic, q);
+      const consumed = ctx.offsets.query(h.group, h.topic, q);
+      spans.push({
+        consumeTimeStamp: consumed > 0 ? ctx.store.getMessageStoreTimeStamp(h.topic, q, consumed - 1) : 0,
+        delayTime: 0,
+        maxTimeStamp: max > 0 ? ctx.store.getMessageStoreTimeStamp(h.topic, q, max - 1) : 0,
+        messageQueue: mqKey(h.topic, ctx.config.brokerName, q),
+        minTimeStamp: ctx.store.getEarliestMessageTimeInQueue(h.topic, q),
+      });
+    }
+    return ok(req, { body: json({ consumeTimeSpanSet: spans }) });
+  });
+
+  m.set(RequestCode.INVOKE_BROKER_TO_RESET_OFFSET, (req) => {
+    const h = decodeHeader(ResetOffsetRequest, req.extFields);
+    const tc = ctx.topics.get(h.topic);
+    if (!tc) return err(req, ResponseCode.SYSTEM_ERROR, `[reset-offset] topic does not exist, topic=${h.topic}`);
+    const table = new Map<Record<string, unknown>, number>();
+    for (let q = 0; q < tc.writeQueueNums; q++) {
+      const target = h.timestamp === -1 ? ctx.store.getMaxOffsetInQueue(h.topic, q) : ctx.store.getOffsetInQueueByTime(h.topic, q, h.timestamp);
+      const current = ctx.offsets.query(h.group, h.topic, q);
+      if (h.isForce || target < current) {
+        ctx.offsets.commit(h.group, h.topic, q, target);
+        table.set(mqKey(h.topic, ctx.config.brokerName, q), target);
+      } else if (current >= 0) {
+        table.set(mqKey(h.topic, ctx.config.brokerName, q), current);
+      }
+    }
+    const body = json({ offsetTable: table });
+    const g = ctx.clients.consumerGroup(h.group);
+    if (g) {
+      for (const c of g.channels.values()) {
+        c.conn.oneway({
+          code: RequestCode.RESET_CONSUMER_CLIENT_OFFSET,
+          language: 'JAVA',
+          version: ctx.version,
+          opaque: 0,
+          flag: 0,
+          extFields: { topic: h.topic, group: h.group, timestamp: String(h.timestamp), isForce: 'false' },
+          body,
+          serializeType: 0,
+        });
+      }
+    }
+    return ok(req, { body });
+  });
+
+  m.set(RequestCode.CLONE_GROUP_OFFSET, (req) => {
+    const h = decodeHeader(CloneGroupOffsetRequest, req.extFields);
+    const topics = h.topic ? [h.topic] : ctx.offsets.topicsOfGroup(h.srcGroup);
+    for (const t of topics) for (const [q, o] of ctx.offsets.queuesOf(h.srcGroup, t) ?? []) ctx.offsets.commit(h.destGroup, t, q, o);
+    return ok(req);
+  });
+
+  m.set(RequestCode.GET_BROKER_CONFIG, (req) =>
+    ok(req, { extFields: encodeHeader(GetBrokerConfigResponse, { version: hooks.configVersion() }), body: Buffer.from(hooks.configText(), 'utf8') }),
+  );
+
+  m.set(RequestCode.UPDATE_BROKER_CONFIG, (req) => {
+    if (!req.body) return err(req, ResponseCode.SYSTEM_ERROR, 'UPDATE_BROKER_CONFIG needs a properties body');
+    try {
+      hooks.updateConfig(req.body.toString('utf8'));
+    } catch (e) {
+      return err(req, ResponseCode.SYSTEM_ERROR, (e as Error).message);
+    }
+    return ok(req);
+  });
+
+  m.set(RequestCode.GET_SYSTEM_TOPIC_LIST_FROM_BROKER, (req) => {
+    const sys = [...ctx.topics.all().keys()].filter((t) => /^(SCHEDULE_TOPIC_XXXX|RMQ_SYS_|SELF_TEST_TOPIC|BenchmarkTest|OFFSET_MOVED_EVENT|TBW102)/.test(t) || t === ctx.config.brokerClusterName || t === ctx.config.brokerName);
+    return ok(req, { body: json({ topicList: sys }) });
+  });
+
+  m.set(RequestCode.CLEAN_EXPIRED_CONSUMEQUEUE, (req) => ok(req));
+  m.set(RequestCode.CLEAN_UNUSED_TOPIC, (req) => ok(req));
+
+  m.set(RequestCode.GET_BROKER_RUNTIME_INFO, (req) => {
+    const s = ctx.stats;
+    const uptime = Date.now() - s.bootTimestamp;
+    const d = Math.floor(uptime / 86400000);
+    const hh = Math.floor(uptime / 3600000) % 24;
+    const mm = Math.floor(uptime / 60000) % 60;
+    const ss = Math.floor(uptime / 1000) % 60;
+    let capacity = '';
+    try {
+      const st = statfsSync(ctx.store.config.storePathCommitLog);
+      capacity = `Total : ${humanBytes(st.blocks * st.bsize)}, Free : ${humanBytes(st.bavail * st.bsize)}.`;
+    } catch {
+      capacity = 'unknown';
+    }
+    const tps = (n: number): string => `${(n / Math.max(1, uptime / 1000)).toFixed(1)} 0.0 0.0`;
+    const table = new Map<string, string>([
+      ['brokerVersionDesc', versionName(ctx.version)],
+      ['brokerVersion', String(ctx.version)],
+      ['bootTimestamp', String(s.bootTimestamp)],
+      ['runtime', `[ ${d} days, ${hh} hours, ${mm} minutes, ${ss} seconds ]`],
+      ['putTps', tps(s.putMessages)],
+      ['getFoundTps', tps(s.getFound)],
+      ['getMissTps', tps(s.getMiss)],
+      ['getTotalTps', tps(s.getFound + s.getMiss)],
+      ['getTransferedTps', tps(s.getTransferred)],
+      ['msgPutTotalTodayNow', String(s.putMessages)],
+      ['msgGetTotalTodayNow', String(s.getTransferred)],
+      ['msgPutTotalTodayMorning', '0'],
+      ['msgGetTotalTodayMorning', '0'],
+      ['msgPutTotalYesterdayMorning', '0'],
+      ['msgGetTotalYesterdayMorning', '0'],
+      ['putMessageTimesTotal', String(s.putMessages)],
+      ['putMessageSizeTotal', String(s.putBytes)],
+      ['putMessageAverageSize', (s.putMessages ? s.putBytes / s.putMessages : 0).toFixed(1)],
+      ['sendThreadPoolQueueSize', '0'],
+      ['sendThreadPoolQueueCapacity', '10000'],
+      ['pullThreadPoolQueueSize', String(ctx.pullHold.size)],
+      ['pullThreadPoolQueueCapacity', '100000'],
+      ['queryThreadPoolQueueSize', '0'],
+      ['queryThreadPoolQueueCapacity', '20000'],
+      ['sendThreadPoolQueueHeadWaitTimeMills', '0'],
+      ['pullThreadPoolQueueHeadWaitTimeMills', '0'],
+      ['queryThreadPoolQueueHeadWaitTimeMills', '0'],
+      ['pageCacheLockTimeMills', '0'],
+      ['dispatchBehindBytes', String(ctx.store.dispatchBehindBytes())],
+      ['earliestMessageTimeStamp', String(ctx.store.getEarliestMessageTime())],
+      ['startAcceptSendRequestTimeStamp', '0'],
+      ['remainTransientStoreBufferNumbs', '2147483647'],
+      ['remainHowManyDataToFlush', '0 B'],
+      ['commitLogDirCapacity', capacity],
+      ['commitLogMinOffset', String(ctx.store.minPhyOffset())],
+      ['commitLogMaxOffset', String(ctx.store.maxPhyOffset())],
+      ['commitLogDiskRatio', '-1.0'],
+      ['consumeQueueDiskRatio', '-1.0'],
+    ]);
+    for (const [level, offset] of ctx.delayOffsets.entries()) table.set(`scheduleMessageOffset_${level}`, `${offset},${ctx.store.getMaxOffsetInQueue('SCHEDULE_TOPIC_XXXX', level - 1)}`);
+    return ok(req, { body: json({ table }) });
+  });
+
+  return m;
+}
