@@ -143,14 +143,14 @@ export function applyStoreProperties(config: StoreConfig, props: Readonly<Record
 
 /** Parses `messageDelayLevel` into milliseconds per level (index 0 = level 1). */
 export function parseDelayLevels(text: string): number[] {
-  const units: Record<string, number> = { s: 1000, m: 60000, h: 3600000, d: 86400000 };
+  // s/m/h/d as in Java; `ms` is Apogee's addition so tests can run delay levels in milliseconds.
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60000, h: 3600000, d: 86400000 };
   const out: number[] = [];
   for (const token of text.split(' ')) {
     if (token === '') continue;
-    const unit = units[token.slice(-1)];
-    const n = Number(token.slice(0, -1));
-    if (unit === undefined || !Number.isFinite(n)) throw new Error(`bad messageDelayLevel token "${token}"`);
-    out.push(n * unit);
+    const m = /^(\d+)(ms|s|m|h|d)$/.exec(token);
+    if (!m) throw new Error(`bad messageDelayLevel token "${token}"`);
+    out.push(Number(m[1]) * units[m[2]!]!);
   }
   return out;
 }

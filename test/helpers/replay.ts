@@ -17,14 +17,36 @@ export interface ReplayResult {
   close(): Promise<void>;
 }
 
-export async function replay(addr: string, frames: FixtureFrame[], timeoutMs = 5000): Promise<ReplayResult> {
-  const [host, port] = addr.split(':');
+export interface ReplayOptions {
+  timeoutMs?: number;
+  /** Request codes sent without waiting for their answer (long-polled pulls); collected at the end. */
+  pipelined?: ReadonlySet<number>;
+  /** Maps a recorded peer (e.g. `broker-master-vip`) to the address to send its frames to. */
+  addressOf?: (peer: string) => string;
+  /**
+   * Paces the replay like the recording, its clock scaled by this factor (0.1 = ten times faster),
+   * so long polls, delays and retries keep their order relative to the other traffic.
+   */
+  timeScale?: number;
+}
+
+export async function replay(addr: string, frames: FixtureFrame[], timeoutOrOptions: number | ReplayOptions = 5000): Promise<ReplayResult> {
+  const options: ReplayOptions = typeof timeoutOrOptions === 'number' ? { timeoutMs: timeoutOrOptions } : timeoutOrOptions;
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const outstanding: Array<Promise<void>> = [];
   const sockets = new Map<string, { socket: Socket; waiting: Map<number, (c: RemotingCommand) => void> }>();
   const responses = new Map<string, RemotingCommand>();
   const requests = frames.filter((f) => f.dir === 'c2s' && !f.isResponse).sort((a, b) => a.ts - b.ts || a.seq - b.seq);
+  const t0 = requests[0]?.ts ?? 0;
+  const started = Date.now();
   for (const f of requests) {
+    if (options.timeScale !== undefined) {
+      const due = started + (f.ts - t0) * options.timeScale;
+      if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+    }
     let peer = sockets.get(f.conn);
     if (!peer) {
+      const [host, port] = (options.addressOf?.(f.peer) ?? addr).split(':');
       const socket = connect({ host, port: Number(port) });
       await once(socket, 'connect');
       const waiting = new Map<number, (c: RemotingCommand) => void>();
@@ -60,8 +82,13 @@ export async function replay(addr: string, frames: FixtureFrame[], timeoutMs = 5
     }
     const answered = answer(f.opaque, f.code);
     peer.socket.write(Buffer.from(f.frameHex, 'hex'));
+    if (options.pipelined?.has(f.code)) {
+      outstanding.push(answered.then((r) => void responses.set(key, r), () => undefined));
+      continue;
+    }
     responses.set(key, await answered);
   }
+  await Promise.all(outstanding);
   return {
     responses,
     async close() {
