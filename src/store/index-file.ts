@@ -305,8 +305,14 @@ export interface IndexRequest {
 /** The set of index files: building, querying, crash handling and deletion. */
 export class IndexService {
   files: IndexFile[] = [];
-  /** Highest commit-log offset indexed so far (-1: none); re-dispatched records below are skipped. */
+  /**
+   * Highest commit-log offset indexed so far (-1: none). Re-dispatched records below it are
+   * skipped; the record *at* it is indexed again, because its keys may straddle into a newer file
+   * that a crash lost (duplicates are harmless: queries de-duplicate).
+   */
   private lastIndexedPhy = -1;
+  /** False after a crash: the record at lastIndexedPhy may be only partly indexed. */
+  private lastIsComplete = true;
 
   constructor(
     readonly dir: string,
@@ -316,7 +322,8 @@ export class IndexService {
   ) {}
 
   /** Opens all index files (17-digit names, sorted by time). */
-  load(): void {
+  load(cleanShutdown: boolean): void {
+    this.lastIsComplete = cleanShutdown;
     if (!fs.existsSync(this.dir)) return;
     const names = fs.readdirSync(this.dir).filter((n) => /^\d{17}$/.test(n)).sort();
     for (const name of names) this.files.push(IndexFile.open(join(this.dir, name), this.hashSlotNum, this.indexNum));
@@ -358,12 +365,13 @@ export class IndexService {
 
   build(req: IndexRequest): void {
     if ((req.sysFlag & SysFlag.TRANSACTION_MASK) === SysFlag.TRANSACTION_ROLLBACK) return;
-    if (req.physicalOffset <= this.lastIndexedPhy) return;
+    if (req.physicalOffset < this.lastIndexedPhy || (req.physicalOffset === this.lastIndexedPhy && this.lastIsComplete)) return;
     if (req.uniqKey) this.put(req.topic + '#' + req.uniqKey, req);
     if (req.keys) {
       for (const k of req.keys.split(' ')) if (k.length > 0) this.put(req.topic + '#' + k, req);
     }
     this.lastIndexedPhy = req.physicalOffset;
+    this.lastIsComplete = true;
   }
 
   private put(key: string, req: IndexRequest): void {
@@ -403,7 +411,7 @@ export class IndexService {
       }
       f.selectPhyOffsets(full, maxNum, begin, end, out);
     }
-    return out;
+    return [...new Set(out)];
   }
 
   lastUpdate(): { timestamp: number; phyOffset: number } {

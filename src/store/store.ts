@@ -212,7 +212,7 @@ export class MessageStore {
     const lastExitOK = !fs.existsSync(this.abortPath);
     this.commitLog.load();
     this.loadConsumeQueues();
-    this.index.load();
+    this.index.load(lastExitOK);
     for (const cq of this.allConsumeQueues()) cq.recover();
     if (lastExitOK) this.recoverNormally();
     else this.recoverAbnormally();
