@@ -411,6 +411,20 @@ export function checkRecord(buf: Buffer, pos: number, end: number, checkCrc: boo
     return { kind: 'invalid', problem: 'bad-length', detail: `TOTALSIZE ${totalSize} but fields add up to ${computed}` };
   }
   if (checkCrc) {
+    // BODYCRC covers only the body; a tail torn inside TOPIC or PROPERTIES shows as NUL bytes or
+    // a missing final \u0002 (every producer terminates each property with it).
+    const topicStart = topicPos + 1;
+    if (buf.indexOf(0, topicStart) < topicStart + topicLength && buf.indexOf(0, topicStart) >= topicStart) {
+      return { kind: 'invalid', problem: 'bad-field', detail: 'NUL byte in topic' };
+    }
+    if (propsLength > 0) {
+      const propsStart = topicStart + topicLength + 2;
+      const propsEnd = propsStart + propsLength;
+      const nul = buf.indexOf(0, propsStart);
+      if ((nul >= propsStart && nul < propsEnd) || buf[propsEnd - 1] !== 2) {
+        return { kind: 'invalid', problem: 'bad-field', detail: 'properties not terminated by \\u0002 or holding NUL' };
+      }
+    }
     const stored = buf.readInt32BE(pos + 8);
     const actual = bodyCrc(buf.subarray(bodyLenPos + 4, bodyLenPos + 4 + bodyLength));
     if (stored !== actual) return { kind: 'invalid', problem: 'bad-crc', detail: `body CRC ${stored} != ${actual}` };
