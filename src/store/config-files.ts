@@ -1,0 +1,301 @@
+/**
+ * The broker's persisted JSON tables under `<storePathRootDir>/config/` (store-ha-config §8.8):
+ * topics.json, subscriptionGroup.json, consumerOffset.json, delayOffset.json.
+ *
+ * Written like fastjson's PrettyFormat (tab indentation, bean properties sorted, integer map
+ * keys unquoted, no final newline), so files round-trip byte-for-byte; read with the lenient
+ * fastjson-dialect parser. Write protocol: `<file>.tmp` (fsynced), previous content to
+ * `<file>.bak`, rename over `<file>`. Read protocol: `<file>`, else `<file>.bak` when the main
+ * file is missing, empty or unparsable; nothing usable means "defaults".
+ */
+import * as fs from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseFastJson } from '../codec/fastjson.js';
+import { StoreError } from './errors.js';
+
+export interface DataVersion {
+  counter: number;
+  timestamp: number;
+}
+
+export interface TopicConfig {
+  topicName: string;
+  readQueueNums: number;
+  writeQueueNums: number;
+  perm: number;
+  topicFilterType: string;
+  topicSysFlag: number;
+  order: boolean;
+}
+
+export interface SubscriptionGroupConfig {
+  groupName: string;
+  consumeEnable: boolean;
+  consumeFromMinEnable: boolean;
+  consumeBroadcastEnable: boolean;
+  retryQueueNums: number;
+  retryMaxTimes: number;
+  brokerId: number;
+  whichBrokerWhenConsumeSlowly: number;
+  notifyConsumerIdsChangedEnable: boolean;
+}
+
+export interface TopicsFile {
+  dataVersion: DataVersion;
+  topicConfigTable: Map<string, TopicConfig>;
+}
+
+export interface SubscriptionGroupsFile {
+  dataVersion: DataVersion;
+  subscriptionGroupTable: Map<string, SubscriptionGroupConfig>;
+}
+
+/** `"<topic>@<group>"` → queue id → next offset to consume. */
+export type ConsumerOffsetTable = Map<string, Map<number, number>>;
+/** Delay level (1-based) → next consume-queue offset of that level's schedule queue. */
+export type DelayOffsetTable = Map<number, number>;
+
+export class ConfigFileError extends StoreError {
+  constructor(readonly path: string, detail: string) {
+    super(`${path}: ${detail}; fix or remove it (the previous content is kept in ${path}.bak when there is one)`);
+    this.name = 'ConfigFileError';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+export function configDir(storePathRootDir: string): string {
+  return join(storePathRootDir, 'config');
+}
+
+/** Where a 3.5.8 broker kept topics.json / subscriptionGroup.json: `${user.home}/store/config`. */
+export function legacyConfigDir(home = homedir()): string {
+  return join(home, 'store', 'config');
+}
+
+function readText(path: string): string | undefined {
+  try {
+    const text = fs.readFileSync(path, 'utf8');
+    return text.length > 0 ? text : undefined;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Reads and decodes a config file with Java's fallback rules. Undefined when neither the file
+ * nor its `.bak` has content; throws {@link ConfigFileError} when only a broken `.bak` is left.
+ */
+export function readConfigFile<T>(path: string, decode: (parsed: unknown) => T): T | undefined {
+  const main = readText(path);
+  if (main !== undefined) {
+    try {
+      return decode(parseFastJson(main));
+    } catch {
+      // fall through to the backup, as ConfigManager.load does
+    }
+  }
+  const bak = readText(path + '.bak');
+  if (bak === undefined) return undefined;
+  try {
+    return decode(parseFastJson(bak));
+  } catch (err) {
+    throw new ConfigFileError(path + '.bak', `unreadable (${(err as Error).message})`);
+  }
+}
+
+/** Atomically replaces a config file, keeping its previous content in `.bak`. */
+export function writeConfigFile(path: string, text: string): void {
+  fs.mkdirSync(join(path, '..'), { recursive: true });
+  const tmp = path + '.tmp';
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, text);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  const previous = readText(path);
+  if (previous !== undefined) fs.writeFileSync(path + '.bak', previous);
+  fs.renameSync(tmp, path);
+}
+
+// ---------------------------------------------------------------------------------------------
+// fastjson PrettyFormat writer
+
+/**
+ * Formats like fastjson `PrettyFormat`: objects are beans (non-null properties, sorted); Maps
+ * keep insertion order, string keys start a new indented line, number keys stay on the line.
+ */
+export function formatPrettyFastJson(value: unknown, depth = 0): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
+  if (typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (Array.isArray(value)) return '[' + value.map((v) => formatPrettyFastJson(v, depth + 1)).join(',') + ']';
+  const entries: [string | number, unknown][] = value instanceof Map
+    ? [...value.entries()].filter(([, v]) => v !== undefined && v !== null)
+    : Object.keys(value as object).sort().map((k) => [k, (value as Record<string, unknown>)[k]] as [string, unknown]).filter(([, v]) => v !== undefined && v !== null);
+  if (entries.length === 0) return '{}';
+  const indent = '\t'.repeat(depth + 1);
+  let out = '{';
+  entries.forEach(([k, v], i) => {
+    if (i > 0) out += ',';
+    out += typeof k === 'number' ? String(k) : '\n' + indent + JSON.stringify(k);
+    out += ':' + formatPrettyFastJson(v, depth + 1);
+  });
+  return out + '\n' + '\t'.repeat(depth) + '}';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding helpers
+
+function obj(v: unknown, what: string): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`${what} is not an object`);
+  return v as Record<string, unknown>;
+}
+
+function num(v: unknown, fallback: number): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) return Number(v);
+  return fallback;
+}
+
+function bool(v: unknown, fallback: boolean): boolean {
+  return typeof v === 'boolean' ? v : fallback;
+}
+
+/** Reads a DataVersion; 3.5.8 and 4.0.0 spell the field `timestatmp`. */
+export function decodeDataVersion(v: unknown): DataVersion {
+  const o = v === undefined ? {} : obj(v, 'dataVersion');
+  return { counter: num(o.counter, 0), timestamp: num(o.timestamp ?? o.timestatmp, Date.now()) };
+}
+
+function intKeyedMap(v: unknown, what: string): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const [k, val] of Object.entries(obj(v, what))) out.set(Number(k), num(val, 0));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The four tables
+
+export function decodeTopics(parsed: unknown): TopicsFile {
+  const o = obj(parsed, 'topics.json');
+  const table = new Map<string, TopicConfig>();
+  for (const [name, raw] of Object.entries(obj(o.topicConfigTable ?? {}, 'topicConfigTable'))) {
+    const t = obj(raw, name);
+    table.set(name, {
+      topicName: typeof t.topicName === 'string' ? t.topicName : name,
+      readQueueNums: num(t.readQueueNums, 16),
+      writeQueueNums: num(t.writeQueueNums, 16),
+      perm: num(t.perm, 6),
+      topicFilterType: typeof t.topicFilterType === 'string' ? t.topicFilterType : 'SINGLE_TAG',
+      topicSysFlag: num(t.topicSysFlag, 0),
+      order: bool(t.order, false),
+    });
+  }
+  return { dataVersion: decodeDataVersion(o.dataVersion), topicConfigTable: table };
+}
+
+export function decodeSubscriptionGroups(parsed: unknown): SubscriptionGroupsFile {
+  const o = obj(parsed, 'subscriptionGroup.json');
+  const table = new Map<string, SubscriptionGroupConfig>();
+  for (const [name, raw] of Object.entries(obj(o.subscriptionGroupTable ?? {}, 'subscriptionGroupTable'))) {
+    const g = obj(raw, name);
+    table.set(name, {
+      groupName: typeof g.groupName === 'string' ? g.groupName : name,
+      consumeEnable: bool(g.consumeEnable, true),
+      consumeFromMinEnable: bool(g.consumeFromMinEnable, true),
+      consumeBroadcastEnable: bool(g.consumeBroadcastEnable, true),
+      retryQueueNums: num(g.retryQueueNums, 1),
+      retryMaxTimes: num(g.retryMaxTimes, 16),
+      brokerId: num(g.brokerId, 0),
+      whichBrokerWhenConsumeSlowly: num(g.whichBrokerWhenConsumeSlowly, 1),
+      notifyConsumerIdsChangedEnable: bool(g.notifyConsumerIdsChangedEnable, true),
+    });
+  }
+  return { dataVersion: decodeDataVersion(o.dataVersion), subscriptionGroupTable: table };
+}
+
+export function decodeConsumerOffsets(parsed: unknown): ConsumerOffsetTable {
+  const o = obj(parsed, 'consumerOffset.json');
+  const out: ConsumerOffsetTable = new Map();
+  for (const [key, v] of Object.entries(obj(o.offsetTable ?? {}, 'offsetTable'))) out.set(key, intKeyedMap(v, key));
+  return out;
+}
+
+export function decodeDelayOffsets(parsed: unknown): DelayOffsetTable {
+  return intKeyedMap(obj(parsed, 'delayOffset.json').offsetTable ?? {}, 'offsetTable');
+}
+
+export function formatTopics(f: TopicsFile): string {
+  return formatPrettyFastJson({ dataVersion: { ...f.dataVersion }, topicConfigTable: new Map([...f.topicConfigTable].map(([k, t]) => [k, { ...t }])) });
+}
+
+export function formatSubscriptionGroups(f: SubscriptionGroupsFile): string {
+  return formatPrettyFastJson({ dataVersion: { ...f.dataVersion }, subscriptionGroupTable: new Map([...f.subscriptionGroupTable].map(([k, g]) => [k, { ...g }])) });
+}
+
+export function formatConsumerOffsets(table: ConsumerOffsetTable): string {
+  return formatPrettyFastJson({ offsetTable: table });
+}
+
+export function formatDelayOffsets(table: DelayOffsetTable): string {
+  return formatPrettyFastJson({ offsetTable: table });
+}
+
+/** Paths and load/save of the four tables of one store root. */
+export class StoreConfigFiles {
+  constructor(
+    readonly storePathRootDir: string,
+    /** 3.5.8 kept topics/subscriptions under `${user.home}/store/config`; looked at when the root has none. */
+    readonly legacyDir: string | undefined = undefined,
+  ) {}
+
+  path(name: 'topics.json' | 'subscriptionGroup.json' | 'consumerOffset.json' | 'delayOffset.json'): string {
+    return join(configDir(this.storePathRootDir), name);
+  }
+
+  private withLegacy<T>(name: 'topics.json' | 'subscriptionGroup.json', decode: (p: unknown) => T): T | undefined {
+    const own = readConfigFile(this.path(name), decode);
+    if (own !== undefined || !this.legacyDir) return own;
+    return readConfigFile(join(this.legacyDir, name), decode);
+  }
+
+  loadTopics(): TopicsFile | undefined {
+    return this.withLegacy('topics.json', decodeTopics);
+  }
+
+  loadSubscriptionGroups(): SubscriptionGroupsFile | undefined {
+    return this.withLegacy('subscriptionGroup.json', decodeSubscriptionGroups);
+  }
+
+  loadConsumerOffsets(): ConsumerOffsetTable | undefined {
+    return readConfigFile(this.path('consumerOffset.json'), decodeConsumerOffsets);
+  }
+
+  loadDelayOffsets(): DelayOffsetTable | undefined {
+    return readConfigFile(this.path('delayOffset.json'), decodeDelayOffsets);
+  }
+
+  saveTopics(f: TopicsFile): void {
+    writeConfigFile(this.path('topics.json'), formatTopics(f));
+  }
+
+  saveSubscriptionGroups(f: SubscriptionGroupsFile): void {
+    writeConfigFile(this.path('subscriptionGroup.json'), formatSubscriptionGroups(f));
+  }
+
+  saveConsumerOffsets(t: ConsumerOffsetTable): void {
+    writeConfigFile(this.path('consumerOffset.json'), formatConsumerOffsets(t));
+  }
+
+  saveDelayOffsets(t: DelayOffsetTable): void {
+    writeConfigFile(this.path('delayOffset.json'), formatDelayOffsets(t));
+  }
+}
