@@ -214,11 +214,19 @@ export function isIpv6Host(host: HostAddress): boolean {
   return host.ip.includes(':');
 }
 
-/** The IP bytes of a host (4 or 16). Throws on text that is neither IPv4 nor IPv6. */
+// Producers come from few addresses: parse each IP text once.
+const ipCache = new Map<string, Buffer>();
+
+/** The IP bytes of a host (4 or 16; shared, do not modify). Throws on text that is neither IPv4 nor IPv6. */
 export function hostIpBytes(host: HostAddress): Buffer {
+  let cached = ipCache.get(host.ip);
+  if (cached) return cached;
   const bytes = isIpv6Host(host) ? ipv6Bytes(host.ip) : ipv4Bytes(host.ip);
   if (!bytes) throw new CodecError(`not an IP address: ${host.ip}`, false);
-  return Buffer.from(bytes);
+  cached = Buffer.from(bytes);
+  if (ipCache.size >= 4096) ipCache.clear();
+  ipCache.set(host.ip, cached);
+  return cached;
 }
 
 function formatIp(buf: Uint8Array, pos: number, v6: boolean): string {
@@ -276,8 +284,8 @@ export function bodyLengthPosition(sysFlag: number): number {
 /** sysFlag with the host-layout bits set from the actual hosts. */
 export function withHostFlags(sysFlag: number, bornHost: HostAddress, storeHost: HostAddress): number {
   let f = sysFlag & ~(SysFlag.BORNHOST_V6 | SysFlag.STOREHOST_V6);
-  if (isIpv6Host(bornHost)) f |= SysFlag.BORNHOST_V6;
-  if (isIpv6Host(storeHost)) f |= SysFlag.STOREHOST_V6;
+  if (hostIpBytes(bornHost).length === 16) f |= SysFlag.BORNHOST_V6;
+  if (hostIpBytes(storeHost).length === 16) f |= SysFlag.STOREHOST_V6;
   return f;
 }
 

@@ -212,10 +212,10 @@ export class IndexFile {
    * from the entries, so slots written after the header can never point at missing entries.
    */
   relink(): void {
+    // ensureMem loads only header, slots and the counted entries; the rest of the image is zero.
     const mem = this.ensureMem();
     const slotsEnd = INDEX_HEADER_SIZE + this.hashSlotNum * SLOT_SIZE;
     mem.fill(0, INDEX_HEADER_SIZE, slotsEnd);
-    mem.fill(0, slotsEnd + this.header.indexCount * ENTRY_SIZE);
     for (let i = 1; i < this.header.indexCount; i++) {
       const pos = slotsEnd + i * ENTRY_SIZE;
       const slotPos = INDEX_HEADER_SIZE + (mem.readInt32BE(pos) % this.hashSlotNum) * SLOT_SIZE;
@@ -223,8 +223,9 @@ export class IndexFile {
       mem.writeInt32BE(i, slotPos);
     }
     this.writeHeaderToMem();
-    let done = 0;
-    while (done < this.fileSize) done += fs.writeSync(this.fd, mem, done, this.fileSize - done, done);
+    // Entries past the count on disk are unreachable (no slot or link points there) and get
+    // overwritten by the next puts, so only the rebuilt part is written back.
+    writeFully(this.fd, mem, 0, slotsEnd + this.header.indexCount * ENTRY_SIZE);
     this.entriesWritten = this.header.indexCount;
     this.dirtySlotPages.clear();
   }

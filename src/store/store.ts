@@ -22,6 +22,7 @@ import {
   encodeOffsetMsgId,
   Prop,
   type PreparedRecord,
+  type MessageRecordFields,
 } from '../codec/message.js';
 import { CodecError } from '../codec/errors.js';
 import { Checkpoint } from './checkpoint.js';
@@ -142,6 +143,8 @@ export class MessageStore {
   private readonly delayLevels: number[];
   private readonly storeHost: HostAddress;
   private readonly storeHostIp: Buffer;
+  /** Hex of store IP + port: the first 16 (or 40) characters of every offset message id. */
+  private readonly msgIdPrefix: string;
   private readonly lock: StoreLock;
   private readonly log: (level: 'info' | 'warn', message: string) => void;
   private readonly options: StoreOptions;
@@ -170,6 +173,7 @@ export class MessageStore {
     this.delayLevels = parseDelayLevels(config.messageDelayLevel);
     this.storeHost = { ip: config.brokerIP1, port: config.listenPort };
     this.storeHostIp = hostIpBytes(this.storeHost);
+    this.msgIdPrefix = encodeOffsetMsgId(this.storeHost, 0).slice(0, -16);
     this.commitLog = new CommitLog(config.storePathCommitLog, config.mapedFileSizeCommitLog, config.commitLogCachedFiles);
     this.index = new IndexService(join(config.storePathRootDir, 'index'), config.maxHashSlotNum, config.maxIndexNum, (file) => {
       this.checkpoint.indexMsgTimestamp = file.header.endTimestamp;
@@ -449,11 +453,13 @@ export class MessageStore {
   private append(msgs: readonly MessageInput[]): PutResult {
     this.refuseIfUnavailable();
     const prepared: PreparedRecord[] = [];
+    const fields: MessageRecordFields[] = [];
     let total = 0;
     for (const m of msgs) {
+      const f = this.fieldsOf(m);
       let p: PreparedRecord;
       try {
-        p = prepareRecord(this.fieldsOf(m, 0, 0, 0));
+        p = prepareRecord(f);
       } catch (err) {
         if (err instanceof CodecError) {
           const status = err.message.includes('properties') ? 'PROPERTIES_SIZE_EXCEEDED' : 'MESSAGE_ILLEGAL';
@@ -465,6 +471,7 @@ export class MessageStore {
         throw new PutRefusedError('MESSAGE_ILLEGAL', `message of ${p.totalSize} bytes exceeds maxMessageSize ${this.config.maxMessageSize}`);
       }
       prepared.push(p);
+      fields.push(f);
       total += p.totalSize;
     }
     if (total + 8 > this.config.mapedFileSizeCommitLog) {
@@ -495,8 +502,12 @@ export class MessageStore {
       const queueOffset = inQueue ? pendingOffsets.get(key) ?? this.topicQueueTable.get(key) ?? 0 : 0;
       if (inQueue) pendingOffsets.set(key, queueOffset + 1);
       const physicalOffset = file.fileFromOffset + pos;
-      encodeRecordInto(mem, pos, this.fieldsOf(m, queueOffset, physicalOffset, storeTimestamp), p, this.storeHostIp);
-      records.push({ physicalOffset, queueOffset, size: p.totalSize, msgId: encodeOffsetMsgId(this.storeHost, physicalOffset) });
+      const f = fields[i]!;
+      f.queueOffset = queueOffset;
+      f.physicalOffset = physicalOffset;
+      f.storeTimestamp = storeTimestamp;
+      encodeRecordInto(mem, pos, f, p, this.storeHostIp);
+      records.push({ physicalOffset, queueOffset, size: p.totalSize, msgId: this.msgIdPrefix + physicalOffset.toString(16).toUpperCase().padStart(16, '0') });
       requests.push({
         topic: m.topic,
         queueId: m.queueId,
@@ -537,16 +548,16 @@ export class MessageStore {
     };
   }
 
-  private fieldsOf(m: MessageInput, queueOffset: number, physicalOffset: number, storeTimestamp: number) {
+  private fieldsOf(m: MessageInput): MessageRecordFields {
     return {
       queueId: m.queueId,
       flag: m.flag ?? 0,
-      queueOffset,
-      physicalOffset,
+      queueOffset: 0,
+      physicalOffset: 0,
       sysFlag: m.sysFlag ?? 0,
       bornTimestamp: m.bornTimestamp,
       bornHost: m.bornHost,
-      storeTimestamp,
+      storeTimestamp: 0,
       storeHost: this.storeHost,
       reconsumeTimes: m.reconsumeTimes ?? 0,
       preparedTransactionOffset: m.preparedTransactionOffset ?? 0,
@@ -669,6 +680,17 @@ export class MessageStore {
     } catch (err) {
       this.noteWriteError(err);
     }
+  }
+
+  /**
+   * Forces everything to disk now (CommitLog, consume queues, index) and writes the checkpoint,
+   * bounding what a crash right after this would have to replay.
+   */
+  flush(): void {
+    const ts = this.lastAppendTimestamp;
+    this.commitLog.queue.flushSync();
+    if (ts > 0) this.checkpoint.physicMsgTimestamp = ts;
+    this.flushConsumeQueues(true);
   }
 
   // -------------------------------------------------------------------------------------------
