@@ -3,7 +3,7 @@
  * A hard timeout kills the child by pid; the scenario's own deadline ($DEADLINE_MS) is shorter.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export async function runScenario({ file, dir, env, deadlineMs, graceMs = 15_000 }) {
@@ -54,6 +54,8 @@ export async function runScenario({ file, dir, env, deadlineMs, graceMs = 15_000
     child.on('close', (c, s) => resolve({ code: c, signal: s }));
   });
   clearTimeout(timer);
+  writeFileSync(join(dir, 'events.jsonl'), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  writeFileSync(join(dir, 'stderr.txt'), stderr);
   return new ScenarioResult({ events, noise, stderr, code, signal, killed, ms: Date.now() - started, trace });
 }
 

@@ -4,7 +4,8 @@
 // (its `offset || -1` quirk). A closes; the broker's stored offsets are read back (QUERY_CONSUMER_OFFSET,
 // with Apogee's own client). 10 more messages go round-robin over all queues. Consumer B of the same group
 // (default CONSUME_FROM_LAST_OFFSET) must get exactly those 10: a stored -1 on queue 0 or 3 would make it
-// start at the queue's max offset and silently skip messages.
+// start at the queue's max offset and silently skip messages. After B closes, the stored offsets must be
+// the totals per queue.
 const { env, emit, run, producer, consumer, ownedQueues, message, sentInfo, recvInfo, waitFor, sleep, admin, shardIndex } = require('../../lib/ons.cjs');
 
 async function readOffsets(adm, phase) {
@@ -57,12 +58,17 @@ run(async () => {
   b.subscribe(env.topic, '*', async (msg) => {
     receivedB++;
     emit('recv', recvInfo(msg, { who: 'cB', phase: 2 }));
+    await sleep(20); // a handler that takes a little time, as real ones do
   });
   await b.ready();
   await waitFor(() => receivedB >= 10, 15000);
-  await sleep(2000);
-  await b.close();
+  // Close soon after consuming: the pulls B issued while its handler was still busy carry an older
+  // commitOffset in their header and are still parked at the broker. close() persists the newer offsets
+  // (UPDATE_CONSUMER_OFFSET) and drops the connection. Java commits a pull's commitOffset only when the pull
+  // first arrives, so the persisted offsets must be what remains.
   await sleep(500);
+  await b.close();
+  await sleep(3500); // longer than any hold (longPollingMaxMs 2 s + the broker's hold check): pulls B left parked are gone
   await readOffsets(adm, 'afterB');
   await adm.close();
 });
