@@ -9,8 +9,8 @@
  * (conformance/scenarios/ons/oNN-*.cjs) with its own topic and group, prints JSON-lines events, and is
  * judged here on counted events. The last test stops the server with SIGTERM and expects exit code 0.
  *
- * Environment: CONFORMANCE_ONLY=O2,O6 runs a subset; CONFORMANCE_KEEP=1 keeps the temp dir (server log,
- * per-scenario wire traces) and prints where it is.
+ * Environment: CONFORMANCE_ONLY=O2,O6 runs a subset; APOGEE_ROOT=<dir> tests another built checkout;
+ * CONFORMANCE_KEEP=1 keeps the temp dir (server log, per-scenario events and wire traces) and prints where.
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
