@@ -422,14 +422,13 @@ export function checkRecord(buf: Buffer, pos: number, end: number, checkCrc: boo
     // BODYCRC covers only the body; a tail torn inside TOPIC or PROPERTIES shows as NUL bytes or
     // a missing final \u0002 (every producer terminates each property with it).
     const topicStart = topicPos + 1;
-    if (buf.indexOf(0, topicStart) < topicStart + topicLength && buf.indexOf(0, topicStart) >= topicStart) {
+    if (hasZero(buf, topicStart, topicStart + topicLength)) {
       return { kind: 'invalid', problem: 'bad-field', detail: 'NUL byte in topic' };
     }
     if (propsLength > 0) {
       const propsStart = topicStart + topicLength + 2;
       const propsEnd = propsStart + propsLength;
-      const nul = buf.indexOf(0, propsStart);
-      if ((nul >= propsStart && nul < propsEnd) || buf[propsEnd - 1] !== 2) {
+      if (buf[propsEnd - 1] !== 2 || hasZero(buf, propsStart, propsEnd)) {
         return { kind: 'invalid', problem: 'bad-field', detail: 'properties not terminated by \\u0002 or holding NUL' };
       }
     }
@@ -438,6 +437,11 @@ export function checkRecord(buf: Buffer, pos: number, end: number, checkCrc: boo
     if (stored !== actual) return { kind: 'invalid', problem: 'bad-crc', detail: `body CRC ${stored} != ${actual}` };
   }
   return { kind: 'message', size: totalSize };
+}
+
+function hasZero(buf: Buffer, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (buf[i] === 0) return true;
+  return false;
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   hostIpBytes,
   prepareRecord,
   readLong,
+  storeTimestampPosition,
   encodeOffsetMsgId,
   Prop,
   type PreparedRecord,
@@ -268,7 +269,13 @@ export class MessageStore {
       return;
     }
     const start = files[Math.max(0, files.length - 3)]!.fileFromOffset;
-    const result = this.commitLog.scan(start, Number.MAX_SAFE_INTEGER, this.config.checkCRCOnRecover, () => true);
+    // After a clean shutdown everything was flushed: the older segments get the structural
+    // checks, and only the newest one is also CRC-checked, which keeps restarts fast.
+    const lastStart = files[files.length - 1]!.fileFromOffset;
+    let result = this.commitLog.scan(start, lastStart, false, () => true);
+    if (result.stop === 'end' && result.endOffset === lastStart) {
+      result = this.commitLog.scan(lastStart, Number.MAX_SAFE_INTEGER, this.config.checkCRCOnRecover, () => true);
+    }
     this.finishCommitLogRecovery(result.endOffset, result.stop, result.detail);
     // Rebuild consume queues / index that are behind (deleted, or a crash of a 3.5.8 broker).
     const from = this.catchUpOffset();
@@ -297,6 +304,10 @@ export class MessageStore {
         break;
       }
     }
+    // Records stored at or before the checkpoint's limit are already in the consume queues and
+    // the index: skip them with a header-only walk instead of replaying the whole segment.
+    const skipped = this.commitLog.scan(start, Number.MAX_SAFE_INTEGER, false, (buf, pos) => readLong(buf, pos + storeTimestampPosition(buf.readInt32BE(pos + 36))) <= limit);
+    start = skipped.endOffset;
     this.index.repairAfterCrash();
     start = Math.min(start, this.catchUpOffset());
     this.recovery.replayedFrom = start;
