@@ -14,6 +14,9 @@ export interface HeldPull {
 export class PullHold {
   private readonly held = new Map<string, HeldPull[]>();
   private timer: NodeJS.Timeout | undefined;
+  /** Fires at the earliest deadline, so no pull is held past its time by up to a check interval. */
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  private deadlineAt = Infinity;
 
   constructor(
     private readonly maxOffset: (topic: string, queueId: number) => number,
@@ -37,6 +40,19 @@ export class PullHold {
     const list = this.held.get(key);
     if (list) list.push(pull);
     else this.held.set(key, [pull]);
+    this.armDeadline(pull.deadline);
+  }
+
+  private armDeadline(at: number): void {
+    if (at >= this.deadlineAt) return;
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    this.deadlineAt = at;
+    this.deadlineTimer = setTimeout(() => {
+      this.deadlineTimer = undefined;
+      this.deadlineAt = Infinity;
+      this.check();
+    }, Math.max(0, at - this.now()));
+    this.deadlineTimer.unref();
   }
 
   /** A message reached `topic`/`queueId`; `nextOffset` is the queue's new max offset. */
@@ -65,12 +81,14 @@ export class PullHold {
       if (keep.length) this.held.set(key, keep);
       else this.held.delete(key);
       for (const p of wake) p.wake();
+      for (const p of keep) this.armDeadline(p.deadline);
     }
   }
 
   /** Answers every held pull now (shutdown): clients get PULL_NOT_FOUND instead of a dead socket. */
   releaseAll(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
     const all = [...this.held.values()].flat();
     this.held.clear();
     for (const p of all) p.wake();

@@ -29,8 +29,16 @@ export const optLong = (): Field<'long', false> => ({ kind: 'long', required: fa
 export const bool = (): Field<'boolean', true> => ({ kind: 'boolean', required: true });
 export const optBool = (): Field<'boolean', false> => ({ kind: 'boolean', required: false });
 
-/** A header that cannot be decoded; servers answer it with SYSTEM_ERROR and this message as remark. */
-export class HeaderError extends Error {
+/** A request the peer got wrong (header or body); answered with SYSTEM_ERROR and the message, not logged as our failure. */
+export class BadRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BadRequestError';
+  }
+}
+
+/** A header that cannot be decoded. */
+export class HeaderError extends BadRequestError {
   constructor(message: string) {
     super(message);
     this.name = 'HeaderError';

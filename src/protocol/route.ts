@@ -5,6 +5,7 @@
  */
 import { inflateSync } from 'node:zlib';
 import { parseFastJson, toFastJson } from '../codec/fastjson.js';
+import { BadRequestError } from './header.js';
 
 export interface DataVersion {
   timestamp: number;
@@ -53,7 +54,7 @@ export interface ClusterInfo {
   clusterAddrTable: Map<string, string[]>;
 }
 
-export class BodyError extends Error {
+export class BodyError extends BadRequestError {
   constructor(message: string) {
     super(message);
     this.name = 'BodyError';

@@ -5,7 +5,8 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { isOneway, responseTo, type RemotingCommand } from '../codec/command.js';
-import { HeaderError } from '../protocol/header.js';
+import { BadRequestError } from '../protocol/header.js';
+import { CodecError } from '../codec/errors.js';
 import { ResponseCode } from '../protocol/response-code.js';
 import { logger, type Logger } from '../common/logger.js';
 import { Connection, type ConnectionOptions } from './connection.js';
@@ -109,7 +110,9 @@ export class RemotingServer extends EventEmitter {
   }
 
   private failure(request: RemotingCommand, err: unknown): RemotingCommand {
-    if (!(err instanceof HeaderError)) this.log.error(`request code ${request.code} failed`, err);
+    // A peer's malformed request is its problem, not ours: answer it, log it quietly.
+    if (err instanceof BadRequestError || err instanceof CodecError) this.log.debug(`bad request code ${request.code}: ${(err as Error).message}`);
+    else this.log.error(`request code ${request.code} failed`, err);
     const remark = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     return responseTo(request, ResponseCode.SYSTEM_ERROR, this.options.version, { remark });
   }

@@ -106,7 +106,9 @@ export function pullProcessors(ctx: BrokerContext): Map<number, Processor> {
     const suggest = r.suggestPullingFromSlave && ctx.config.slaveReadEnable ? groupConfig.whichBrokerWhenConsumeSlowly : groupConfig.brokerId;
     const head = { next: r.nextBeginOffset, min: r.minOffset, max: r.maxOffset, suggest: ctx.config.slaveReadEnable ? suggest : 0 };
 
-    if ((h.sysFlag & PULL_FLAG_COMMIT_OFFSET) !== 0 && ctx.isMaster()) {
+    // The offset in the header is committed when the pull arrives, never when a held pull is
+    // re-run: by then the client may have committed a newer offset (and left).
+    if (allowSuspend && (h.sysFlag & PULL_FLAG_COMMIT_OFFSET) !== 0 && ctx.isMaster()) {
       ctx.offsets.commit(h.consumerGroup, h.topic, h.queueId, h.commitOffset);
     }
 

@@ -1,0 +1,441 @@
+/**
+ * Admin client (what mqadmin needs): topics, subscription groups, cluster and broker info, offsets,
+ * consume stats and connections, write-permission wipe, KV config, and message lookups by offset
+ * id, key, unique key and time.
+ */
+import { decodeHeader, encodeHeader } from '../protocol/header.js';
+import { RequestCode } from '../protocol/request-code.js';
+import { ResponseCode } from '../protocol/response-code.js';
+import { decodeClusterInfo, decodeKVTable, decodeTopicList, type ClusterInfo, type TopicRouteData } from '../protocol/route.js';
+import { PERM_READ, PERM_WRITE } from '../protocol/perm.js';
+import { decodeOffsetMsgId } from '../codec/message.js';
+import {
+  decodeConsumerConnection,
+  decodeConsumeStats,
+  decodeConsumeTimeSpan,
+  decodeGroupList,
+  decodeProducerConnection,
+  decodeResetOffsetBody,
+  decodeRuntimeKV,
+  decodeSubscriptionGroupTable,
+  decodeTopicStats,
+  encodeSubscriptionGroup,
+  type ConsumeStats,
+  type ConsumerConnection,
+  type Connection,
+  type QueueTimeSpan,
+  type SubscriptionGroupConfig,
+  type TopicOffset,
+} from './bodies.js';
+import { getMaxOffset, getMinOffset, pullMessage, queryConsumerOffset, searchOffset, updateConsumerOffset } from './consumer-api.js';
+import { buildSubscription } from './bodies.js';
+import { ClientStateError, MQBrokerError, MQClientError } from './errors.js';
+import {
+  AddWritePermResponse,
+  BrokerNameRequest,
+  ClusterRequest,
+  ConsumerGroupRequest,
+  ConsumeStatsRequest,
+  CreateTopicRequest,
+  DeleteTopicInNamesrvRequest,
+  GroupNameRequest,
+  KVRequest,
+  KVResponse,
+  NamespaceRequest,
+  ProducerGroupRequest,
+  QueryConsumeTimeSpanRequest,
+  QueryMessageRequest,
+  ResetOffsetRequest,
+  TopicRequest,
+  ViewMessageRequest,
+  WipeWritePermResponse,
+} from './headers.js';
+import { ClientInstance, type ClientOptions } from './instance.js';
+import { compareMq, decodeMessages, type MessageExt, type MessageQueue } from './message.js';
+
+export interface AdminOptions extends ClientOptions {
+  /** Timeout of admin calls (Java MQAdminImpl 6000). */
+  adminTimeoutMs?: number;
+  client?: ClientInstance;
+}
+
+export interface CreateTopicOptions {
+  readQueueNums?: number;
+  writeQueueNums?: number;
+  perm?: number;
+  order?: boolean;
+  topicSysFlag?: number;
+  topicFilterType?: 'SINGLE_TAG' | 'MULTI_TAG';
+  /** Create on every master of this cluster (default: every master of every cluster). */
+  clusterName?: string;
+  /** Create on exactly this broker address. */
+  brokerAddr?: string;
+}
+
+export class Admin {
+  readonly client: ClientInstance;
+  private readonly ownsClient: boolean;
+  private readonly timeout: number;
+  private started = false;
+
+  constructor(options: AdminOptions) {
+    this.ownsClient = !options.client;
+    this.client = options.client ?? new ClientInstance(options);
+    this.timeout = options.adminTimeoutMs ?? 6000;
+  }
+
+  async start(): Promise<void> {
+    this.started = true;
+  }
+
+  async shutdown(): Promise<void> {
+    this.started = false;
+    if (this.ownsClient) await this.client.shutdown();
+  }
+
+  private check(): void {
+    if (!this.started) throw new ClientStateError('admin client not started: call start()');
+  }
+
+  private req(code: number, ext?: Record<string, string>, body?: Buffer) {
+    return this.client.request(code, ext, body);
+  }
+
+  private broker(addr: string, code: number, ext?: Record<string, string>, body?: Buffer, ok?: readonly number[]) {
+    this.check();
+    return this.client.call(this.client.brokerCallAddr(addr), this.req(code, ext, body), this.timeout, ok);
+  }
+
+  private namesrv(code: number, ext?: Record<string, string>, body?: Buffer, ok?: readonly number[]) {
+    this.check();
+    return this.client.callNamesrv(this.req(code, ext, body), this.timeout, ok);
+  }
+
+  // ------------------------------------------------------------------------------------------ cluster
+
+  async clusterInfo(): Promise<ClusterInfo> {
+    return decodeClusterInfo((await this.namesrv(RequestCode.GET_BROKER_CLUSTER_INFO)).body);
+  }
+
+  /** Master addresses of a cluster (or of all clusters). */
+  async masterAddrs(clusterName?: string): Promise<string[]> {
+    const info = await this.clusterInfo();
+    const names = clusterName ? info.clusterAddrTable.get(clusterName) ?? [] : [...info.brokerAddrTable.keys()];
+    if (clusterName && names.length === 0) throw new MQClientError(`cluster ${clusterName} has no broker`);
+    return names.map((n) => info.brokerAddrTable.get(n)?.brokerAddrs.get(0)).filter((a): a is string => !!a);
+  }
+
+  /** GET_BROKER_RUNTIME_INFO: the broker's KV stats table. */
+  async brokerRuntimeInfo(brokerAddr: string): Promise<Record<string, string>> {
+    return decodeRuntimeKV((await this.broker(brokerAddr, RequestCode.GET_BROKER_RUNTIME_INFO)).body);
+  }
+
+  async brokerConfig(brokerAddr: string): Promise<Map<string, string>> {
+    const body = (await this.broker(brokerAddr, RequestCode.GET_BROKER_CONFIG)).body;
+    const out = new Map<string, string>();
+    for (const line of (body?.toString('utf8') ?? '').split('\n')) {
+      const i = line.indexOf('=');
+      if (i > 0) out.set(line.slice(0, i), line.slice(i + 1));
+    }
+    return out;
+  }
+
+  async updateBrokerConfig(brokerAddr: string, props: Record<string, string>): Promise<void> {
+    const text = Object.entries(props).map(([k, v]) => `${k}=${v}\n`).join('');
+    await this.broker(brokerAddr, RequestCode.UPDATE_BROKER_CONFIG, undefined, Buffer.from(text, 'utf8'));
+  }
+
+  // ------------------------------------------------------------------------------------------ topics
+
+  async createTopic(topic: string, o: CreateTopicOptions = {}): Promise<string[]> {
+    const addrs = o.brokerAddr ? [o.brokerAddr] : await this.masterAddrs(o.clusterName);
+    if (addrs.length === 0) throw new MQClientError('no broker to create the topic on');
+    const ext = encodeHeader(CreateTopicRequest, {
+      topic,
+      defaultTopic: 'TBW102',
+      readQueueNums: o.readQueueNums ?? 8,
+      writeQueueNums: o.writeQueueNums ?? 8,
+      perm: o.perm ?? PERM_READ | PERM_WRITE,
+      topicFilterType: o.topicFilterType ?? 'SINGLE_TAG',
+      topicSysFlag: o.topicSysFlag ?? 0,
+      order: o.order ?? false,
+    });
+    for (const addr of addrs) await this.broker(addr, RequestCode.UPDATE_AND_CREATE_TOPIC, ext);
+    return addrs;
+  }
+
+  /** Deletes a topic on every master of the cluster and on every NameServer. */
+  async deleteTopic(topic: string, clusterName?: string): Promise<void> {
+    for (const addr of await this.masterAddrs(clusterName)) await this.broker(addr, RequestCode.DELETE_TOPIC_IN_BROKER, encodeHeader(TopicRequest, { topic }));
+    const results = await this.client.callAllNamesrvs(this.req(RequestCode.DELETE_TOPIC_IN_NAMESRV, encodeHeader(DeleteTopicInNamesrvRequest, { topic, clusterName })), this.timeout);
+    const failed = results.find((r) => r.error);
+    if (failed) throw failed.error;
+  }
+
+  async topicList(): Promise<string[]> {
+    return decodeTopicList((await this.namesrv(RequestCode.GET_ALL_TOPIC_LIST_FROM_NAMESERVER)).body).topicList;
+  }
+
+  async topicsByCluster(cluster: string): Promise<string[]> {
+    return decodeTopicList((await this.namesrv(RequestCode.GET_TOPICS_BY_CLUSTER, encodeHeader(ClusterRequest, { cluster }))).body).topicList;
+  }
+
+  async topicRoute(topic: string): Promise<TopicRouteData> {
+    this.check();
+    const route = await this.client.updateRoute(topic);
+    if (!route) throw new MQBrokerError(ResponseCode.TOPIC_NOT_EXIST, `No topic route info in name server for the topic: ${topic}`, undefined, RequestCode.GET_ROUTEINFO_BY_TOPIC);
+    return route;
+  }
+
+  /** Min/max offsets of every queue of a topic (GET_TOPIC_STATS_INFO on each master). */
+  async topicStats(topic: string): Promise<TopicOffset[]> {
+    const route = await this.topicRoute(topic);
+    const out: TopicOffset[] = [];
+    for (const bd of route.brokerDatas) {
+      const addr = bd.brokerAddrs.get(0);
+      if (!addr) continue;
+      out.push(...decodeTopicStats((await this.broker(addr, RequestCode.GET_TOPIC_STATS_INFO, encodeHeader(TopicRequest, { topic }))).body));
+    }
+    return out.sort((a, b) => compareMq(a.mq, b.mq));
+  }
+
+  async queryTopicConsumeByWho(topic: string): Promise<string[]> {
+    const route = await this.topicRoute(topic);
+    const groups = new Set<string>();
+    for (const bd of route.brokerDatas) {
+      const addr = bd.brokerAddrs.get(0);
+      if (!addr) continue;
+      for (const g of decodeGroupList((await this.broker(addr, RequestCode.QUERY_TOPIC_CONSUME_BY_WHO, encodeHeader(TopicRequest, { topic }))).body)) groups.add(g);
+    }
+    return [...groups].sort();
+  }
+
+  // ------------------------------------------------------------------------------------------ groups
+
+  async createOrUpdateSubscriptionGroup(config: SubscriptionGroupConfig, o: { clusterName?: string; brokerAddr?: string } = {}): Promise<void> {
+    const addrs = o.brokerAddr ? [o.brokerAddr] : await this.masterAddrs(o.clusterName);
+    for (const addr of addrs) await this.broker(addr, RequestCode.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, undefined, encodeSubscriptionGroup(config));
+  }
+
+  async deleteSubscriptionGroup(groupName: string, o: { clusterName?: string; brokerAddr?: string } = {}): Promise<void> {
+    const addrs = o.brokerAddr ? [o.brokerAddr] : await this.masterAddrs(o.clusterName);
+    for (const addr of addrs) await this.broker(addr, RequestCode.DELETE_SUBSCRIPTIONGROUP, encodeHeader(GroupNameRequest, { groupName }));
+  }
+
+  async subscriptionGroups(brokerAddr: string): Promise<Map<string, Required<SubscriptionGroupConfig>>> {
+    return decodeSubscriptionGroupTable((await this.broker(brokerAddr, RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG)).body);
+  }
+
+  // ------------------------------------------------------------------------------------------ consumers
+
+  /** Consume progress of a group (over its %RETRY% route, i.e. every broker that knows the group). */
+  async consumeStats(group: string, topic?: string): Promise<ConsumeStats> {
+    const route = await this.topicRoute(topic ?? `%RETRY%${group}`).catch(async (err) => {
+      if (topic) throw err;
+      return this.topicRoute(`%RETRY%${group}`);
+    });
+    const merged: ConsumeStats = { consumeTps: 0, offsetTable: [], diffTotal: 0 };
+    for (const bd of route.brokerDatas) {
+      const addr = bd.brokerAddrs.get(0);
+      if (!addr) continue;
+      const s = decodeConsumeStats((await this.broker(addr, RequestCode.GET_CONSUME_STATS, encodeHeader(ConsumeStatsRequest, { consumerGroup: group, topic }))).body);
+      merged.consumeTps += s.consumeTps;
+      merged.offsetTable.push(...s.offsetTable);
+      merged.diffTotal += s.diffTotal;
+    }
+    merged.offsetTable.sort((a, b) => compareMq(a.mq, b.mq));
+    return merged;
+  }
+
+  async consumerConnection(group: string): Promise<ConsumerConnection> {
+    const route = await this.topicRoute(`%RETRY%${group}`);
+    let last: unknown;
+    for (const bd of route.brokerDatas) {
+      const addr = bd.brokerAddrs.get(0);
+      if (!addr) continue;
+      try {
+        return decodeConsumerConnection((await this.broker(addr, RequestCode.GET_CONSUMER_CONNECTION_LIST, encodeHeader(ConsumerGroupRequest, { consumerGroup: group }))).body);
+      } catch (err) {
+        last = err;
+      }
+    }
+    throw last ?? new MQClientError(`no broker knows consumer group ${group}`);
+  }
+
+  async producerConnection(group: string, topic: string): Promise<Connection[]> {
+    const route = await this.topicRoute(topic);
+    const out: Connection[] = [];
+    for (const bd of route.brokerDatas) {
+      const addr = bd.brokerAddrs.get(0);
+      if (!addr) continue;
+      const r = await this.broker(addr, RequestCode.GET_PRODUCER_CONNECTION_LIST, encodeHeader(ProducerGroupRequest, { producerGroup: group }), undefined, [0, 1]);
+      if (r.code === 0) out.push(...decodeProducerConnection(r.body));
+    }
+    return out;
+  }
+
+  async consumeTimeSpan(topic: string, group: string): Promise<QueueTimeSpan[]> {
+    const route = await this.topicRoute(topic);
+    const out: QueueTimeSpan[] = [];
+    for (const bd of route.brokerDatas) {
+      const addr = bd.brokerAddrs.get(0);
+      if (addr) out.push(...decodeConsumeTimeSpan((await this.broker(addr, RequestCode.QUERY_CONSUME_TIME_SPAN, encodeHeader(QueryConsumeTimeSpanRequest, { topic, group }))).body));
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------------------------------ offsets
+
+  maxOffset(mq: MessageQueue): Promise<number> {
+    this.check();
+    return getMaxOffset(this.client, mq);
+  }
+
+  minOffset(mq: MessageQueue): Promise<number> {
+    this.check();
+    return getMinOffset(this.client, mq);
+  }
+
+  searchOffset(mq: MessageQueue, timestamp: number): Promise<number> {
+    this.check();
+    return searchOffset(this.client, mq, timestamp);
+  }
+
+  consumerOffset(group: string, mq: MessageQueue): Promise<number> {
+    this.check();
+    return queryConsumerOffset(this.client, group, mq);
+  }
+
+  updateConsumerOffset(group: string, mq: MessageQueue, offset: number): Promise<void> {
+    this.check();
+    return updateConsumerOffset(this.client, group, mq, offset, false);
+  }
+
+  /**
+   * INVOKE_BROKER_TO_RESET_OFFSET on every master of the topic: online consumers are told to move
+   * to the offsets of `timestamp` (−1 = the end). Returns the new offsets.
+   */
+  async resetOffsetByTime(group: string, topic: string, timestamp: number, force = true): Promise<Array<{ mq: MessageQueue; offset: number }>> {
+    const route = await this.topicRoute(topic);
+    const out: Array<{ mq: MessageQueue; offset: number }> = [];
+    for (const bd of route.brokerDatas) {
+      const addr = bd.brokerAddrs.get(0);
+      if (!addr) continue;
+      const r = await this.broker(addr, RequestCode.INVOKE_BROKER_TO_RESET_OFFSET, encodeHeader(ResetOffsetRequest, { topic, group, timestamp, isForce: force }));
+      if (r.body) out.push(...decodeResetOffsetBody(r.body));
+    }
+    return out.sort((a, b) => compareMq(a.mq, b.mq));
+  }
+
+  // ------------------------------------------------------------------------------------------ namesrv
+
+  /** Clears WRITE permission of a broker's queues on every NameServer; returns the per-namesrv counts. */
+  async wipeWritePerm(brokerName: string): Promise<Array<{ namesrv: string; wipeTopicCount: number }>> {
+    this.check();
+    const results = await this.client.callAllNamesrvs(this.req(RequestCode.WIPE_WRITE_PERM_OF_BROKER, encodeHeader(BrokerNameRequest, { brokerName })), this.timeout);
+    return results.map((r) => {
+      if (r.error) throw r.error;
+      return { namesrv: r.addr, wipeTopicCount: decodeHeader(WipeWritePermResponse, r.response!.extFields).wipeTopicCount ?? 0 };
+    });
+  }
+
+  /** 4.9.4+ NameServers: restores WRITE permission. */
+  async addWritePerm(brokerName: string): Promise<Array<{ namesrv: string; addTopicCount: number }>> {
+    this.check();
+    const results = await this.client.callAllNamesrvs(this.req(RequestCode.ADD_WRITE_PERM_OF_BROKER, encodeHeader(BrokerNameRequest, { brokerName })), this.timeout);
+    return results.map((r) => {
+      if (r.error) throw r.error;
+      return { namesrv: r.addr, addTopicCount: decodeHeader(AddWritePermResponse, r.response!.extFields).addTopicCount ?? 0 };
+    });
+  }
+
+  async putKVConfig(namespace: string, key: string, value: string): Promise<void> {
+    this.check();
+    const results = await this.client.callAllNamesrvs(this.req(RequestCode.PUT_KV_CONFIG, encodeHeader(KVRequest, { namespace, key, value })), this.timeout);
+    const failed = results.find((r) => r.error);
+    if (failed) throw failed.error;
+  }
+
+  async getKVConfig(namespace: string, key: string): Promise<string | undefined> {
+    const r = await this.namesrv(RequestCode.GET_KV_CONFIG, encodeHeader(KVRequest, { namespace, key }), undefined, [0, ResponseCode.QUERY_NOT_FOUND]);
+    return r.code === 0 ? decodeHeader(KVResponse, r.extFields).value : undefined;
+  }
+
+  async deleteKVConfig(namespace: string, key: string): Promise<void> {
+    this.check();
+    await this.client.callAllNamesrvs(this.req(RequestCode.DELETE_KV_CONFIG, encodeHeader(KVRequest, { namespace, key })), this.timeout);
+  }
+
+  async kvList(namespace: string): Promise<Map<string, string>> {
+    const r = await this.namesrv(RequestCode.GET_KVLIST_BY_NAMESPACE, encodeHeader(NamespaceRequest, { namespace }), undefined, [0, ResponseCode.QUERY_NOT_FOUND]);
+    return r.code === 0 ? decodeKVTable(r.body) : new Map();
+  }
+
+  // ------------------------------------------------------------------------------------------ messages
+
+  /** VIEW_MESSAGE_BY_ID at the address encoded in an offset message id. */
+  async viewMessage(offsetMsgId: string): Promise<MessageExt> {
+    const { storeHost, physicalOffset } = decodeOffsetMsgId(offsetMsgId);
+    const addr = storeHost.ip.includes(':') ? `[${storeHost.ip}]:${storeHost.port}` : `${storeHost.ip}:${storeHost.port}`;
+    const r = await this.broker(addr, RequestCode.VIEW_MESSAGE_BY_ID, encodeHeader(ViewMessageRequest, { offset: physicalOffset }));
+    const msgs = decodeMessages(r.body);
+    if (msgs.length === 0) throw new MQClientError(`broker ${addr} returned no message for ${offsetMsgId}`);
+    return msgs[0]!;
+  }
+
+  /** QUERY_MESSAGE by key on every master of the topic. */
+  async queryMessageByKey(topic: string, key: string, o: { maxNum?: number; begin?: number; end?: number } = {}): Promise<MessageExt[]> {
+    return this.queryMessage(topic, key, false, o.maxNum ?? 64, o.begin ?? 0, o.end ?? Number.MAX_SAFE_INTEGER);
+  }
+
+  /** Looks a message up by its client id (UNIQ_KEY). */
+  async queryMessageByUniqKey(topic: string, uniqKey: string): Promise<MessageExt | undefined> {
+    const found = await this.queryMessage(topic, uniqKey, true, 32, 0, Number.MAX_SAFE_INTEGER);
+    return found.find((m) => m.msgId === uniqKey) ?? found[0];
+  }
+
+  private async queryMessage(topic: string, key: string, unique: boolean, maxNum: number, begin: number, end: number): Promise<MessageExt[]> {
+    const route = await this.topicRoute(topic);
+    const out: MessageExt[] = [];
+    const ext = encodeHeader(QueryMessageRequest, { topic, key, maxNum, beginTimestamp: begin, endTimestamp: end >= Number.MAX_SAFE_INTEGER ? 9223372036854775807 : end });
+    ext._UNIQUE_KEY_QUERY = unique ? 'true' : 'false';
+    for (const bd of route.brokerDatas) {
+      const addr = bd.brokerAddrs.get(0);
+      if (!addr) continue;
+      const r = await this.broker(addr, RequestCode.QUERY_MESSAGE, ext, undefined, [ResponseCode.SUCCESS, ResponseCode.QUERY_NOT_FOUND]);
+      if (r.code !== 0) continue;
+      for (const m of decodeMessages(r.body, { brokerName: bd.brokerName })) {
+        if (m.topic !== topic) continue;
+        if (unique ? m.msgId === key : m.keys.includes(key)) out.push(m);
+      }
+    }
+    return out.sort((a, b) => a.storeTimestamp - b.storeTimestamp);
+  }
+
+  /**
+   * Messages of a topic stored between `begin` and `end` (epoch ms): per queue the offsets of both
+   * timestamps are searched and the range is pulled (group TOOLS_CONSUMER, nothing committed).
+   */
+  async queryMessagesByTime(topic: string, begin: number, end: number, maxNum = 1000): Promise<MessageExt[]> {
+    const route = await this.topicRoute(topic);
+    const out: MessageExt[] = [];
+    const sub = buildSubscription(topic, '*');
+    for (const qd of route.queueDatas) {
+      const addr = route.brokerDatas.find((b) => b.brokerName === qd.brokerName)?.brokerAddrs.get(0);
+      if (!addr) continue;
+      for (let queueId = 0; queueId < qd.readQueueNums; queueId++) {
+        const mq = { topic, brokerName: qd.brokerName, queueId };
+        let offset = await searchOffset(this.client, mq, begin);
+        const stop = await searchOffset(this.client, mq, end + 1);
+        const max = await getMaxOffset(this.client, mq);
+        while (offset < Math.min(max, stop + 1) && out.length < maxNum) {
+          const r = await pullMessage(this.client, addr, { group: 'TOOLS_CONSUMER', mq, subscription: sub, offset, maxNums: 32, commitOffset: 0, suspendMs: 0, postSubscription: true }, this.timeout);
+          if (r.status !== 'FOUND' || r.nextBeginOffset <= offset) break;
+          for (const m of r.messages) if (m.storeTimestamp >= begin && m.storeTimestamp <= end && out.length < maxNum) out.push(m);
+          offset = r.nextBeginOffset;
+        }
+      }
+    }
+    return out.sort((a, b) => a.storeTimestamp - b.storeTimestamp);
+  }
+}

@@ -1,0 +1,465 @@
+/**
+ * The per-client core shared by producers, consumers and the admin client (Java's MQClientInstance,
+ * without the singleton): NameServer calls with failover, the route table, broker addresses and
+ * versions, heartbeats, reconnect back-off, handlers for requests the broker sends us, periodic
+ * tasks, and diagnostics. Everything it starts, `shutdown()` stops.
+ */
+import { EventEmitter } from 'node:events';
+import { command, type ExtFields, type RemotingCommand } from '../codec/command.js';
+import { RequestCode } from '../protocol/request-code.js';
+import { ResponseCode } from '../protocol/response-code.js';
+import { V4_9_8 } from '../protocol/version.js';
+import { decodeTopicRouteData, type TopicRouteData } from '../protocol/route.js';
+import { RemotingClient } from '../transport/client.js';
+import type { Connection } from '../transport/connection.js';
+import { TransportError } from '../transport/errors.js';
+import { encodeHeartbeat, type ConsumerData, type HeartbeatData } from './bodies.js';
+import { ClientStateError, MQBrokerError, MQClientError, NoRouteError } from './errors.js';
+import { localIPv4 } from './message.js';
+
+export interface ClientOptions {
+  /** NameServer addresses: `"host:port;host:port"` or an array. */
+  namesrvAddr: string | readonly string[];
+  /** The IP part of the client id (default: first non-internal IPv4). */
+  clientIP?: string;
+  /** The instance part of the client id (default: `<pid>#<n>`, unique per client in the process). */
+  instanceName?: string;
+  unitName?: string;
+  /** Timeout of NameServer and other short calls (Java 3000). */
+  requestTimeoutMs?: number;
+  /** Route refresh period (Java `pollNameServerInterval` 30000). */
+  pollNameServerInterval?: number;
+  /** Heartbeat period (Java `heartbeatBrokerInterval` 30000). */
+  heartbeatBrokerInterval?: number;
+  /** Send broker calls other than pull/heartbeat to the VIP port (listenPort − 2), as 4.0–4.4 Java clients do. */
+  vipChannelEnabled?: boolean;
+  /** MQVersion ordinal put in every request (default V4_9_8 = 409). */
+  version?: number;
+  /** First reconnect back-off after a failed connect (default 100 ms, doubling up to `maxReconnectBackoffMs`). */
+  reconnectBackoffMs?: number;
+  maxReconnectBackoffMs?: number;
+  /** Called for every diagnostics event (also emitted as `'diagnostic'` on the client object). */
+  onDiagnostic?: (event: DiagnosticEvent) => void;
+}
+
+export type DiagnosticEvent =
+  | { type: 'route'; topic: string; route?: TopicRouteData; error?: Error }
+  | { type: 'namesrv-failover'; from: string; to: string; error: Error }
+  | { type: 'heartbeat'; brokerAddr: string; version?: number; error?: Error }
+  | { type: 'connect-failed'; address: string; retryInMs: number; error: Error }
+  | { type: 'disconnect'; address: string }
+  | { type: 'send-retry'; topic: string; brokerName: string; attempt: number; error: Error }
+  | { type: 'broker-fault'; brokerName: string; latencyMs: number; unavailableForMs: number }
+  | { type: 'rebalance'; group: string; topic: string; assigned: string[]; added: string[]; removed: string[] }
+  | { type: 'pull-error'; group: string; queue: string; error: Error }
+  | { type: 'flow-control'; group: string; queue: string; cachedCount: number; cachedBytes: number }
+  | { type: 'consume-error'; group: string; msgId: string; error: Error }
+  | { type: 'send-back'; group: string; msgId: string; fallback: boolean; error?: Error }
+  | { type: 'offset-persist-error'; group: string; error: Error }
+  | { type: 'transaction-check'; group: string; msgId: string; state: string; error?: Error }
+  | { type: 'server-request'; code: number; address: string }
+  | { type: 'error'; where: string; error: Error };
+
+/** What a producer registers with its client (for heartbeats, route refresh and transaction checks). */
+export interface ProducerHook {
+  readonly group: string;
+  topics(): Iterable<string>;
+  onRouteChanged?(topic: string, route: TopicRouteData): void;
+  checkTransactionState?(addr: string, request: RemotingCommand): void;
+}
+
+/** What a consumer registers with its client. */
+export interface ConsumerHook {
+  readonly group: string;
+  topics(): Iterable<string>;
+  consumerData(): ConsumerData | undefined;
+  onRouteChanged?(topic: string, route: TopicRouteData): void;
+  rebalanceNow?(): void;
+  resetOffset?(topic: string, offsets: Array<{ mq: import('./message.js').MessageQueue; offset: number }>): Promise<void>;
+  runningInfo?(): Buffer;
+}
+
+let instanceSeq = 0;
+
+export function parseNamesrvAddr(addr: string | readonly string[]): string[] {
+  const list = typeof addr === 'string' ? addr.split(';') : [...addr];
+  const out = list.map((s) => s.trim()).filter((s) => s !== '');
+  if (out.length === 0) throw new ClientStateError('namesrvAddr is empty: give "host:port" or "host:port;host:port"');
+  return out;
+}
+
+/** `host:port` → `host:(port-2)`, the broker's VIP channel. */
+export function vipAddress(addr: string): string {
+  const i = addr.lastIndexOf(':');
+  return `${addr.slice(0, i)}:${Number(addr.slice(i + 1)) - 2}`;
+}
+
+export class ClientInstance extends EventEmitter {
+  readonly clientId: string;
+  readonly version: number;
+  readonly requestTimeoutMs: number;
+  readonly remoting: RemotingClient;
+  private readonly namesrvs: string[];
+  private namesrvIndex = 0;
+  /** topic → last route seen. */
+  readonly routes = new Map<string, TopicRouteData>();
+  /** brokerName → brokerId → address, merged from all routes. */
+  readonly brokerAddrs = new Map<string, Map<number, string>>();
+  /** broker address → MQVersion from its heartbeat response. */
+  readonly brokerVersions = new Map<string, number>();
+  readonly producers = new Map<string, ProducerHook>();
+  readonly consumers = new Map<string, ConsumerHook>();
+  private readonly backoff = new Map<string, { failures: number; until: number }>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private state: 'created' | 'running' | 'stopped' = 'created';
+  private readonly options: ClientOptions;
+
+  constructor(options: ClientOptions) {
+    super();
+    this.options = options;
+    this.namesrvs = parseNamesrvAddr(options.namesrvAddr);
+    const instance = options.instanceName ?? `${process.pid}#${++instanceSeq}`;
+    this.clientId = `${options.clientIP ?? localIPv4()}@${instance}${options.unitName ? '@' + options.unitName : ''}`;
+    this.version = options.version ?? V4_9_8;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 3000;
+    this.remoting = new RemotingClient({ version: this.version, idleTimeoutMs: 120_000 });
+    this.remoting.on('disconnect', (address: string) => this.diagnostic({ type: 'disconnect', address }));
+    this.remoting.on('unhandledRequest', (req: RemotingCommand) => this.diagnostic({ type: 'server-request', code: req.code, address: '?' }));
+    this.remoting.onRequest(RequestCode.NOTIFY_CONSUMER_IDS_CHANGED, (req) => this.onIdsChanged(req));
+    this.remoting.onRequest(RequestCode.CHECK_TRANSACTION_STATE, (req, conn) => this.onCheckTransaction(req, conn));
+    this.remoting.onRequest(RequestCode.RESET_CONSUMER_CLIENT_OFFSET, (req) => this.onResetOffset(req));
+    this.remoting.onRequest(RequestCode.GET_CONSUMER_RUNNING_INFO, (req) => this.onRunningInfo(req));
+  }
+
+  get namesrvAddrs(): readonly string[] {
+    return this.namesrvs;
+  }
+
+  get running(): boolean {
+    return this.state === 'running';
+  }
+
+  diagnostic(event: DiagnosticEvent): void {
+    this.options.onDiagnostic?.(event);
+    if (this.listenerCount('diagnostic') > 0) this.emit('diagnostic', event);
+  }
+
+  /** Starts periodic route refresh and heartbeats. Idempotent. */
+  start(): void {
+    if (this.state === 'running') return;
+    if (this.state === 'stopped') throw new ClientStateError('client instance was shut down; create a new client');
+    this.state = 'running';
+    this.every(this.options.pollNameServerInterval ?? 30_000, () => this.refreshAllRoutes());
+    this.every(this.options.heartbeatBrokerInterval ?? 30_000, () => this.heartbeatAll());
+  }
+
+  /** Runs `task` every `ms` while running; errors become diagnostics. */
+  every(ms: number, task: () => Promise<unknown> | unknown): void {
+    const t = setInterval(() => {
+      if (this.state !== 'running') return;
+      Promise.resolve()
+        .then(task)
+        .catch((error: unknown) => this.diagnostic({ type: 'error', where: 'periodic task', error: asError(error) }));
+    }, ms);
+    this.timers.push(t);
+  }
+
+  /** A one-shot timer that shutdown() cancels. */
+  later(ms: number, task: () => void): void {
+    const t = setTimeout(() => {
+      const i = this.timers.indexOf(t);
+      if (i >= 0) this.timers.splice(i, 1);
+      if (this.state === 'running') task();
+    }, ms);
+    this.timers.push(t);
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.length = 0;
+    await this.remoting.close();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Invocation
+
+  request(code: number, extFields?: ExtFields, body?: Buffer): RemotingCommand {
+    return command({ code, extFields, body, version: this.version });
+  }
+
+  private async connection(address: string): Promise<Connection> {
+    if (this.state === 'stopped') throw new ClientStateError('client is shut down');
+    const b = this.backoff.get(address);
+    const now = Date.now();
+    if (b && now < b.until) {
+      throw new TransportError(`not reconnecting to ${address} for another ${b.until - now} ms after ${b.failures} failed attempt(s)`, address);
+    }
+    try {
+      const conn = await this.remoting.connection(address);
+      this.backoff.delete(address);
+      return conn;
+    } catch (err) {
+      const failures = (b?.failures ?? 0) + 1;
+      const base = this.options.reconnectBackoffMs ?? 100;
+      const wait = Math.min(this.options.maxReconnectBackoffMs ?? 10_000, base * 2 ** (failures - 1));
+      this.backoff.set(address, { failures, until: Date.now() + wait });
+      this.diagnostic({ type: 'connect-failed', address, retryInMs: wait, error: asError(err) });
+      throw err;
+    }
+  }
+
+  /** Sends a request and waits for the response (any code). */
+  async invoke(address: string, request: RemotingCommand, timeoutMs = this.requestTimeoutMs): Promise<RemotingCommand> {
+    const conn = await this.connection(address);
+    return conn.request(request, timeoutMs);
+  }
+
+  /** Sends a request and returns the response, throwing {@link MQBrokerError} unless its code is in `ok`. */
+  async call(address: string, request: RemotingCommand, timeoutMs = this.requestTimeoutMs, ok: readonly number[] = [ResponseCode.SUCCESS]): Promise<RemotingCommand> {
+    const response = await this.invoke(address, request, timeoutMs);
+    if (!ok.includes(response.code)) throw new MQBrokerError(response.code, response.remark, address, request.code);
+    return response;
+  }
+
+  async oneway(address: string, request: RemotingCommand): Promise<void> {
+    const conn = await this.connection(address);
+    conn.oneway(request);
+  }
+
+  /** Calls the current NameServer, moving to the next one on transport failures. */
+  async callNamesrv(request: RemotingCommand, timeoutMs = this.requestTimeoutMs, ok: readonly number[] = [ResponseCode.SUCCESS]): Promise<RemotingCommand> {
+    let lastError: unknown;
+    for (let i = 0; i < this.namesrvs.length; i++) {
+      const index = (this.namesrvIndex + i) % this.namesrvs.length;
+      const addr = this.namesrvs[index]!;
+      try {
+        const response = await this.invoke(addr, request, timeoutMs);
+        if (index !== this.namesrvIndex) this.namesrvIndex = index;
+        if (!ok.includes(response.code)) throw new MQBrokerError(response.code, response.remark, addr, request.code);
+        return response;
+      } catch (err) {
+        if (err instanceof MQBrokerError || err instanceof ClientStateError) throw err;
+        lastError = err;
+        const next = this.namesrvs[(index + 1) % this.namesrvs.length]!;
+        if (this.namesrvs.length > 1) this.diagnostic({ type: 'namesrv-failover', from: addr, to: next, error: asError(err) });
+      }
+    }
+    throw new MQClientError(`no NameServer answered (${this.namesrvs.join(';')}): ${asError(lastError).message}`, { cause: lastError });
+  }
+
+  /** Every NameServer (admin calls like WIPE_WRITE_PERM go to all of them). */
+  async callAllNamesrvs(request: RemotingCommand, timeoutMs = this.requestTimeoutMs): Promise<Array<{ addr: string; response?: RemotingCommand; error?: Error }>> {
+    return Promise.all(
+      this.namesrvs.map(async (addr) => {
+        try {
+          return { addr, response: await this.call(addr, request, timeoutMs) };
+        } catch (err) {
+          return { addr, error: asError(err) };
+        }
+      }),
+    );
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Routes
+
+  /** Fetches a route from the NameServer and records it; undefined when the topic does not exist. */
+  async updateRoute(topic: string): Promise<TopicRouteData | undefined> {
+    let response: RemotingCommand;
+    try {
+      response = await this.callNamesrv(this.request(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic }), this.requestTimeoutMs, [
+        ResponseCode.SUCCESS,
+        ResponseCode.TOPIC_NOT_EXIST,
+      ]);
+    } catch (err) {
+      this.diagnostic({ type: 'route', topic, error: asError(err) });
+      throw err;
+    }
+    if (response.code === ResponseCode.TOPIC_NOT_EXIST) {
+      this.diagnostic({ type: 'route', topic });
+      return undefined;
+    }
+    const route = decodeTopicRouteData(response.body);
+    this.routes.set(topic, route);
+    for (const bd of route.brokerDatas) {
+      const known = this.brokerAddrs.get(bd.brokerName) ?? new Map<number, string>();
+      known.clear();
+      for (const [id, addr] of bd.brokerAddrs) known.set(id, addr);
+      this.brokerAddrs.set(bd.brokerName, known);
+    }
+    this.diagnostic({ type: 'route', topic, route });
+    for (const p of this.producers.values()) p.onRouteChanged?.(topic, route);
+    for (const c of this.consumers.values()) c.onRouteChanged?.(topic, route);
+    return route;
+  }
+
+  /** The cached route, fetched when missing; throws NoRouteError when the topic is unknown. */
+  async route(topic: string): Promise<TopicRouteData> {
+    const cached = this.routes.get(topic);
+    if (cached) return cached;
+    const route = await this.updateRoute(topic);
+    if (!route) throw new NoRouteError(topic);
+    return route;
+  }
+
+  async refreshAllRoutes(): Promise<void> {
+    const topics = new Set<string>();
+    for (const p of this.producers.values()) for (const t of p.topics()) topics.add(t);
+    for (const c of this.consumers.values()) for (const t of c.topics()) topics.add(t);
+    await Promise.all(
+      [...topics].map((t) => this.updateRoute(t).catch(() => undefined)),
+    );
+  }
+
+  masterAddr(brokerName: string): string | undefined {
+    return this.brokerAddrs.get(brokerName)?.get(0);
+  }
+
+  /** Address for broker calls other than pull/heartbeat: the VIP port when enabled. */
+  brokerCallAddr(addr: string): string {
+    return this.options.vipChannelEnabled ? vipAddress(addr) : addr;
+  }
+
+  /** The master of a broker (refreshing `topic`'s route once if unknown), or a NoRouteError. */
+  async findMaster(brokerName: string, topic?: string): Promise<string> {
+    let addr = this.masterAddr(brokerName);
+    if (!addr && topic) {
+      await this.updateRoute(topic);
+      addr = this.masterAddr(brokerName);
+    }
+    if (!addr) throw new NoRouteError(topic ?? brokerName, `no master address for broker ${brokerName}`);
+    return addr;
+  }
+
+  /** The address to use for `brokerName`, preferring `brokerId` and falling back to any. */
+  findBrokerAddr(brokerName: string, brokerId = 0, onlyThisBroker = false): { addr: string; slave: boolean } | undefined {
+    const addrs = this.brokerAddrs.get(brokerName);
+    if (!addrs || addrs.size === 0) return undefined;
+    const exact = addrs.get(brokerId);
+    if (exact) return { addr: exact, slave: brokerId !== 0 };
+    if (onlyThisBroker) return undefined;
+    const [id, addr] = [...addrs.entries()].sort((a, b) => a[0] - b[0])[0]!;
+    return { addr, slave: id !== 0 };
+  }
+
+  allBrokerAddrs(mastersOnly: boolean): string[] {
+    const out: string[] = [];
+    for (const addrs of this.brokerAddrs.values()) {
+      for (const [id, addr] of addrs) if (!mastersOnly || id === 0) out.push(addr);
+    }
+    return out;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Heartbeats and registration
+
+  heartbeatData(): HeartbeatData {
+    const consumerDataSet: ConsumerData[] = [];
+    for (const c of this.consumers.values()) {
+      const d = c.consumerData();
+      if (d) consumerDataSet.push(d);
+    }
+    const producerDataSet = [...this.producers.keys()].map((groupName) => ({ groupName }));
+    if (consumerDataSet.length > 0 && !this.producers.has('CLIENT_INNER_PRODUCER')) producerDataSet.push({ groupName: 'CLIENT_INNER_PRODUCER' });
+    return { clientID: this.clientId, producerDataSet, consumerDataSet };
+  }
+
+  /** Heartbeats every known broker (masters only when there is no consumer). */
+  async heartbeatAll(): Promise<void> {
+    const data = this.heartbeatData();
+    if (data.producerDataSet.length === 0 && data.consumerDataSet.length === 0) return;
+    const body = encodeHeartbeat(data);
+    const addrs = this.allBrokerAddrs(data.consumerDataSet.length === 0);
+    await Promise.all(addrs.map((addr) => this.heartbeat(addr, body).catch(() => undefined)));
+  }
+
+  async heartbeat(addr: string, body = encodeHeartbeat(this.heartbeatData())): Promise<number> {
+    try {
+      const response = await this.call(addr, this.request(RequestCode.HEART_BEAT, undefined, body), this.requestTimeoutMs);
+      this.brokerVersions.set(addr, response.version);
+      this.diagnostic({ type: 'heartbeat', brokerAddr: addr, version: response.version });
+      return response.version;
+    } catch (error) {
+      this.diagnostic({ type: 'heartbeat', brokerAddr: addr, error: asError(error) });
+      throw error;
+    }
+  }
+
+  /** UNREGISTER_CLIENT for one group, to every known broker (masters and slaves). */
+  async unregister(group: { producerGroup?: string; consumerGroup?: string }): Promise<void> {
+    const ext: ExtFields = { clientID: this.clientId };
+    if (group.producerGroup) ext.producerGroup = group.producerGroup;
+    if (group.consumerGroup) ext.consumerGroup = group.consumerGroup;
+    await Promise.all(
+      this.allBrokerAddrs(false).map((addr) =>
+        this.call(addr, this.request(RequestCode.UNREGISTER_CLIENT, ext), this.requestTimeoutMs).catch(() => undefined),
+      ),
+    );
+  }
+
+  registerProducer(hook: ProducerHook): void {
+    if (this.producers.has(hook.group)) throw new ClientStateError(`producer group ${hook.group} is already registered on client ${this.clientId}`);
+    this.producers.set(hook.group, hook);
+  }
+
+  registerConsumer(hook: ConsumerHook): void {
+    if (this.consumers.has(hook.group)) throw new ClientStateError(`consumer group ${hook.group} is already registered on client ${this.clientId}`);
+    this.consumers.set(hook.group, hook);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Requests from brokers
+
+  private onIdsChanged(req: RemotingCommand): null {
+    const group = req.extFields?.consumerGroup;
+    this.diagnostic({ type: 'server-request', code: req.code, address: group ?? '' });
+    const c = group ? this.consumers.get(group) : undefined;
+    c?.rebalanceNow?.();
+    return null;
+  }
+
+  private onCheckTransaction(req: RemotingCommand, conn: Connection): null {
+    this.diagnostic({ type: 'server-request', code: req.code, address: conn.remoteAddress });
+    const group = pgroupOf(req.body);
+    const producer = (group && this.producers.get(group)) || [...this.producers.values()].find((p) => p.checkTransactionState);
+    producer?.checkTransactionState?.(conn.remoteAddress, req);
+    return null;
+  }
+
+  private async onResetOffset(req: RemotingCommand): Promise<null> {
+    const group = req.extFields?.group;
+    const topic = req.extFields?.topic;
+    const c = group ? this.consumers.get(group) : undefined;
+    if (c?.resetOffset && topic) {
+      const { decodeResetOffsetBody } = await import('./bodies.js');
+      await c.resetOffset(topic, decodeResetOffsetBody(req.body));
+    }
+    return null;
+  }
+
+  private onRunningInfo(req: RemotingCommand): RemotingCommand {
+    const group = req.extFields?.consumerGroup;
+    const c = group ? this.consumers.get(group) : undefined;
+    const body = c?.runningInfo?.();
+    if (!body) {
+      return { ...command({ code: ResponseCode.SYSTEM_ERROR, version: this.version, remark: `consumer group ${group} is not running in ${this.clientId}` }), opaque: req.opaque, flag: 1, serializeType: req.serializeType };
+    }
+    return { ...command({ code: ResponseCode.SUCCESS, version: this.version, body }), opaque: req.opaque, flag: 1, serializeType: req.serializeType };
+  }
+}
+
+/** Reads PGROUP from a stored-message body without a full decode failure surfacing. */
+function pgroupOf(body: Buffer | undefined): string | undefined {
+  if (!body) return undefined;
+  const text = body.toString('latin1');
+  const i = text.indexOf('PGROUP\u0001');
+  if (i < 0) return undefined;
+  const end = text.indexOf('\u0002', i);
+  return Buffer.from(text.slice(i + 7, end < 0 ? undefined : end), 'latin1').toString('utf8');
+}
+
+export function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}

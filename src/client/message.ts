@@ -1,0 +1,215 @@
+/**
+ * What users send and receive. A {@link Message} is a plain object; received messages are
+ * {@link MessageExt}s decoded from the stored-message layout (remoting-protocol §6.6) with the
+ * body inflated and the properties parsed.
+ */
+import { inflateSync } from 'node:zlib';
+import { networkInterfaces } from 'node:os';
+import {
+  decodeRecord,
+  encodeOffsetMsgId,
+  parseProperties,
+  Prop,
+  SysFlag,
+  type HostAddress,
+  type StoredMessage,
+} from '../codec/message.js';
+import { MessageError } from './errors.js';
+
+export interface Message {
+  topic: string;
+  body: Buffer | Uint8Array | string;
+  /** One tag (Java `TAGS`). */
+  tags?: string;
+  /** Business keys (indexed by the broker for QUERY_MESSAGE); an array is joined with spaces. */
+  keys?: string | readonly string[];
+  /** Delay level 1..18 of the broker's `messageDelayLevel` (1s 5s 10s 30s 1m …). */
+  delayLevel?: number;
+  /** User flag (an int stored with the message). */
+  flag?: number;
+  /** User properties. Names reserved by RocketMQ (KEYS, TAGS, UNIQ_KEY, …) are rejected. */
+  properties?: Readonly<Record<string, string>>;
+  /** Wait for the store (Java `WAIT`, default true). */
+  waitStoreMsgOK?: boolean;
+}
+
+export interface MessageQueue {
+  topic: string;
+  brokerName: string;
+  queueId: number;
+}
+
+/** A stable string key for maps of queues. */
+export function mqKey(mq: MessageQueue): string {
+  return `${mq.topic}\u0000${mq.brokerName}\u0000${mq.queueId}`;
+}
+
+export function mqString(mq: MessageQueue): string {
+  return `${mq.topic}@${mq.brokerName}:${mq.queueId}`;
+}
+
+/** Java `MessageQueue.compareTo`: topic, then broker name, then queue id. */
+export function compareMq(a: MessageQueue, b: MessageQueue): number {
+  if (a.topic !== b.topic) return a.topic < b.topic ? -1 : 1;
+  if (a.brokerName !== b.brokerName) return a.brokerName < b.brokerName ? -1 : 1;
+  return a.queueId - b.queueId;
+}
+
+/** A received (or looked-up) message. */
+export interface MessageExt {
+  topic: string;
+  body: Buffer;
+  tags?: string;
+  keys: string[];
+  /** All properties, system ones included. */
+  properties: Record<string, string>;
+  /** The client id (UNIQ_KEY) when the producer set one, else the offset id — what Java's getMsgId() returns. */
+  msgId: string;
+  /** Store host + commit-log offset id. */
+  offsetMsgId: string;
+  queueId: number;
+  queueOffset: number;
+  commitLogOffset: number;
+  sysFlag: number;
+  flag: number;
+  bornTimestamp: number;
+  bornHost: string;
+  storeTimestamp: number;
+  storeHost: string;
+  reconsumeTimes: number;
+  preparedTransactionOffset: number;
+  bodyCrc: number;
+  storeSize: number;
+  /** Set by consumers: the broker the message was pulled from. */
+  brokerName?: string;
+  delayLevel: number;
+  transactionId?: string;
+}
+
+export const RESERVED_PROPERTIES = new Set([
+  'KEYS', 'TAGS', 'WAIT', 'DELAY', 'RETRY_TOPIC', 'REAL_TOPIC', 'REAL_QID', 'TRAN_MSG', 'PGROUP', 'MIN_OFFSET',
+  'MAX_OFFSET', 'BUYER_ID', 'ORIGIN_MESSAGE_ID', 'TRANSFER_FLAG', 'CORRECTION_FLAG', 'MQ2_FLAG', 'RECONSUME_TIME',
+  'MSG_REGION', 'TRACE_ON', 'UNIQ_KEY', 'MAX_RECONSUME_TIMES', 'CONSUME_START_TIME', 'TRAN_PREPARED_QUEUE_OFFSET',
+  'TRANSACTION_CHECK_TIMES', 'CHECK_IMMUNITY_TIME_IN_SECONDS',
+]);
+
+function hostText(h: HostAddress): string {
+  return h.ip.includes(':') ? `[${h.ip}]:${h.port}` : `${h.ip}:${h.port}`;
+}
+
+/** Inflates a zlib body when the sysFlag says compressed (compression type 0 or 3 = zlib). */
+export function uncompressBody(body: Buffer, sysFlag: number): Buffer {
+  if ((sysFlag & SysFlag.COMPRESSED) === 0) return body;
+  const type = (sysFlag >> 8) & 0x7;
+  if (type !== 0 && type !== 3) throw new MessageError(`unsupported compression type ${type} (only zlib)`);
+  return inflateSync(body);
+}
+
+/** Turns a decoded record into a MessageExt. `raw` keeps the compressed body (admin views). */
+export function toMessageExt(rec: StoredMessage, options: { raw?: boolean; brokerName?: string } = {}): MessageExt {
+  const props = Object.fromEntries(parseProperties(rec.properties));
+  const offsetMsgId = encodeOffsetMsgId(rec.storeHost, rec.physicalOffset);
+  const keys = props[Prop.KEYS];
+  return {
+    topic: rec.topic,
+    body: options.raw ? rec.body : uncompressBody(rec.body, rec.sysFlag),
+    tags: props[Prop.TAGS],
+    keys: keys ? keys.split(' ').filter((k) => k !== '') : [],
+    properties: props,
+    msgId: props[Prop.UNIQ_KEY] ?? offsetMsgId,
+    offsetMsgId,
+    queueId: rec.queueId,
+    queueOffset: rec.queueOffset,
+    commitLogOffset: rec.physicalOffset,
+    sysFlag: rec.sysFlag,
+    flag: rec.flag,
+    bornTimestamp: rec.bornTimestamp,
+    bornHost: hostText(rec.bornHost),
+    storeTimestamp: rec.storeTimestamp,
+    storeHost: hostText(rec.storeHost),
+    reconsumeTimes: rec.reconsumeTimes,
+    preparedTransactionOffset: rec.preparedTransactionOffset,
+    bodyCrc: rec.bodyCrc,
+    storeSize: rec.totalSize,
+    brokerName: options.brokerName,
+    delayLevel: props[Prop.DELAY] ? Number(props[Prop.DELAY]) : 0,
+    transactionId: props[Prop.UNIQ_KEY],
+  };
+}
+
+/** Decodes every stored message of a pull/query body (stops quietly at trailing padding). */
+export function decodeMessages(body: Buffer | undefined, options: { raw?: boolean; brokerName?: string } = {}): MessageExt[] {
+  const out: MessageExt[] = [];
+  if (!body) return out;
+  let pos = 0;
+  while (body.length - pos >= 8) {
+    const size = body.readInt32BE(pos);
+    if (size <= 0) break;
+    out.push(toMessageExt(decodeRecord(body, pos), options));
+    pos += size;
+  }
+  return out;
+}
+
+export function bodyBuffer(body: Message['body']): Buffer {
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unique client message ids (UNIQ_KEY, remoting-protocol §6.7)
+
+/** The first non-internal IPv4 address of this machine, else 127.0.0.1. */
+export function localIPv4(): string {
+  const ifaces = networkInterfaces();
+  for (const list of Object.values(ifaces)) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
+/**
+ * Generates ids laid out like Java's `MessageClientIDSetter`: IPv4 (4) · pid low 16 bits (2) ·
+ * a per-process random int in place of the class-loader hash (4) · ms since the start of the
+ * current month (4) · counter (2) → 32 upper-case hex chars.
+ */
+export class UniqueIdGenerator {
+  private readonly prefix: string;
+  private counter = 0;
+  private monthStart = 0;
+  private nextMonthStart = 0;
+
+  constructor(ip = localIPv4(), pid = process.pid) {
+    const head = Buffer.alloc(10);
+    const parts = ip.split('.').map(Number);
+    if (parts.length === 4 && parts.every((n) => Number.isInteger(n) && n >= 0 && n < 256)) head.set(parts, 0);
+    head.writeUInt16BE(pid & 0xffff, 4);
+    head.writeInt32BE((Math.random() * 0x7fffffff) | 0, 6);
+    this.prefix = head.toString('hex').toUpperCase();
+  }
+
+  private setMonth(now: number): void {
+    const d = new Date(now);
+    this.monthStart = new Date(d.getFullYear(), d.getMonth(), 1).getTime();
+    this.nextMonthStart = new Date(d.getFullYear(), d.getMonth() + 1, 1).getTime();
+  }
+
+  next(now = Date.now()): string {
+    if (now >= this.nextMonthStart || now < this.monthStart) this.setMonth(now);
+    const tail = Buffer.allocUnsafe(6);
+    tail.writeInt32BE((now - this.monthStart) | 0, 0);
+    tail.writeUInt16BE(this.counter, 4);
+    this.counter = (this.counter + 1) & 0xffff;
+    return this.prefix + tail.toString('hex').toUpperCase();
+  }
+}
+
+/** Shared process-wide generator (ids must be unique per process). */
+export const uniqueIds = new UniqueIdGenerator();
+
+/** Java `MessageClientIDSetter.getIPStrFromID`-like helper: decodes the parts of a client id. */
+export function decodeUniqueId(id: string): { ip: string; pid: number; timeSinceMonthStart: number; counter: number } | undefined {
+  if (!/^[0-9A-Fa-f]{32}$/.test(id)) return undefined;
+  const b = Buffer.from(id, 'hex');
+  return { ip: `${b[0]}.${b[1]}.${b[2]}.${b[3]}`, pid: b.readUInt16BE(4), timeSinceMonthStart: b.readInt32BE(10), counter: b.readUInt16BE(14) };
+}

@@ -1,0 +1,96 @@
+/** The operator commands as an operator runs them: Apache's shipped broker configs, -p/-m, mqshutdown. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { projectRoot } from '../helpers/fixtures.js';
+import { startNamesrv } from '../helpers/namesrv.js';
+
+const LICENSE = `# Licensed to the Apache Software Foundation (ASF) under one or more
+# contributor license agreements.  See the NOTICE file distributed with
+#  http://www.apache.org/licenses/LICENSE-2.0
+`;
+
+/** The seven keys every shipped example sets (store-ha-config §8.6); broker.conf uses spaces around `=`. */
+function exampleConfig(name: string, id: number, role: string, spaced: boolean): string {
+  const eq = spaced ? ' = ' : '=';
+  return LICENSE + ['brokerClusterName', 'DefaultCluster', 'brokerName', name, 'brokerId', String(id), 'deleteWhen', '04', 'fileReservedTime', '48', 'brokerRole', role, 'flushDiskType', 'ASYNC_FLUSH']
+    .reduce<string[]>((lines, v, i, a) => (i % 2 === 0 ? [...lines, `${v}${eq}${a[i + 1]}`] : lines), [])
+    .join('\n') + '\n';
+}
+
+const EXAMPLES: Array<[string, string, number, string, boolean]> = [
+  ['broker.conf', 'broker-a', 0, 'ASYNC_MASTER', true],
+  ['2m-2s-async/broker-a.properties', 'broker-a', 0, 'ASYNC_MASTER', false],
+  ['2m-2s-async/broker-a-s.properties', 'broker-a', 1, 'SLAVE', false],
+  ['2m-2s-async/broker-b.properties', 'broker-b', 0, 'ASYNC_MASTER', false],
+  ['2m-2s-async/broker-b-s.properties', 'broker-b', 1, 'SLAVE', false],
+  ['2m-2s-sync/broker-a.properties', 'broker-a', 0, 'SYNC_MASTER', false],
+  ['2m-2s-sync/broker-a-s.properties', 'broker-a', 1, 'SLAVE', false],
+  ['2m-2s-sync/broker-b.properties', 'broker-b', 0, 'SYNC_MASTER', false],
+  ['2m-2s-sync/broker-b-s.properties', 'broker-b', 1, 'SLAVE', false],
+  ['2m-noslave/broker-a.properties', 'broker-a', 0, 'ASYNC_MASTER', false],
+  ['2m-noslave/broker-b.properties', 'broker-b', 0, 'ASYNC_MASTER', false],
+];
+
+const cli = (name: string): string => join(projectRoot(), 'dist', 'src', 'cli', `${name}.js`);
+
+test('mqbroker reads every Apache example config as it is (-p prints all items, -m the important ones)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'apogee-conf-'));
+  try {
+    for (const [file, name, id, role, spaced] of EXAMPLES) {
+      const path = join(dir, file.replaceAll('/', '_'));
+      writeFileSync(path, exampleConfig(name, id, role, spaced));
+      const all = spawnSync(process.execPath, [cli('mqbroker'), '-c', path, '-n', '127.0.0.1:9876;127.0.0.1:9877', '-p'], { encoding: 'utf8', env: { ...process.env, APOGEE_HOME: dir } });
+      assert.equal(all.status, 0, `${file}: ${all.stderr}`);
+      for (const line of [`brokerName=${name}`, `brokerId=${id}`, `brokerRole=${role}`, 'fileReservedTime=48', 'deleteWhen=04', 'flushDiskType=ASYNC_FLUSH', 'namesrvAddr=127.0.0.1:9876;127.0.0.1:9877', 'listenPort=10911', 'mapedFileSizeCommitLog=1073741824']) {
+        assert.ok(all.stdout.split('\n').includes(line), `${file}: -p prints ${line}`);
+      }
+      const important = spawnSync(process.execPath, [cli('mqbroker'), '-c', path, '-m'], { encoding: 'utf8', env: { ...process.env, APOGEE_HOME: dir } });
+      assert.equal(important.status, 0);
+      assert.match(important.stdout, new RegExp(`^brokerRole=${role}$`, 'm'));
+      assert.doesNotMatch(important.stdout, /^fileReservedTime=/m);
+    }
+    const bad = spawnSync(process.execPath, [cli('mqbroker'), '-n', 'not-an-address'], { encoding: 'utf8' });
+    assert.equal(bad.status, 3);
+    assert.match(bad.stderr, /not host:port/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('mqbroker -n … -c broker-a.properties runs, registers, and mqshutdown broker stops it gracefully', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'apogee-mqbroker-'));
+  const ns = await startNamesrv();
+  try {
+    const conf = join(home, 'broker-a.properties');
+    writeFileSync(conf, exampleConfig('broker-a', 0, 'ASYNC_MASTER', false) + 'listenPort=0\nbrokerIP1=127.0.0.1\n');
+    const child = spawn(process.execPath, [cli('mqbroker'), '-n', ns.addr, '-c', conf], {
+      env: { ...process.env, APOGEE_HOME: home, APOGEE_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = once(child, 'exit');
+    const deadline = Date.now() + 20_000;
+    while (!/boot success/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.match(out, /The broker\[broker-a, 127\.0\.0\.1:\d+\] boot success/);
+    assert.equal(ns.namesrv.routes.clusterInfo().brokerAddrTable.get('broker-a')?.brokerAddrs.size, 1);
+    // Async, so this process can reap the broker child while mqshutdown waits for it to exit.
+    const stopper = spawn(process.execPath, [cli('mqshutdown'), 'broker'], { env: { ...process.env, APOGEE_HOME: home }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let stopOut = '';
+    stopper.stdout!.on('data', (c: Buffer) => (stopOut += c.toString()));
+    const [stopCode] = (await once(stopper, 'exit')) as [number];
+    assert.equal(stopCode, 0);
+    assert.match(stopOut, /Send shutdown request to mqbroker\(\d+\) OK/);
+    const [code] = (await exited) as [number];
+    assert.equal(code, 0);
+    assert.equal(ns.namesrv.routes.clusterInfo().brokerAddrTable.size, 0, 'unregistered on the way out');
+  } finally {
+    await ns.stop();
+    rmSync(home, { recursive: true, force: true });
+  }
+});
