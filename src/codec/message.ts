@@ -419,24 +419,49 @@ export function checkRecord(buf: Buffer, pos: number, end: number, checkCrc: boo
     return { kind: 'invalid', problem: 'bad-length', detail: `TOTALSIZE ${totalSize} but fields add up to ${computed}` };
   }
   if (checkCrc) {
-    // BODYCRC covers only the body; a tail torn inside TOPIC or PROPERTIES shows as NUL bytes or
-    // a missing final \u0002 (every producer terminates each property with it).
+    // BODYCRC covers only the body. A write torn inside TOPIC or PROPERTIES shows as NUL bytes
+    // (zero-filled tail), malformed UTF-8, or a property item without its \u0001 separator.
+    // (A trailing \u0002 is not required: 4.9.3+ producers omit it.)
     const topicStart = topicPos + 1;
     if (hasZero(buf, topicStart, topicStart + topicLength)) {
       return { kind: 'invalid', problem: 'bad-field', detail: 'NUL byte in topic' };
     }
-    if (propsLength > 0) {
-      const propsStart = topicStart + topicLength + 2;
-      const propsEnd = propsStart + propsLength;
-      if (buf[propsEnd - 1] !== 2 || hasZero(buf, propsStart, propsEnd)) {
-        return { kind: 'invalid', problem: 'bad-field', detail: 'properties not terminated by \\u0002 or holding NUL' };
-      }
+    if (propsLength > 0 && !plausibleProperties(buf, topicStart + topicLength + 2, topicStart + topicLength + 2 + propsLength)) {
+      return { kind: 'invalid', problem: 'bad-field', detail: 'malformed properties' };
     }
     const stored = buf.readInt32BE(pos + 8);
     const actual = bodyCrc(buf.subarray(bodyLenPos + 4, bodyLenPos + 4 + bodyLength));
     if (stored !== actual) return { kind: 'invalid', problem: 'bad-crc', detail: `body CRC ${stored} != ${actual}` };
   }
   return { kind: 'message', size: totalSize };
+}
+
+/** No NUL, valid UTF-8, and every non-empty \u0002-separated item holds a \u0001. */
+function plausibleProperties(buf: Buffer, from: number, to: number): boolean {
+  let itemHasSeparator = false;
+  let itemEmpty = true;
+  for (let i = from; i < to; ) {
+    const b = buf[i]!;
+    if (b < 0x80) {
+      if (b === 0) return false;
+      if (b === 2) {
+        if (!itemEmpty && !itemHasSeparator) return false;
+        itemHasSeparator = false;
+        itemEmpty = true;
+      } else {
+        if (b === 1) itemHasSeparator = true;
+        itemEmpty = false;
+      }
+      i++;
+      continue;
+    }
+    const n = b >= 0xf0 && b <= 0xf4 ? 3 : b >= 0xe0 ? 2 : b >= 0xc2 && b <= 0xdf ? 1 : -1;
+    if (n < 0 || i + n >= to) return false;
+    for (let k = 1; k <= n; k++) if ((buf[i + k]! & 0xc0) !== 0x80) return false;
+    itemEmpty = false;
+    i += n + 1;
+  }
+  return itemEmpty || itemHasSeparator;
 }
 
 function hasZero(buf: Buffer, from: number, to: number): boolean {

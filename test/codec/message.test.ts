@@ -192,3 +192,18 @@ test('host parsing', () => {
   assert.throws(() => encodeRecord(exampleFields({ bornHost: { ip: 'not-an-ip', port: 1 } })));
   assert.throws(() => encodeRecord(exampleFields({ topic: 'x'.repeat(128) })));
 });
+
+test('recovery checks: properties may omit the trailing \\u0002 (4.9.3+), but NUL, bad UTF-8 and separator-less items are torn', () => {
+  const ok = (props: string) => checkRecord(encodeRecord(exampleFields({ properties: props })), 0, 1000, true).kind;
+  assert.equal(ok('TAGS\u0001TagA\u0002WAIT\u0001true'), 'message');
+  assert.equal(ok('note\u0001héllo-世界\u0002'), 'message');
+  assert.equal(ok('a\u0001\u0002'), 'message');
+  const torn = (mutate: (rec: Buffer, propsAt: number) => void) => {
+    const rec = encodeRecord(exampleFields({ properties: 'TAGS\u0001TagA\u0002note\u0001héllo\u0002' }));
+    mutate(rec, rec.length - Buffer.byteLength('TAGS\u0001TagA\u0002note\u0001héllo\u0002'));
+    return checkRecord(rec, 0, rec.length, true).kind;
+  };
+  assert.equal(torn((r, p) => r.fill(0, p + 5)), 'invalid');
+  assert.equal(torn((r, p) => (r[p + 13] = 0xc3)), 'invalid');
+  assert.equal(torn((r, p) => (r[p + 4] = 0x41)), 'invalid');
+});

