@@ -1,0 +1,152 @@
+/** Pure pieces of the SDK: rebalance strategies, ids, fault tolerance, subscriptions, queue bookkeeping. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { allocateAveragely, allocateByCircle, allocateByConfig, allocateConsistentHash } from '../../src/client/allocate.js';
+import { decodeUniqueId, mqKey, UniqueIdGenerator, type MessageExt, type MessageQueue } from '../../src/client/message.js';
+import { LatencyFaultTolerance } from '../../src/client/fault.js';
+import { buildSubscription, tagMatches } from '../../src/client/bodies.js';
+import { ProcessQueue } from '../../src/client/process-queue.js';
+import { publishQueues, selectByHash, propertiesOf } from '../../src/client/producer.js';
+import { parseNamesrvAddr, vipAddress } from '../../src/client/instance.js';
+import { parseConsumeTimestamp } from '../../src/client/push-consumer.js';
+import { MessageError } from '../../src/client/errors.js';
+
+const mqs = (n: number, broker = 'b'): MessageQueue[] => Array.from({ length: n }, (_, i) => ({ topic: 'T', brokerName: broker, queueId: i }));
+const ids = (list: MessageQueue[]) => list.map((q) => q.queueId);
+
+test('allocate averagely: contiguous blocks, extra queues to the first consumers, none for surplus consumers', () => {
+  const cids = ['c0', 'c1', 'c2'];
+  assert.deepEqual(cids.map((c) => ids(allocateAveragely.allocate('g', c, mqs(8), cids))), [[0, 1, 2], [3, 4, 5], [6, 7]]);
+  const five = ['c0', 'c1', 'c2', 'c3', 'c4'];
+  assert.deepEqual(five.map((c) => ids(allocateAveragely.allocate('g', c, mqs(3), five))), [[0], [1], [2], [], []]);
+  assert.deepEqual(ids(allocateAveragely.allocate('g', 'unknown', mqs(3), five)), []);
+});
+
+test('allocate by circle: queue i to consumer i mod n', () => {
+  const cids = ['c0', 'c1', 'c2'];
+  assert.deepEqual(cids.map((c) => ids(allocateByCircle.allocate('g', c, mqs(8), cids))), [[0, 3, 6], [1, 4, 7], [2, 5]]);
+});
+
+test('allocate by consistent hash: a partition, and a joining consumer only takes queues', () => {
+  const all = mqs(32);
+  const strategy = allocateConsistentHash();
+  const before = ['c0', 'c1', 'c2'];
+  const owner = new Map<string, string>();
+  for (const c of before) for (const q of strategy.allocate('g', c, all, before)) {
+    assert.ok(!owner.has(mqKey(q)), 'each queue has one owner');
+    owner.set(mqKey(q), c);
+  }
+  assert.equal(owner.size, 32);
+  const after = [...before, 'c3'];
+  let moved = 0;
+  for (const c of after) for (const q of strategy.allocate('g', c, all, after)) {
+    if (owner.get(mqKey(q)) !== c) {
+      assert.equal(c, 'c3', 'only the newcomer gains queues');
+      moved++;
+    }
+  }
+  assert.ok(moved > 0 && moved < 32);
+});
+
+test('allocate by config: exactly the configured queues that exist', () => {
+  const s = allocateByConfig([{ topic: 'T', brokerName: 'b', queueId: 1 }, { topic: 'T', brokerName: 'b', queueId: 9 }]);
+  assert.deepEqual(ids(s.allocate('g', 'c0', mqs(4), ['c0', 'c1'])), [1]);
+});
+
+test('unique ids: 32 hex chars laid out as ip, pid, random, time, counter; consecutive counters', () => {
+  const g = new UniqueIdGenerator('192.0.2.2', 0x34a0);
+  const a = g.next(Date.UTC(2026, 10, 25, 12));
+  const b = g.next(Date.UTC(2026, 10, 25, 12));
+  assert.match(a, /^C000020234A0[0-9A-F]{20}$/);
+  const da = decodeUniqueId(a)!;
+  const db = decodeUniqueId(b)!;
+  assert.equal(da.ip, '192.0.2.2');
+  assert.equal(da.pid, 0x34a0);
+  assert.equal(db.counter, da.counter + 1);
+  assert.equal(a.slice(0, 20), b.slice(0, 20));
+  // The recorded Java id decodes the same way.
+  assert.deepEqual(decodeUniqueId('C000020234A05FFD2B277F5524CA0000'), { ip: '192.0.2.2', pid: 0x34a0, timeSinceMonthStart: 0x7f5524ca, counter: 0 });
+});
+
+test('latency fault tolerance: slow or failed brokers are quarantined, the least bad one is picked', () => {
+  const f = new LatencyFaultTolerance();
+  assert.equal(f.update('fast', 20, false), 0);
+  assert.equal(f.update('slow', 600, false), 30000);
+  assert.equal(f.update('dead', 5, true), 600000);
+  assert.ok(f.isAvailable('fast'));
+  assert.ok(!f.isAvailable('slow'));
+  assert.ok(!f.isAvailable('dead'));
+  assert.ok(f.isAvailable('slow', Date.now() + 30001));
+  assert.equal(f.pickOneAtLeast(['dead', 'slow']), 'slow');
+});
+
+test('subscriptions: tag codes are Java hashCodes; tag re-check; SQL92 keeps the expression', () => {
+  const s = buildSubscription('T', ' TagA || TagB ||TagA');
+  assert.deepEqual(s.tagsSet, ['TagA', 'TagB']);
+  assert.deepEqual(s.codeSet, [2598919, 2598920]);
+  assert.ok(tagMatches(s, 'TagB'));
+  assert.ok(!tagMatches(s, 'TagC'));
+  assert.ok(!tagMatches(s, undefined));
+  assert.ok(tagMatches(buildSubscription('T', '*'), undefined));
+  const sql = buildSubscription('T', 'a > 5 AND b = \'x\'', 'SQL92');
+  assert.equal(sql.subString, "a > 5 AND b = 'x'");
+  assert.equal(sql.expressionType, 'SQL92');
+});
+
+test('process queue: commit offset is the smallest unconsumed one; orderly take/rollback/commit keep order', () => {
+  const pq = new ProcessQueue({ topic: 'T', brokerName: 'b', queueId: 0 });
+  const msg = (o: number) => ({ queueOffset: o, body: Buffer.alloc(10) }) as MessageExt;
+  const m = [10, 11, 12, 13].map(msg);
+  pq.put(m);
+  assert.equal(pq.count, 4);
+  assert.equal(pq.bytes, 40);
+  assert.equal(pq.maxSpan(), 3);
+  assert.equal(pq.remove([m[1]!]), 10);
+  assert.equal(pq.remove([m[0]!]), 12);
+  assert.equal(pq.remove([m[2]!, m[3]!]), 14);
+  pq.put([14, 15, 16].map(msg));
+  const taken = pq.take(2);
+  assert.deepEqual(taken.map((x) => x.queueOffset), [14, 15]);
+  pq.rollback(taken);
+  assert.deepEqual(pq.take(3).map((x) => x.queueOffset), [14, 15, 16]);
+  assert.equal(pq.commit(), 17);
+  assert.equal(pq.count, 0);
+});
+
+test('publish queues: only writable queues of brokers with a master; orderTopicConf wins; hash selection', () => {
+  const route = {
+    queueDatas: [
+      { brokerName: 'b2', readQueueNums: 2, writeQueueNums: 2, perm: 6, topicSysFlag: 0 },
+      { brokerName: 'b1', readQueueNums: 2, writeQueueNums: 2, perm: 6, topicSysFlag: 0 },
+      { brokerName: 'ro', readQueueNums: 2, writeQueueNums: 2, perm: 4, topicSysFlag: 0 },
+      { brokerName: 'slaveonly', readQueueNums: 2, writeQueueNums: 2, perm: 6, topicSysFlag: 0 },
+    ],
+    brokerDatas: [
+      { brokerName: 'b1', brokerAddrs: new Map([[0, 'a:1']]) },
+      { brokerName: 'b2', brokerAddrs: new Map([[0, 'a:2']]) },
+      { brokerName: 'ro', brokerAddrs: new Map([[0, 'a:3']]) },
+      { brokerName: 'slaveonly', brokerAddrs: new Map([[1, 'a:4']]) },
+    ],
+    filterServerTable: new Map(),
+  };
+  assert.deepEqual(publishQueues('T', route).map((q) => `${q.brokerName}:${q.queueId}`), ['b1:0', 'b1:1', 'b2:0', 'b2:1']);
+  assert.deepEqual(publishQueues('T', { ...route, orderTopicConf: 'b2:1;b1:2' }).map((q) => `${q.brokerName}:${q.queueId}`), ['b2:0', 'b1:0', 'b1:1']);
+  // Java: Math.abs("order-1".hashCode()) % 4
+  assert.equal(selectByHash(mqs(4), 'order-1').queueId, Math.abs(((): number => { let h = 0; for (const c of 'order-1') h = (Math.imul(31, h) + c.charCodeAt(0)) | 0; return h; })() % 4));
+});
+
+test('message properties: reserved names refused, separators refused, keys joined with spaces', () => {
+  const s = propertiesOf({ topic: 'T', body: '', keys: ['a', 'b'], tags: 'X', delayLevel: 3, properties: { color: 'red' } }, 'ID');
+  assert.equal(s, 'color\u0001red\u0002KEYS\u0001a b\u0002UNIQ_KEY\u0001ID\u0002WAIT\u0001true\u0002TAGS\u0001X\u0002DELAY\u00013\u0002');
+  assert.throws(() => propertiesOf({ topic: 'T', body: '', properties: { UNIQ_KEY: 'x' } }, 'ID'), MessageError);
+  assert.throws(() => propertiesOf({ topic: 'T', body: '', properties: { bad: 'a\u0001b' } }, 'ID'), MessageError);
+});
+
+test('options parsing: NameServer lists, VIP address, consume timestamps', () => {
+  assert.deepEqual(parseNamesrvAddr('a:1; b:2;'), ['a:1', 'b:2']);
+  assert.deepEqual(parseNamesrvAddr(['a:1']), ['a:1']);
+  assert.throws(() => parseNamesrvAddr(''));
+  assert.equal(vipAddress('127.0.0.1:10911'), '127.0.0.1:10909');
+  assert.equal(parseConsumeTimestamp('20261125120000'), new Date(2026, 10, 25, 12, 0, 0).getTime());
+  assert.equal(parseConsumeTimestamp(5), 5);
+});
