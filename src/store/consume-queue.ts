@@ -10,6 +10,8 @@ import { MappedFileQueue, type MappedFile } from './mapped-file.js';
 export const CQ_UNIT_SIZE = 20;
 /** Size field of a filler entry (written in front of a queue whose first offset is not 0). */
 const FILLER_SIZE = 0x7fffffff;
+/** Recovery reads entries in chunks of this many bytes (a multiple of 20). */
+const RECOVER_CHUNK = 64000;
 
 export interface CqEntry {
   physicalOffset: number;
@@ -62,13 +64,23 @@ export class ConsumeQueue {
     this.maxPhysicOffset = -1;
     for (; index < files.length; index++) {
       const f = files[index]!;
-      const data = f.read(0, f.fileSize);
+      // Read in chunks and stop at the first invalid entry: a mostly empty file costs one read.
       let pos = 0;
-      for (; pos + CQ_UNIT_SIZE <= data.length; pos += CQ_UNIT_SIZE) {
-        const offset = readLong(data, pos);
-        const size = data.readInt32BE(pos + 8);
-        if (offset < 0 || size <= 0) break;
-        if (size !== FILLER_SIZE) this.maxPhysicOffset = offset + size;
+      let valid = true;
+      while (valid && pos < f.fileSize) {
+        const data = f.read(pos, Math.min(RECOVER_CHUNK, f.fileSize - pos));
+        let i = 0;
+        for (; i + CQ_UNIT_SIZE <= data.length; i += CQ_UNIT_SIZE) {
+          const offset = readLong(data, i);
+          const size = data.readInt32BE(i + 8);
+          if (offset < 0 || size <= 0) {
+            valid = false;
+            break;
+          }
+          if (size !== FILLER_SIZE) this.maxPhysicOffset = offset + size;
+        }
+        pos += i;
+        if (data.length < CQ_UNIT_SIZE) break;
       }
       end = f.fileFromOffset + pos;
       if (pos < f.fileSize) break;
@@ -183,14 +195,19 @@ export class ConsumeQueue {
 
   /** Sets the min offset to the first entry whose record is still in the CommitLog. */
   correctMinOffset(commitLogMinOffset: number): void {
-    const files = this.queue.files;
-    for (const f of files) {
-      const data = f.read(0, f.wrotePos);
-      for (let pos = 0; pos + CQ_UNIT_SIZE <= data.length; pos += CQ_UNIT_SIZE) {
-        const size = data.readInt32BE(pos + 8);
-        if (size !== FILLER_SIZE && readLong(data, pos) >= commitLogMinOffset) {
-          this.minLogicOffset = f.fileFromOffset + pos;
-          return;
+    for (const f of this.queue.files) {
+      // Skip whole segments whose last entry is already below the CommitLog min offset.
+      const lastPos = f.wrotePos - CQ_UNIT_SIZE;
+      if (lastPos < 0) continue;
+      if (readLong(f.read(lastPos, CQ_UNIT_SIZE), 0) < commitLogMinOffset) continue;
+      for (let pos = 0; pos < f.wrotePos; pos += RECOVER_CHUNK) {
+        const data = f.read(pos, Math.min(RECOVER_CHUNK, f.wrotePos - pos));
+        for (let i = 0; i + CQ_UNIT_SIZE <= data.length; i += CQ_UNIT_SIZE) {
+          const size = data.readInt32BE(i + 8);
+          if (size !== FILLER_SIZE && readLong(data, i) >= commitLogMinOffset) {
+            this.minLogicOffset = f.fileFromOffset + pos + i;
+            return;
+          }
         }
       }
     }

@@ -624,6 +624,9 @@ export class MessageStore {
     void (async () => {
       try {
         while (this.flushWaiters.length > 0) {
+          // One event-loop turn first: writers woken by the previous round append their next
+          // message in microtasks, so they join this fdatasync instead of waiting for another.
+          await new Promise<void>((resolve) => setImmediate(resolve));
           const ts = this.lastAppendTimestamp;
           await this.commitLog.queue.flush();
           const flushed = this.commitLog.flushedOffset();

@@ -84,8 +84,9 @@ test(`kill -9 during SYNC_FLUSH writes: every acknowledged message survives (${T
           assert.equal(viaQueue.status, 'FOUND', `message ${a.id} through its consume queue`);
           assert.ok(viaQueue.messages[0]!.equals(raw));
         }
-        // Every queue is a gap-free sequence of intact records whose QUEUEOFFSET is their index.
-        for (const [topic, ids] of store.topics()) {
+        // Every queue is a gap-free sequence of intact records whose QUEUEOFFSET is their index
+        // (checked every fourth trial and at the end, to keep the test short).
+        for (const [topic, ids] of trial % 4 === 3 || trial === TRIALS - 1 ? store.topics() : new Map<string, number[]>()) {
           for (const q of ids) {
             const max = store.getMaxOffsetInQueue(topic, q);
             for (let off = 0; off < max; off += 32) {
