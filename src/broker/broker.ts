@@ -35,6 +35,10 @@ import { consumerProcessors } from './processors/consumer.js';
 import { adminProcessors } from './processors/admin.js';
 import { queryProcessors } from './processors/query.js';
 import type { Processor } from '../transport/server.js';
+import { ResponseCode } from '../protocol/response-code.js';
+import { HAMaster } from './ha/ha-master.js';
+import { HASlave } from './ha/ha-slave.js';
+import { SlaveSync } from './ha/slave-sync.js';
 
 export interface BrokerOptions {
   /** Store settings by MessageStoreConfig property name (strings, as in a properties file). */
@@ -63,6 +67,9 @@ export class Broker {
   private stopped = false;
   private sendsInFlight = 0;
   private configVersion = { timestamp: Date.now(), counter: 0 };
+  private haMaster: HAMaster | undefined;
+  private haSlave: HASlave | undefined;
+  private slaveSync: SlaveSync | undefined;
 
   constructor(config: BrokerConfig, private readonly options: BrokerOptions = {}) {
     this.config = { ...config };
@@ -113,7 +120,10 @@ export class Broker {
     let pullHold: PullHold | undefined;
     this.store = MessageStore.open({ ...this.storeConfig }, {
       log: (level, message) => (level === 'warn' ? this.log.warn(message) : this.log.info(message)),
-      onMessageArrived: (topic, queueId, next) => pullHold?.onMessageArrived(topic, queueId, next),
+      onMessageArrived: (topic, queueId, next) => {
+        pullHold?.onMessageArrived(topic, queueId, next);
+        this.haMaster?.notifyNewData();
+      },
     });
     const report = this.store.recovery;
     this.log.info(
@@ -159,6 +169,7 @@ export class Broker {
       isMaster: () => this.storeConfig.brokerRole !== 'SLAVE',
       registerBroker: (oneway, only) => void this.registration.registerAll({ oneway, only }),
       notifyConsumerIdsChanged: (group) => this.notifyConsumerIdsChanged(group),
+      awaitReplication: (end) => this.awaitReplication(end),
       stats,
     };
 
@@ -207,9 +218,17 @@ export class Broker {
     await this.main.listen();
     await this.vip.listen();
     pullHold.start();
+    const ha = { heartbeatIntervalMs: c.haSendHeartbeatInterval, housekeepingIntervalMs: c.haHousekeepingInterval };
     if (this.storeConfig.brokerRole !== 'SLAVE') {
+      this.haMaster = new HAMaster(this.store, { ...ha, host: c.bindAddress, port: c.listenPort + 1, transferBatchSize: this.storeConfig.haTransferBatchSize }, this.log);
+      await this.haMaster.start();
       this.schedule.start();
       this.transactions.start();
+    } else {
+      this.haSlave = new HASlave(this.store, { ...ha, reconnectIntervalMs: 5000 }, this.log);
+      if (c.haMasterAddress.length >= 6) this.haSlave.setMaster(c.haMasterAddress);
+      this.haSlave.start();
+      this.slaveSync = new SlaveSync(this.ctx, this.outbound, c.slaveSyncIntervalMs);
     }
     const every = (ms: number, fn: () => void | Promise<void>): void => {
       const t = setInterval(() => void Promise.resolve().then(fn).catch((err: Error) => this.log.warn(err.message)), ms);
@@ -224,7 +243,8 @@ export class Broker {
       for (const group of clients.expire(c.channelExpiredTimeout)) this.notifyConsumerIdsChanged(group);
     });
     every(Math.min(60_000, Math.max(1_000, c.registerNameServerPeriod)), () => this.periodicRegistration());
-    await this.registration.registerAll();
+    this.learnMaster(await this.registration.registerAll());
+    this.slaveSync?.start();
     this.log.info(`broker ${c.brokerClusterName}/${c.brokerName} id ${c.brokerId} listening on ${this.brokerAddr} (VIP ${c.listenPort - 2}), NameServers: ${this.namesrvAddrs().join(';') || 'none'}`);
   }
 
@@ -247,7 +267,28 @@ export class Broker {
         this.log.warn(wiped ? 'write permission wiped on the NameServers: refusing sends (draining)' : 'write permission restored');
       }
     }
-    await this.registration.registerAll();
+    this.learnMaster(await this.registration.registerAll());
+  }
+
+  /** A slave learns its master's addresses from the NameServers' registration replies. */
+  private learnMaster(replies: Array<{ masterAddr?: string; haServerAddr?: string }>): void {
+    if (!this.haSlave) return;
+    const reply = replies.find((r) => r.masterAddr);
+    if (!reply) return;
+    if (this.config.haMasterAddress.length < 6) this.haSlave.setMaster(reply.haServerAddr);
+    this.slaveSync?.setMaster(reply.masterAddr);
+  }
+
+  private async awaitReplication(endOffset: number): Promise<number | undefined> {
+    if (this.storeConfig.brokerRole !== 'SYNC_MASTER' || !this.haMaster) return undefined;
+    if (!this.haMaster.slaveOk(endOffset, this.config.haSlaveFallbehindMax)) return ResponseCode.SLAVE_NOT_AVAILABLE;
+    const ok = await this.haMaster.waitForAck(endOffset, this.storeConfig.syncFlushTimeout);
+    return ok ? undefined : ResponseCode.FLUSH_SLAVE_TIMEOUT;
+  }
+
+  /** For tests and tools: HA state. */
+  get replication(): { slaves: number; ackedOffset: number; slaveConnected: boolean } {
+    return { slaves: this.haMaster?.slaveCount ?? 0, ackedOffset: this.haMaster?.ackedOffset ?? 0, slaveConnected: this.haSlave?.connected ?? false };
   }
 
   private notifyConsumerIdsChanged(group: string): void {
@@ -313,6 +354,9 @@ export class Broker {
     await this.registration.unregisterAll();
     await this.schedule.stop();
     this.transactions.stop();
+    this.slaveSync?.stop();
+    this.haSlave?.stop();
+    await this.haMaster?.stop();
     this.ctx.pullHold.releaseAll();
     await Promise.all([this.main.close(2000), this.vip.close(2000)]);
     await this.outbound.close();

@@ -42,6 +42,11 @@ export const BrokerConfigSpec = {
   maxReconsumeTimesDefault: { kind: 'int', default: 16, doc: 'Apogee: retryMaxTimes of auto-created groups' },
   registerVersion: { kind: 'int', default: 137, doc: 'Apogee: MQVersion sent in REGISTER_BROKER; 137 (V3_5_8) is accepted by 3.5.x and 4.x NameServers' },
   drainTimeoutMs: { kind: 'long', default: 30000, doc: 'Apogee: longest a stop waits for in-flight work' },
+  haMasterAddress: { kind: 'string', default: '', doc: "a slave's fixed master HA address; else taken from registration replies" },
+  haSendHeartbeatInterval: { kind: 'int', default: 5000 },
+  haHousekeepingInterval: { kind: 'int', default: 20000 },
+  haSlaveFallbehindMax: { kind: 'long', default: 268435456 },
+  slaveSyncIntervalMs: { kind: 'long', default: 60000, doc: "Apogee: how often a slave copies its master's topics, groups and offsets (Java: 60 s)" },
 } satisfies ConfigSpec;
 
 export type BrokerConfig = ConfigOf<typeof BrokerConfigSpec>;

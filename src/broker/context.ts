@@ -32,6 +32,11 @@ export interface BrokerContext {
   /** Re-registers with every NameServer (oneway after topic auto-creation, as Java does). */
   registerBroker(oneway: boolean, onlyTopics?: string[]): void;
   notifyConsumerIdsChanged(group: string): void;
+  /**
+   * SYNC_MASTER: waits until a slave has the bytes up to `endOffset`. Returns the response code a
+   * stored message gets instead of SUCCESS (SLAVE_NOT_AVAILABLE, FLUSH_SLAVE_TIMEOUT), if any.
+   */
+  awaitReplication(endOffset: number): Promise<number | undefined>;
   stats: BrokerStats;
 }
 

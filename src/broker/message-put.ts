@@ -86,7 +86,12 @@ export async function putMessages(ctx: BrokerContext, msgs: MessageInput[]): Pro
     const result = routed.length === 1 ? await ctx.store.put(routed[0]!) : await ctx.store.putBatch(routed);
     ctx.stats.putMessages += routed.length;
     ctx.stats.putBytes += result.wroteBytes;
-    return { ok: true, code: STORED_CODES[result.status] ?? ResponseCode.SUCCESS, result };
+    let code = STORED_CODES[result.status] ?? ResponseCode.SUCCESS;
+    if (getProperty(routed[0]!.properties, Prop.WAIT) !== 'false') {
+      const replicated = await ctx.awaitReplication(result.physicalOffset + result.wroteBytes);
+      if (replicated !== undefined && code === ResponseCode.SUCCESS) code = replicated;
+    }
+    return { ok: true, code, result };
   } catch (err) {
     return refusal(err);
   }

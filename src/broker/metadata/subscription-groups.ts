@@ -90,6 +90,14 @@ export class SubscriptionGroups {
     this.persist();
   }
 
+  /** A slave takes its master's whole table and version. */
+  replaceAll(configs: SubscriptionGroupConfig[], dataVersion: DataVersion): void {
+    this.table.clear();
+    for (const g of configs) this.table.set(g.groupName, g);
+    this.dataVersion = dataVersion;
+    this.persist();
+  }
+
   delete(group: string): boolean {
     if (!this.table.delete(group)) return false;
     this.dataVersion = { timestamp: Date.now(), counter: this.dataVersion.counter + 1 };

@@ -114,6 +114,14 @@ export class TopicTable {
     return tc;
   }
 
+  /** A slave takes its master's whole table and version. */
+  replaceAll(configs: TopicConfig[], dataVersion: DataVersion): void {
+    this.table.clear();
+    for (const tc of configs) this.table.set(tc.topicName, tc);
+    this.dataVersion = dataVersion;
+    this.persist();
+  }
+
   /** Retry, DLQ and transaction topics the broker creates for itself. */
   createSystemTopic(topic: string, queues: number, perm: number): { config: TopicConfig; created: boolean } {
     const existing = this.table.get(topic);
