@@ -2,7 +2,19 @@
  * Custom headers of the broker requests a client sends and the responses it reads
  * (remoting-protocol §3.2–§3.3). Keys are the Java field names.
  */
-import { bool, int, long, optBool, optInt, optLong, optStr, str } from '../protocol/header.js';
+// Field builders with an exported type (structurally the same as protocol/header.ts's, whose
+// Field type is not exported), so the published package can emit declarations for these schemas.
+export interface HeaderField<K extends 'string' | 'int' | 'long' | 'boolean', R extends boolean> {
+  kind: K;
+  required: R;
+}
+const str = (): HeaderField<'string', true> => ({ kind: 'string', required: true });
+const optStr = (): HeaderField<'string', false> => ({ kind: 'string', required: false });
+const int = (): HeaderField<'int', true> => ({ kind: 'int', required: true });
+const optInt = (): HeaderField<'int', false> => ({ kind: 'int', required: false });
+const long = (): HeaderField<'long', true> => ({ kind: 'long', required: true });
+const bool = (): HeaderField<'boolean', true> => ({ kind: 'boolean', required: true });
+const optBool = (): HeaderField<'boolean', false> => ({ kind: 'boolean', required: false });
 
 /** SEND_MESSAGE_V2 / SEND_BATCH_MESSAGE: the one-letter names of SendMessageRequestHeaderV2. */
 export const SendMessageRequestV2 = {
