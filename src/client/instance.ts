@@ -110,6 +110,8 @@ export class ClientInstance extends EventEmitter {
   readonly producers = new Map<string, ProducerHook>();
   readonly consumers = new Map<string, ConsumerHook>();
   private readonly backoff = new Map<string, { failures: number; until: number }>();
+  /** Connections known to be open, for the synchronous fast path of invoke(). */
+  private readonly open = new Map<string, Connection>();
   private readonly timers: NodeJS.Timeout[] = [];
   private state: 'created' | 'running' | 'stopped' = 'created';
   private readonly options: ClientOptions;
@@ -179,6 +181,7 @@ export class ClientInstance extends EventEmitter {
     this.state = 'stopped';
     for (const t of this.timers) clearTimeout(t);
     this.timers.length = 0;
+    this.open.clear();
     await this.remoting.close();
   }
 
@@ -191,6 +194,8 @@ export class ClientInstance extends EventEmitter {
 
   private async connection(address: string): Promise<Connection> {
     if (this.state === 'stopped') throw new ClientStateError('client is shut down');
+    const open = this.open.get(address);
+    if (open && !open.isClosed) return open;
     const b = this.backoff.get(address);
     const now = Date.now();
     if (b && now < b.until) {
@@ -199,6 +204,12 @@ export class ClientInstance extends EventEmitter {
     try {
       const conn = await this.remoting.connection(address);
       this.backoff.delete(address);
+      if (!conn.isClosed && this.open.get(address) !== conn) {
+        this.open.set(address, conn);
+        conn.once('close', () => {
+          if (this.open.get(address) === conn) this.open.delete(address);
+        });
+      }
       return conn;
     } catch (err) {
       const failures = (b?.failures ?? 0) + 1;
@@ -211,9 +222,11 @@ export class ClientInstance extends EventEmitter {
   }
 
   /** Sends a request and waits for the response (any code). */
-  async invoke(address: string, request: RemotingCommand, timeoutMs = this.requestTimeoutMs): Promise<RemotingCommand> {
-    const conn = await this.connection(address);
-    return conn.request(request, timeoutMs);
+  invoke(address: string, request: RemotingCommand, timeoutMs = this.requestTimeoutMs): Promise<RemotingCommand> {
+    // Hot path (pipelined sends): an open connection is used without an extra await.
+    const open = this.state === 'running' ? this.open.get(address) : undefined;
+    if (open && !open.isClosed) return open.request(request, timeoutMs);
+    return this.connection(address).then((conn) => conn.request(request, timeoutMs));
   }
 
   /** Sends a request and returns the response, throwing {@link MQBrokerError} unless its code is in `ok`. */

@@ -8,6 +8,7 @@ import { networkInterfaces } from 'node:os';
 import {
   decodeRecord,
   encodeOffsetMsgId,
+  offsetMsgIdOfRecord,
   parseProperties,
   Prop,
   SysFlag,
@@ -105,10 +106,42 @@ export function uncompressBody(body: Buffer, sysFlag: number): Buffer {
   return inflateSync(body);
 }
 
+/**
+ * Parses `name\u0001value\u0002…` into a plain object. Ordinary items take a fast path; anything
+ * unusual (empty key or value, extra separators, `__proto__`) goes through the codec's Java-exact
+ * parser instead.
+ */
+function propertiesObject(s: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  let start = 0;
+  while (start < s.length) {
+    let end = s.indexOf('\u0002', start);
+    if (end < 0) end = s.length;
+    const sep = s.indexOf('\u0001', start);
+    if (sep < 0 || sep >= end) {
+      start = end + 1;
+      continue;
+    }
+    const next = s.indexOf('\u0001', sep + 1);
+    if (sep === start || sep === end - 1 || (next >= 0 && next < end)) return slowProperties(s);
+    const key = s.slice(start, sep);
+    if (key === '__proto__') return slowProperties(s);
+    out[key] = s.slice(sep + 1, end);
+    start = end + 1;
+  }
+  return out;
+}
+
+function slowProperties(s: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of parseProperties(s)) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  return out;
+}
+
 /** Turns a decoded record into a MessageExt. `raw` keeps the compressed body (admin views). */
-export function toMessageExt(rec: StoredMessage, options: { raw?: boolean; brokerName?: string } = {}): MessageExt {
-  const props = Object.fromEntries(parseProperties(rec.properties));
-  const offsetMsgId = encodeOffsetMsgId(rec.storeHost, rec.physicalOffset);
+export function toMessageExt(rec: StoredMessage, options: { raw?: boolean; brokerName?: string; offsetMsgId?: string } = {}): MessageExt {
+  const props = propertiesObject(rec.properties);
+  const offsetMsgId = options.offsetMsgId ?? encodeOffsetMsgId(rec.storeHost, rec.physicalOffset);
   const keys = props[Prop.KEYS];
   return {
     topic: rec.topic,
@@ -145,7 +178,7 @@ export function decodeMessages(body: Buffer | undefined, options: { raw?: boolea
   while (body.length - pos >= 8) {
     const size = body.readInt32BE(pos);
     if (size <= 0) break;
-    out.push(toMessageExt(decodeRecord(body, pos), options));
+    out.push(toMessageExt(decodeRecord(body, pos), { ...options, offsetMsgId: offsetMsgIdOfRecord(body, pos) }));
     pos += size;
   }
   return out;
@@ -196,12 +229,16 @@ export class UniqueIdGenerator {
 
   next(now = Date.now()): string {
     if (now >= this.nextMonthStart || now < this.monthStart) this.setMonth(now);
-    const tail = Buffer.allocUnsafe(6);
-    tail.writeInt32BE((now - this.monthStart) | 0, 0);
-    tail.writeUInt16BE(this.counter, 4);
-    this.counter = (this.counter + 1) & 0xffff;
-    return this.prefix + tail.toString('hex').toUpperCase();
+    const time = ((now - this.monthStart) | 0) >>> 0;
+    const counter = this.counter;
+    this.counter = (counter + 1) & 0xffff;
+    return this.prefix + hex(time, 8) + hex(counter, 4);
   }
+}
+
+function hex(n: number, digits: number): string {
+  const h = n.toString(16).toUpperCase();
+  return h.length >= digits ? h : '00000000'.slice(0, digits - h.length) + h;
 }
 
 /** Shared process-wide generator (ids must be unique per process). */

@@ -284,7 +284,8 @@ export class Producer implements ProducerHook {
     const batch = Array.isArray(msgOrBatch) ? (msgOrBatch as readonly Message[]) : undefined;
     const first = batch ? batch[0]! : (msgOrBatch as Message);
     const prepared = this.prepare(msgOrBatch, extraSysFlag, extraProps);
-    const info = await this.publishInfo(first.topic);
+    const known = this.publish.get(first.topic);
+    const info = known && known.queues.length > 0 ? known : await this.publishInfo(first.topic);
     let pinned: MessageQueue | undefined = options.queue;
     if (!pinned && options.selector) pinned = options.selector(info.queues, first, options.arg);
     if (!pinned && options.shardingKey !== undefined) pinned = selectByHash(info.queues, options.shardingKey);
@@ -379,7 +380,8 @@ export class Producer implements ProducerHook {
   }
 
   private async sendKernel(p: PreparedSend, mq: MessageQueue, viaDefaultTopic: boolean, mode: 'sync' | 'oneway', timeoutMs: number): Promise<SendResult | undefined> {
-    const master = await this.client.findMaster(mq.brokerName, viaDefaultTopic ? this.options.createTopicKey ?? 'TBW102' : mq.topic);
+    const master =
+      this.client.masterAddr(mq.brokerName) ?? (await this.client.findMaster(mq.brokerName, viaDefaultTopic ? this.options.createTopicKey ?? 'TBW102' : mq.topic));
     const addr = this.client.brokerCallAddr(master);
     const ext = encodeHeader(SendMessageRequestV2, {
       a: this.group,
@@ -422,7 +424,7 @@ interface PreparedSend {
 export function toSendResult(response: RemotingCommand, mq: MessageQueue, uniqIds: readonly string[], addr?: string): SendResult {
   const status = STORED_CODES.get(response.code);
   if (!status) throw new MQBrokerError(response.code, response.remark, addr, RequestCode.SEND_MESSAGE_V2);
-  const h = decodeHeader(SendMessageResponse, response.extFields);
+  const h = readSendResponse(response, addr);
   const offsetIds = h.msgId.split(',');
   const result: SendResult = {
     sendStatus: status,
@@ -439,6 +441,25 @@ export function toSendResult(response: RemotingCommand, mq: MessageQueue, uniqId
     result.offsetMsgIds = offsetIds;
   }
   return result;
+}
+
+/**
+ * The send response header, read directly (the hot path of every send; the generic schema decoder
+ * parses longs through BigInt). Missing or malformed fields fall back to the strict decoder.
+ */
+function readSendResponse(response: RemotingCommand, addr?: string): { msgId: string; queueId: number; queueOffset: number; transactionId?: string } {
+  const ext = response.extFields;
+  const msgId = ext?.msgId;
+  const queueId = Number(ext?.queueId);
+  const queueOffset = Number(ext?.queueOffset);
+  if (msgId !== undefined && Number.isSafeInteger(queueId) && Number.isSafeInteger(queueOffset) && ext!.queueId !== '' && ext!.queueOffset !== '') {
+    return { msgId, queueId, queueOffset, transactionId: ext!.transactionId };
+  }
+  try {
+    return decodeHeader(SendMessageResponse, ext);
+  } catch (err) {
+    throw new MQClientError(`malformed send response from ${addr ?? 'broker'}: ${asError(err).message}`);
+  }
 }
 
 function checkMessage(msg: Message): void {
