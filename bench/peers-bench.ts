@@ -1,0 +1,1094 @@
+/**
+ * Apogee against the brokers users would pick instead, side by side in one run on this machine:
+ * NATS JetStream, RabbitMQ (streams, quorum and classic queues) and Redis Streams, each started
+ * here on loopback with its data in a temporary directory, driven through its official Node client
+ * from this process; Apogee runs as its own process (bin/apogee.js) and is driven through our SDK.
+ *
+ *   npm run bench:peers                full run (installs the Debian servers and npm clients it needs)
+ *   node dist/bench/peers-bench.js --smoke [--out=FILE]   tiny counts, Apogee only, no installs (< 30 s)
+ *
+ * Options: --only=apogee,redis,jetstream,rabbitmq   --reps=N   BENCH_BUDGET_S (default 840 s).
+ *
+ * Workloads (1,000-byte bodies), each repeated (3 runs by default), median and min–max reported:
+ *   A  acknowledged persistent publish, up to 1,000 in flight, 200,000 messages (Apogee: single
+ *      sends and batches of 100)
+ *   B  one-at-a-time publish (await each ack), p50/p99 latency, 20,000 messages
+ *   C  end-to-end latency (publish → consumer callback) at a fixed offered rate of 10,000 msg/s for
+ *      10 s; latency is measured from each message's scheduled send time (no coordinated omission)
+ *   D  consumer catch-up: a new consumer reads the 200,000-message backlog left by A
+ * plus the machine's raw limits in the same run. Prints a markdown table, writes JSON to
+ * bench/results/peers-<timestamp>.json.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
+import { Admin, Producer, PushConsumer } from '../src/client/index.js';
+import { projectRoot } from '../src/common/paths.js';
+
+// ---------------------------------------------------------------------------------------------
+// Parameters
+
+const argv = process.argv.slice(2);
+const SMOKE = argv.includes('--smoke');
+const argOf = (name: string): string | undefined => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const ROOT = projectRoot();
+const STARTED = Date.now();
+const BUDGET_MS = Number(process.env.BENCH_BUDGET_S ?? (SMOKE ? 60 : 840)) * 1000;
+const DEADLINE = STARTED + BUDGET_MS;
+const ONLY = new Set((argOf('only') ?? (SMOKE ? 'apogee' : 'apogee,redis,jetstream,rabbitmq')).split(','));
+
+const P = SMOKE
+  ? { aN: 2_000, bN: 200, cRate: 1_000, cSeconds: 1, window: 1_000, batch: 100, reps: 1, aCapMs: 10_000, bCapMs: 5_000, dCapMs: 10_000, diskMiB: 16, tcpMs: 300 }
+  : { aN: 200_000, bN: 20_000, cRate: 10_000, cSeconds: 10, window: 1_000, batch: 100, reps: 3, aCapMs: 25_000, bCapMs: 8_000, dCapMs: 20_000, diskMiB: 128, tcpMs: 2_000 };
+if (argOf('reps')) P.reps = Math.max(1, Number(argOf('reps')));
+const BODY_SIZE = 1000;
+const TEMPLATE = Buffer.alloc(BODY_SIZE, 'x');
+
+// ---------------------------------------------------------------------------------------------
+// Child processes: every server runs in its own process group and is killed with it.
+
+const live = new Set<ChildProcess>();
+
+function startChild(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; log: string }): ChildProcess {
+  const out = fs.openSync(opts.log, 'a');
+  const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, detached: true, stdio: ['ignore', 'pipe', out] });
+  fs.closeSync(out);
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  return child;
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    killGroup(child, 'SIGKILL'); // stragglers in its group
+    return;
+  }
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  killGroup(child, 'SIGTERM');
+  const t = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(t);
+  killGroup(child, 'SIGKILL');
+}
+
+function killAllNow(): void {
+  for (const c of live) killGroup(c, 'SIGKILL');
+}
+process.on('exit', killAllNow);
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    console.error(`\n${sig}: stopping every server started by this run`);
+    killAllNow();
+    process.exit(130);
+  });
+}
+
+/** Resolves with the first stdout line matching `test`; rejects on exit or timeout. */
+function waitForLine(child: ChildProcess, test: (line: string) => boolean, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`no ready line within ${timeoutMs} ms`)), timeoutMs);
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        if (test(line)) {
+          clearTimeout(timer);
+          resolve(line);
+        }
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code} before it was ready`));
+    });
+  });
+}
+
+async function waitForPort(port: number, timeoutMs: number, child?: ChildProcess): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (child && (child.exitCode !== null || child.signalCode !== null)) throw new Error(`server exited (${child.exitCode ?? child.signalCode}) before listening`);
+    const ok = await new Promise<boolean>((r) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        r(true);
+      });
+      s.once('error', () => r(false));
+    });
+    if (ok) return;
+    if (Date.now() > end) throw new Error(`port ${port} not listening after ${timeoutMs} ms`);
+    await sleep(200);
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout;
+  return Promise.race([p, new Promise<T>((_, rej) => (t = setTimeout(() => rej(new Error(`${what}: timed out after ${ms} ms`)), ms)))]).finally(() => clearTimeout(t));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The systems under test
+
+type DurabilityClass = 'page-cache' | 'fsync';
+
+interface Topic {
+  /** Resolves when the system acknowledged the message as stored (durably per its class). */
+  publish(body: Buffer): Promise<unknown>;
+  publishBatch?(bodies: Buffer[]): Promise<unknown>;
+  /** Starts a consumer reading from the beginning of the topic; resolves with its stop function. */
+  consume(onMessage: (body: Uint8Array) => void): Promise<() => Promise<void>>;
+  drop(): Promise<void>;
+}
+
+interface Target {
+  id: string;
+  system: string;
+  config: string;
+  klass: DurabilityClass;
+  durability: string;
+  /** Called before each round of this target (e.g. to switch a server setting). */
+  before?(): Promise<void>;
+  topic(tag: string): Promise<Topic>;
+  close(): Promise<void>;
+}
+
+interface Server {
+  name: string;
+  version: string;
+  clients: string;
+  targets: Target[];
+  stop(): Promise<void>;
+}
+
+let topicSeq = 0;
+const uniq = (tag: string): string => `b${process.pid}x${++topicSeq}${tag}`;
+
+// Apogee ---------------------------------------------------------------------------------------
+
+async function startApogee(flush: 'ASYNC_FLUSH' | 'SYNC_FLUSH', tmp: string): Promise<Server> {
+  const data = fs.mkdtempSync(join(tmp, `apogee-${flush}-`));
+  const child = startChild(process.execPath, [join(ROOT, 'bin', 'apogee.js'), 'start', '--namesrv-port=0', '--broker-port=0', `--data=${data}`, `--broker.flushDiskType=${flush}`, '--broker.autoCreateTopicEnable=true'], { log: join(data, 'stderr.log') });
+  const stopServer = async (): Promise<void> => {
+    await stopChild(child);
+    fs.rmSync(data, { recursive: true, force: true });
+  };
+  try {
+    const ready = JSON.parse(await waitForLine(child, (l) => l.startsWith('{"ready"'), 30_000)) as { namesrv: string; broker: string };
+    child.stdout!.resume();
+    const namesrvAddr = ready.namesrv;
+    const admin = new Admin({ namesrvAddr });
+    await admin.start();
+    const producer = new Producer({ namesrvAddr, producerGroup: `bench-${flush}`, sendMsgTimeout: 15_000 });
+    await producer.start();
+    const consumers = new Set<PushConsumer>();
+    const target: Target = {
+      id: `apogee-${flush === 'ASYNC_FLUSH' ? 'async' : 'sync'}`,
+      system: 'Apogee',
+      config: flush,
+      klass: flush === 'ASYNC_FLUSH' ? 'page-cache' : 'fsync',
+      durability:
+        flush === 'ASYNC_FLUSH'
+          ? 'flushDiskType=ASYNC_FLUSH: ack once in the commit log (page cache), flushed every 500 ms'
+          : 'flushDiskType=SYNC_FLUSH: ack after fdatasync of the commit log (group commit)',
+      async topic(tag) {
+        const name = uniq(tag);
+        await admin.createTopic(name, { readQueueNums: 8, writeQueueNums: 8 });
+        const t: Topic = {
+          publish: (body) => producer.send({ topic: name, body }),
+          publishBatch: (bodies) => producer.sendBatch(bodies.map((body) => ({ topic: name, body }))),
+          async consume(onMessage) {
+            const c = new PushConsumer({
+              namesrvAddr,
+              consumerGroup: `${name}-g${++topicSeq}`,
+              consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
+              pullBatchSize: 32,
+              consumeMessageBatchMaxSize: 32,
+              awaitTerminationMillisWhenShutdown: 1000,
+            });
+            c.subscribe(name, '*');
+            c.registerMessageListener((msgs) => {
+              for (const m of msgs) onMessage(m.body);
+            });
+            await c.start();
+            consumers.add(c);
+            return async () => {
+              consumers.delete(c);
+              await c.shutdown();
+            };
+          },
+          drop: () => admin.deleteTopic(name).catch(() => undefined),
+        };
+        return t;
+      },
+      async close() {
+        for (const c of consumers) await c.shutdown().catch(() => undefined);
+        await producer.shutdown();
+        await admin.shutdown();
+      },
+    };
+    return {
+      name: `Apogee ${flush}`,
+      version: (JSON.parse(fs.readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version,
+      clients: 'src/client (our SDK)',
+      targets: [target],
+      async stop() {
+        await target.close().catch(() => undefined);
+        await stopServer();
+      },
+    };
+  } catch (err) {
+    await stopServer();
+    throw err;
+  }
+}
+
+// Peers' clients live in bench/peers (own package, own lock file) ------------------------------
+
+const PEERS_DIR = join(ROOT, 'bench', 'peers');
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Any = any;
+const peerRequire = createRequire(join(PEERS_DIR, 'package.json'));
+const clientVersion = (name: string): string => (JSON.parse(fs.readFileSync(join(PEERS_DIR, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+const debVersion = (pkg: string): string => spawnSync('dpkg-query', ['-W', '-f', '${Version}', pkg], { encoding: 'utf8' }).stdout.trim() || '?';
+
+// Redis Streams --------------------------------------------------------------------------------
+
+async function startRedis(tmp: string): Promise<Server> {
+  const Redis = peerRequire('ioredis') as Any;
+  const dir = fs.mkdtempSync(join(tmp, 'redis-'));
+  const port = await freePort();
+  const child = startChild('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--daemonize', 'no', '--logfile', join(dir, 'redis.log')], { log: join(dir, 'stderr.log') });
+  const stopServer = async (): Promise<void> => {
+    await stopChild(child);
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForPort(port, 20_000, child);
+    const conns: Any[] = [];
+    const connect = (): Any => {
+      const r = new Redis({ host: '127.0.0.1', port, enableAutoPipelining: true, maxRetriesPerRequest: 1, lazyConnect: false });
+      conns.push(r);
+      return r;
+    };
+    const main = connect();
+    await main.ping();
+    const make = (fsync: 'everysec' | 'always'): Target => ({
+      id: `redis-${fsync}`,
+      system: 'Redis Streams',
+      config: `AOF ${fsync}`,
+      klass: fsync === 'always' ? 'fsync' : 'page-cache',
+      durability: fsync === 'always' ? 'appendonly yes, appendfsync always: reply after the AOF write+fsync (group commit per event-loop pass)' : 'appendonly yes, appendfsync everysec: reply from memory, AOF fsynced once a second',
+      async before() {
+        await main.config('SET', 'appendfsync', fsync);
+      },
+      async topic(tag) {
+        const key = uniq(tag);
+        return {
+          publish: (body) => main.xadd(key, '*', 'd', body),
+          async consume(onMessage) {
+            const group = `g${++topicSeq}`;
+            await main.xgroup('CREATE', key, group, '0', 'MKSTREAM');
+            const r = connect();
+            let running = true;
+            const loop = (async () => {
+              while (running) {
+                const res = (await r.xreadgroupBuffer('GROUP', group, 'c', 'COUNT', 1000, 'BLOCK', 100, 'STREAMS', key, '>')) as Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null;
+                if (!res) continue;
+                const entries = res[0]![1];
+                const ids: Buffer[] = [];
+                for (const [id, fields] of entries) {
+                  ids.push(id);
+                  onMessage(fields[1]!);
+                }
+                if (ids.length > 0) void main.xack(key, group, ...ids).catch(() => undefined);
+              }
+            })();
+            return async () => {
+              running = false;
+              await loop.catch(() => undefined);
+              r.disconnect();
+            };
+          },
+          async drop() {
+            await main.del(key);
+          },
+        };
+      },
+      async close() {},
+    });
+    return {
+      name: 'Redis',
+      version: debVersion('redis-server'),
+      clients: `ioredis ${clientVersion('ioredis')} (enableAutoPipelining)`,
+      targets: [make('everysec'), make('always')],
+      async stop() {
+        for (const c of conns) c.disconnect();
+        await stopServer();
+      },
+    };
+  } catch (err) {
+    await stopServer();
+    throw err;
+  }
+}
+
+// NATS JetStream -------------------------------------------------------------------------------
+
+async function startJetStream(tmp: string): Promise<Server> {
+  const nats = peerRequire('nats') as Any;
+  const dir = fs.mkdtempSync(join(tmp, 'jetstream-'));
+  const port = await freePort();
+  const child = startChild('nats-server', ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', String(port)], { log: join(dir, 'stderr.log') });
+  const stopServer = async (): Promise<void> => {
+    await stopChild(child);
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForPort(port, 20_000, child);
+    const nc = await nats.connect({ servers: `127.0.0.1:${port}` });
+    const js = nc.jetstream();
+    const jsm = await nc.jetstreamManager();
+    const target: Target = {
+      id: 'jetstream',
+      system: 'NATS JetStream',
+      config: 'file storage, R1',
+      klass: 'page-cache',
+      durability: 'file storage, 1 replica: PubAck after the write to the message block (page cache); nats-server 2.9 has no sync_interval/always option, blocks are fsynced on its own schedule',
+      async topic(tag) {
+        const name = uniq(tag);
+        const subject = `s.${name}`;
+        await jsm.streams.add({ name, subjects: [subject], storage: nats.StorageType.File, num_replicas: 1 });
+        return {
+          publish: (body) => js.publish(subject, body),
+          async consume(onMessage) {
+            const durable = `c${++topicSeq}`;
+            await jsm.consumers.add(name, { durable_name: durable, ack_policy: nats.AckPolicy.Explicit, deliver_policy: nats.DeliverPolicy.All });
+            const consumer = await js.consumers.get(name, durable);
+            const messages = await consumer.consume({ max_messages: 1000 });
+            const loop = (async () => {
+              for await (const m of messages) {
+                onMessage(m.data as Uint8Array);
+                m.ack();
+              }
+            })();
+            return async () => {
+              messages.stop();
+              await withTimeout(loop, 5000, 'JetStream consumer stop').catch(() => undefined);
+            };
+          },
+          async drop() {
+            await jsm.streams.delete(name).catch(() => undefined);
+          },
+        };
+      },
+      async close() {
+        await nc.drain().catch(() => undefined);
+      },
+    };
+    return {
+      name: 'NATS JetStream',
+      version: debVersion('nats-server'),
+      clients: `nats ${clientVersion('nats')}`,
+      targets: [target],
+      async stop() {
+        await target.close().catch(() => undefined);
+        await stopServer();
+      },
+    };
+  } catch (err) {
+    await stopServer();
+    throw err;
+  }
+}
+
+// RabbitMQ -------------------------------------------------------------------------------------
+
+const RABBIT_BIN = '/usr/lib/rabbitmq/bin';
+
+async function startRabbit(tmp: string): Promise<Server> {
+  const amqp = peerRequire('amqplib') as Any;
+  const dir = fs.mkdtempSync(join(tmp, 'rabbitmq-'));
+  const [port, distPort, epmdPort] = [await freePort(), await freePort(), await freePort()];
+  fs.writeFileSync(join(dir, 'enabled_plugins'), '[].\n');
+  fs.writeFileSync(join(dir, 'rabbitmq.conf'), `listeners.tcp.default = 127.0.0.1:${port}\nloopback_users.guest = true\n`);
+  // Our own epmd on its own port, so we never touch (or depend on) a system-wide one, and can stop it.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    HOME: dir,
+    ERL_EPMD_PORT: String(epmdPort),
+    ERL_EPMD_ADDRESS: '127.0.0.1',
+    RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),
+    RABBITMQ_LOG_BASE: join(dir, 'log'),
+    RABBITMQ_NODENAME: `apogeebench${process.pid}@localhost`,
+    RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
+    RABBITMQ_NODE_PORT: String(port),
+    RABBITMQ_DIST_PORT: String(distPort),
+    RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq.conf'),
+    RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
+    RABBITMQ_PID_FILE: join(dir, 'rabbit.pid'),
+  };
+  const epmd = startChild('epmd', ['-port', String(epmdPort), '-address', '127.0.0.1'], { env, log: join(dir, 'epmd.log') });
+  const child = startChild(join(RABBIT_BIN, 'rabbitmq-server'), [], { env, cwd: dir, log: join(dir, 'stderr.log') });
+  child.stdout!.resume();
+  const stopServer = async (): Promise<void> => {
+    await stopChild(child, 20_000);
+    await stopChild(epmd);
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForPort(port, 60_000, child);
+    let conn: Any;
+    for (let i = 0; ; i++) {
+      try {
+        conn = await amqp.connect(`amqp://guest:guest@127.0.0.1:${port}`);
+        break;
+      } catch (err) {
+        if (i > 50) throw err;
+        await sleep(200);
+      }
+    }
+    const pub = await conn.createConfirmChannel();
+    const make = (type: 'stream' | 'quorum' | 'classic'): Target => ({
+      id: `rabbitmq-${type}`,
+      system: 'RabbitMQ',
+      config: `${type} ${type === 'stream' ? 'stream' : 'queue'}`,
+      klass: type === 'stream' ? 'page-cache' : 'fsync',
+      durability:
+        type === 'stream'
+          ? 'stream queue, persistent messages, publisher confirms: confirm after the segment write (streams do not fsync; durability comes from replication, here 1 node)'
+          : type === 'quorum'
+            ? 'quorum queue (1 node), publisher confirms: confirm after the Raft WAL fdatasync'
+            : 'durable classic queue, persistent messages (delivery mode 2), publisher confirms: confirm after the message store fsync',
+      async topic(tag) {
+        const q = uniq(tag);
+        await pub.assertQueue(q, { durable: true, arguments: { 'x-queue-type': type } });
+        return {
+          publish: (body) =>
+            new Promise<void>((resolve, reject) => {
+              pub.sendToQueue(q, body, { persistent: true }, (err: unknown) => (err ? reject(err instanceof Error ? err : new Error('nack')) : resolve()));
+            }),
+          async consume(onMessage) {
+            const ch = await conn.createChannel();
+            await ch.prefetch(1000);
+            let n = 0;
+            await ch.consume(
+              q,
+              (m: Any) => {
+                if (!m) return;
+                onMessage(m.content as Buffer);
+                if (++n % 100 === 0) ch.ack(m, true);
+              },
+              { noAck: false, arguments: type === 'stream' ? { 'x-stream-offset': 'first' } : undefined },
+            );
+            return async () => {
+              await ch.close().catch(() => undefined);
+            };
+          },
+          async drop() {
+            await pub.deleteQueue(q).catch(() => undefined);
+          },
+        };
+      },
+      async close() {},
+    });
+    return {
+      name: 'RabbitMQ',
+      version: debVersion('rabbitmq-server'),
+      clients: `amqplib ${clientVersion('amqplib')}`,
+      targets: [make('stream'), make('quorum'), make('classic')],
+      async stop() {
+        await conn.close().catch(() => undefined);
+        await stopServer();
+      },
+    };
+  } catch (err) {
+    await stopServer();
+    throw err;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workloads
+
+const pct = (sorted: Float64Array, p: number): number => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!);
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+interface Throughput {
+  messages: number;
+  seconds: number;
+  msgsPerSec: number;
+  capped?: boolean;
+}
+
+/** Keeps up to `window` messages in flight until `total` are acknowledged or the time cap passes. */
+function pipelined(total: number, window: number, per: number, capMs: number, send: () => Promise<unknown>): Promise<Throughput> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const stopAt = t0 + capMs;
+    let issued = 0;
+    let done = 0;
+    let failed = false;
+    let stopped = false;
+    let finished = false;
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      const seconds = (performance.now() - t0) / 1000;
+      resolve({ messages: done, seconds: round2(seconds), msgsPerSec: Math.round(done / seconds), ...(issued < total ? { capped: true } : {}) });
+    };
+    const pump = (): void => {
+      while (!stopped && issued < total && issued - done < window) {
+        if (performance.now() > stopAt) {
+          stopped = true;
+          break;
+        }
+        issued += per;
+        send().then(
+          () => {
+            done += per;
+            if (done >= issued && (issued >= total || stopped)) finish();
+            else pump();
+          },
+          (err: unknown) => {
+            if (!failed) reject(err);
+            failed = true;
+          },
+        );
+      }
+      if (stopped && done >= issued) finish();
+    };
+    pump();
+  });
+}
+
+interface Latency {
+  messages: number;
+  p50ms: number;
+  p99ms: number;
+  capped?: boolean;
+  lost?: number;
+}
+
+function latencyOf(samples: number[]): { p50ms: number; p99ms: number } {
+  const s = Float64Array.from(samples).sort();
+  return { p50ms: round2(pct(s, 0.5)), p99ms: round2(pct(s, 0.99)) };
+}
+
+async function workloadB(topic: Topic): Promise<Latency> {
+  const lat: number[] = [];
+  const stopAt = performance.now() + P.bCapMs;
+  for (let i = 0; i < P.bN && performance.now() < stopAt; i++) {
+    const t = performance.now();
+    await topic.publish(TEMPLATE);
+    lat.push(performance.now() - t);
+  }
+  return { messages: lat.length, ...latencyOf(lat), ...(lat.length < P.bN ? { capped: true } : {}) };
+}
+
+async function workloadC(topic: Topic): Promise<Latency> {
+  const total = P.cRate * P.cSeconds;
+  const lat: number[] = [];
+  let warm = 0;
+  let allIn: () => void = () => {};
+  const received = new Promise<void>((r) => (allIn = r));
+  const stop = await topic.consume((b) => {
+    const stamp = Buffer.from(b.buffer, b.byteOffset, b.byteLength).readDoubleLE(0);
+    if (stamp === 0) {
+      warm++;
+      return;
+    }
+    lat.push(performance.now() - stamp);
+    if (lat.length >= total) allIn();
+  });
+  try {
+    // Warm-up: the consumer must be attached and receiving before the clock starts.
+    const warmBody = Buffer.alloc(BODY_SIZE, 'x');
+    warmBody.writeDoubleLE(0, 0);
+    const warmEnd = performance.now() + 20_000;
+    while (warm === 0) {
+      if (performance.now() > warmEnd) throw new Error('consumer received nothing within 20 s');
+      await topic.publish(warmBody);
+      await sleep(50);
+    }
+    await sleep(100);
+    const t0 = performance.now() + 5;
+    const interval = 1000 / P.cRate;
+    let i = 0;
+    let inflight = 0;
+    let error: unknown;
+    await new Promise<void>((resolve) => {
+      const tick = (): void => {
+        const due = Math.min(total, Math.floor((performance.now() - t0) / interval));
+        while (i < due && inflight < 20_000) {
+          const b = Buffer.allocUnsafe(BODY_SIZE);
+          TEMPLATE.copy(b);
+          b.writeDoubleLE(t0 + i * interval, 0);
+          i++;
+          inflight++;
+          topic.publish(b).then(
+            () => inflight--,
+            (err: unknown) => {
+              inflight--;
+              error ??= err;
+            },
+          );
+        }
+        if (i >= total || error) resolve();
+        else setTimeout(tick, 1);
+      };
+      tick();
+    });
+    if (error) throw error;
+    await Promise.race([received, sleep(5_000)]);
+    return { messages: lat.length, ...latencyOf(lat), ...(lat.length < total ? { lost: total - lat.length } : {}) };
+  } finally {
+    await stop();
+  }
+}
+
+interface CatchUp extends Throughput {
+  firstMessageMs: number;
+}
+
+async function workloadD(topic: Topic, backlog: number): Promise<CatchUp> {
+  let n = 0;
+  let first = 0;
+  let last = 0;
+  let done: () => void = () => {};
+  const all = new Promise<void>((r) => (done = r));
+  const t0 = performance.now();
+  const stop = await topic.consume(() => {
+    const now = performance.now();
+    if (n === 0) first = now;
+    last = now;
+    if (++n >= backlog) done();
+  });
+  try {
+    await Promise.race([all, sleep(P.dCapMs)]);
+  } finally {
+    await stop();
+  }
+  // Rate from the first to the last message (a new consumer's join/rebalance time is reported apart).
+  const seconds = Math.max(1e-6, (last - first) / 1000);
+  return { messages: n, seconds: round2(seconds), msgsPerSec: Math.round(Math.max(0, n - 1) / seconds), firstMessageMs: Math.round(first - t0), ...(n < backlog ? { capped: true } : {}) };
+}
+
+type Metric = 'A_single' | 'A_batch' | 'B' | 'C' | 'D';
+interface RunResult {
+  A_single?: Throughput;
+  A_batch?: Throughput;
+  B?: Latency;
+  C?: Latency;
+  D?: CatchUp;
+  seconds: number;
+  loadavg1: number;
+  error?: string;
+}
+
+async function oneRound(target: Target): Promise<RunResult> {
+  const t0 = Date.now();
+  const r: RunResult = { seconds: 0, loadavg1: round2(os.loadavg()[0]!) };
+  try {
+    await target.before?.();
+    // A (single) then D on the backlog A left behind.
+    const ta = await target.topic('A');
+    r.A_single = await pipelined(P.aN, P.window, 1, P.aCapMs, () => ta.publish(TEMPLATE));
+    r.D = await workloadD(ta, r.A_single.messages);
+    await ta.drop();
+    if (target.system === 'Apogee') {
+      const tb = await target.topic('Ab');
+      const batch = Array.from({ length: P.batch }, () => TEMPLATE);
+      r.A_batch = await pipelined(P.aN, P.window, P.batch, P.aCapMs, () => tb.publishBatch!(batch));
+      await tb.drop();
+    }
+    const tB = await target.topic('B');
+    r.B = await workloadB(tB);
+    await tB.drop();
+    const tC = await target.topic('C');
+    r.C = await workloadC(tC);
+    await tC.drop();
+  } catch (err) {
+    r.error = err instanceof Error ? err.message : String(err);
+    console.log(`    ${target.id}: ${r.error}`);
+  }
+  r.seconds = Math.round((Date.now() - t0) / 100) / 10;
+  return r;
+}
+
+function describeRound(id: string, rep: number, r: RunResult): string {
+  const f = (x: number | undefined): string => (x === undefined ? '-' : x.toLocaleString('en-US'));
+  return `  ${id} run ${rep}: A ${f(r.A_single?.msgsPerSec)}${r.A_single?.capped ? '*' : ''} msg/s${r.A_batch ? `, A batch ${f(r.A_batch.msgsPerSec)}` : ''}, D ${f(r.D?.msgsPerSec)} msg/s (first after ${r.D?.firstMessageMs ?? '-'} ms), B p50/p99 ${r.B?.p50ms ?? '-'}/${r.B?.p99ms ?? '-'} ms${r.B?.capped ? ` (${r.B.messages} msgs, time cap)` : ''}, C p50/p99 ${r.C?.p50ms ?? '-'}/${r.C?.p99ms ?? '-'} ms${r.C?.lost ? ` (${r.C.lost} lost)` : ''} [${r.seconds} s, load ${r.loadavg1}]`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw machine limits
+
+function diskLimits(tmp: string): Record<string, number> {
+  const dir = fs.mkdtempSync(join(tmp, 'disk-'));
+  const fd = fs.openSync(join(dir, 'probe'), 'w');
+  const chunk = Buffer.alloc(1 << 20, 7);
+  const t0 = performance.now();
+  for (let i = 0; i < P.diskMiB; i++) {
+    fs.writeSync(fd, chunk, 0, chunk.length, i * chunk.length);
+    fs.fdatasyncSync(fd);
+  }
+  const mbps = (P.diskMiB * chunk.length) / ((performance.now() - t0) / 1000) / 1e6;
+  const small = Buffer.alloc(1000, 1);
+  const lat: number[] = [];
+  for (let i = 0; i < (SMOKE ? 50 : 500); i++) {
+    fs.writeSync(fd, small, 0, small.length, (P.diskMiB << 20) + i * 1000);
+    const a = performance.now();
+    fs.fdatasyncSync(fd);
+    lat.push(performance.now() - a);
+  }
+  fs.closeSync(fd);
+  fs.rmSync(dir, { recursive: true, force: true });
+  const l = latencyOf(lat);
+  return { seqWriteFdatasync1MiBMBps: Math.round(mbps), fdatasyncAppend1KBp50ms: l.p50ms, fdatasyncAppend1KBp99ms: l.p99ms };
+}
+
+async function tcpLimit(): Promise<number> {
+  // Receiver in another process (the sender alone keeps one core busy).
+  const code = `const s=require('net').createServer(c=>{let n=0;c.on('data',d=>n+=d.length);c.on('end',()=>{process.stdout.write(n+'\\n');process.exit(0)})});s.listen(0,'127.0.0.1',()=>process.stdout.write(s.address().port+'\\n'))`;
+  const child = startChild(process.execPath, ['-e', code], { log: '/dev/null' });
+  try {
+    const port = Number(await waitForLine(child, (l) => /^\d+$/.test(l), 10_000));
+    const bytesLine = new Promise<number>((resolve) => child.stdout!.on('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+    const sock = net.connect(port, '127.0.0.1');
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    const chunk = Buffer.alloc(256 * 1024, 1);
+    const t0 = performance.now();
+    while (performance.now() - t0 < P.tcpMs) {
+      if (!sock.write(chunk)) await new Promise<void>((r) => sock.once('drain', () => r()));
+    }
+    sock.end();
+    const bytes = await withTimeout(bytesLine, 10_000, 'tcp receiver');
+    const secs = (performance.now() - t0) / 1000;
+    return Math.round(bytes / secs / 1e6);
+  } finally {
+    await stopChild(child);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Installation (full mode only)
+
+const notes: string[] = [];
+
+function ensureServers(): Set<string> {
+  const have = (bin: string): boolean => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
+  const wanted: Array<[string, string, string]> = [
+    ['redis', 'redis-server', 'redis-server'],
+    ['jetstream', 'nats-server', 'nats-server'],
+    ['rabbitmq', 'rabbitmq-server', join(RABBIT_BIN, 'rabbitmq-server')],
+  ];
+  const missing = wanted.filter(([id, , bin]) => ONLY.has(id) && !(bin.startsWith('/') ? fs.existsSync(bin) : have(bin)));
+  if (missing.length > 0) {
+    if (process.getuid?.() !== 0) notes.push(`not root: cannot apt-get install ${missing.map((m) => m[1]).join(', ')}`);
+    else {
+      console.log(`installing ${missing.map((m) => m[1]).join(' ')} (apt-get)…`);
+      const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+      spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
+      for (const [, pkg] of missing) {
+        const policy = spawnSync('apt-cache', ['policy', pkg], { encoding: 'utf8' }).stdout;
+        if (!/Candidate: (?!\(none\))/.test(policy)) {
+          notes.push(`Debian has no package ${pkg}: left out`);
+          continue;
+        }
+        const r = spawnSync('apt-get', ['install', '-y', '-q', pkg], { stdio: 'inherit', env });
+        if (r.status !== 0) notes.push(`apt-get install ${pkg} failed: left out`);
+      }
+    }
+  }
+  const ok = new Set<string>(['apogee']);
+  for (const [id, , bin] of wanted) if (ONLY.has(id) && (bin.startsWith('/') ? fs.existsSync(bin) : have(bin))) ok.add(id);
+  return ok;
+}
+
+function ensurePeerClients(): boolean {
+  const lock = join(PEERS_DIR, 'package-lock.json');
+  const marker = join(PEERS_DIR, 'node_modules', '.package-lock.json');
+  if (fs.existsSync(marker) && fs.statSync(marker).mtimeMs >= fs.statSync(lock).mtimeMs) return true;
+  console.log('installing the peers’ npm clients (bench/peers: npm ci)…');
+  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: PEERS_DIR, stdio: 'inherit' });
+  if (r.status !== 0) notes.push('npm ci in bench/peers failed: peers left out');
+  return r.status === 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+interface Summary {
+  median: number;
+  min: number;
+  max: number;
+  runs: number;
+}
+
+function summarize(values: number[]): Summary | undefined {
+  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return undefined;
+  const mid = v.length >> 1;
+  const median = v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+  return { median: round2(median), min: v[0]!, max: v[v.length - 1]!, runs: v.length };
+}
+
+const COLUMNS: Array<{ key: string; label: string; higherBetter: boolean; get: (r: RunResult) => number | undefined }> = [
+  { key: 'A_single', label: 'A publish msg/s', higherBetter: true, get: (r) => r.A_single?.msgsPerSec },
+  { key: 'A_batch', label: 'A batch(100) msg/s', higherBetter: true, get: (r) => r.A_batch?.msgsPerSec },
+  { key: 'B_p50', label: 'B p50 ms', higherBetter: false, get: (r) => r.B?.p50ms },
+  { key: 'B_p99', label: 'B p99 ms', higherBetter: false, get: (r) => r.B?.p99ms },
+  { key: 'C_p50', label: 'C p50 ms', higherBetter: false, get: (r) => r.C?.p50ms },
+  { key: 'C_p99', label: 'C p99 ms', higherBetter: false, get: (r) => r.C?.p99ms },
+  { key: 'D', label: 'D catch-up msg/s', higherBetter: true, get: (r) => r.D?.msgsPerSec },
+];
+
+interface TargetReport {
+  id: string;
+  system: string;
+  config: string;
+  klass: DurabilityClass;
+  durability: string;
+  version: string;
+  client: string;
+  runs: RunResult[];
+  summary: Record<string, Summary>;
+  note?: string;
+}
+
+function fmt(x: number): string {
+  if (x >= 100) return Math.round(x).toLocaleString('en-US');
+  if (x >= 10) return x.toFixed(1);
+  return x.toFixed(2);
+}
+const cell = (s: Summary | undefined): string => (s ? `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})` : '–');
+
+function table(reports: TargetReport[]): string {
+  const head = ['System', 'Durability class', 'Runs', ...COLUMNS.map((c) => c.label)];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  for (const t of reports) {
+    const runs = t.runs.filter((r) => !r.error).length;
+    lines.push(`| ${t.system} ${t.config} | ${t.klass === 'fsync' ? 'fsync before ack' : 'page-cache ack'} | ${runs}${t.runs.length > runs ? ` (+${t.runs.length - runs} failed)` : ''} | ${COLUMNS.map((c) => cell(t.summary[c.key])).join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+interface Ratio {
+  klass: DurabilityClass;
+  metric: string;
+  apogee: string;
+  apogeeValue: number;
+  bestPeer: string;
+  bestPeerValue: number;
+  ratio: number;
+  apogeeBetter: boolean;
+}
+
+function ratios(reports: TargetReport[]): Ratio[] {
+  const out: Ratio[] = [];
+  for (const klass of ['page-cache', 'fsync'] as const) {
+    const apogee = reports.find((t) => t.system === 'Apogee' && t.klass === klass);
+    const peers = reports.filter((t) => t.system !== 'Apogee' && t.klass === klass);
+    if (!apogee || peers.length === 0) continue;
+    for (const c of COLUMNS) {
+      const mine = apogee.summary[c.key === 'A_batch' ? 'A_batch' : c.key];
+      const peerKey = c.key === 'A_batch' ? 'A_single' : c.key;
+      const candidates = peers.filter((p) => p.summary[peerKey]).sort((a, b) => (c.higherBetter ? b.summary[peerKey]!.median - a.summary[peerKey]!.median : a.summary[peerKey]!.median - b.summary[peerKey]!.median));
+      const best = candidates[0];
+      if (!mine || !best) continue;
+      const bv = best.summary[peerKey]!.median;
+      out.push({
+        klass,
+        metric: c.key,
+        apogee: `${apogee.system} ${apogee.config}`,
+        apogeeValue: mine.median,
+        bestPeer: `${best.system} ${best.config}`,
+        bestPeerValue: bv,
+        ratio: round2(mine.median / bv),
+        apogeeBetter: c.higherBetter ? mine.median >= bv : mine.median <= bv,
+      });
+    }
+  }
+  return out;
+}
+
+function goals(reports: TargetReport[], rs: Ratio[]): string[] {
+  const lines: string[] = [];
+  for (const r of rs.filter((x) => x.metric === 'A_single')) lines.push(`A single sends, ${r.klass}: Apogee/best peer = ${r.ratio}× (goal ≥ 2×) ${r.ratio >= 2 ? 'MET' : 'NOT MET'}`);
+  for (const r of rs.filter((x) => x.metric === 'B_p50')) lines.push(`B p50, ${r.klass}: Apogee ${r.apogeeValue} ms vs ${r.bestPeer} ${r.bestPeerValue} ms (goal: no worse) ${r.apogeeBetter ? 'MET' : 'NOT MET'}`);
+  for (const t of reports.filter((x) => x.system === 'Apogee')) {
+    const c = t.summary.C_p99;
+    const d = t.summary.D;
+    if (c) lines.push(`C p99, ${t.config}: ${c.median} ms (goal ≤ 5 ms) ${c.median <= 5 ? 'MET' : 'NOT MET'}`);
+    if (d) lines.push(`D catch-up, ${t.config}: ${d.median.toLocaleString('en-US')} msg/s (goal ≥ 150,000) ${d.median >= 150_000 ? 'MET' : 'NOT MET'}`);
+  }
+  return lines;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+async function main(): Promise<void> {
+  const tmp = fs.mkdtempSync(join(process.env.BENCH_DIR ?? os.tmpdir(), 'apogee-peers-'));
+  const watchdog = setTimeout(() => {
+    console.error(`\nbudget of ${BUDGET_MS / 1000 + 60} s exceeded: stopping every server and exiting`);
+    killAllNow();
+    fs.rmSync(tmp, { recursive: true, force: true });
+    process.exit(3);
+  }, BUDGET_MS + 60_000);
+  watchdog.unref();
+  const load0 = os.loadavg().map(round2);
+  const busy = spawnSync('ps', ['-eo', 'pcpu,comm', '--sort=-pcpu', '--no-headers'], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .slice(0, 6)
+    .map((l) => l.trim())
+    .filter(Boolean);
+  console.log(`peers bench${SMOKE ? ' (smoke)' : ''}: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, load average ${load0.join(' ')}; budget ${BUDGET_MS / 1000} s`);
+  console.log(`busiest processes at start: ${busy.join('; ')}`);
+
+  let available = new Set(['apogee']);
+  if (!SMOKE) {
+    available = ensureServers();
+    if (![...available].some((x) => x !== 'apogee') || !ensurePeerClients()) available = new Set(['apogee']);
+  }
+  for (const id of ONLY) if (!available.has(id)) notes.push(`${id}: not measured`);
+
+  const raw: Record<string, number> = { ...diskLimits(tmp), loopbackTcpMBps: await tcpLimit() };
+  console.log(`raw limits: sequential 1 MiB write+fdatasync ${raw.seqWriteFdatasync1MiBMBps} MB/s; 1 KB append+fdatasync p50 ${raw.fdatasyncAppend1KBp50ms} ms, p99 ${raw.fdatasyncAppend1KBp99ms} ms; loopback TCP ${raw.loopbackTcpMBps} MB/s`);
+
+  const plan: Array<{ id: string; start: () => Promise<Server>; estRoundS: number; startS: number }> = [
+    { id: 'apogee', start: () => startApogee('ASYNC_FLUSH', tmp), estRoundS: 40, startS: 2 },
+    { id: 'apogee', start: () => startApogee('SYNC_FLUSH', tmp), estRoundS: 45, startS: 2 },
+    { id: 'redis', start: () => startRedis(tmp), estRoundS: 35, startS: 1 },
+    { id: 'jetstream', start: () => startJetStream(tmp), estRoundS: 40, startS: 1 },
+    { id: 'rabbitmq', start: () => startRabbit(tmp), estRoundS: 45, startS: 12 },
+  ].filter((p) => available.has(p.id));
+  const plannedTargets = (p: (typeof plan)[number]): number => (p.id === 'redis' ? 2 : p.id === 'rabbitmq' ? 3 : 1);
+
+  const reports: TargetReport[] = [];
+  try {
+    for (let pi = 0; pi < plan.length; pi++) {
+      const step = plan[pi]!;
+      // Time the later servers need for at least one round each.
+      const reserveMs = () => plan.slice(pi + 1).reduce((s, p) => s + (p.startS + plannedTargets(p) * p.estRoundS) * 1000, 0);
+      let server: Server;
+      try {
+        server = await step.start();
+      } catch (err) {
+        notes.push(`${step.id}: could not start (${err instanceof Error ? err.message : String(err)})`);
+        console.log(`  ${step.id}: could not start: ${err instanceof Error ? err.message : String(err)}`);
+        continue;
+      }
+      try {
+        console.log(`\n${server.name} ${server.version} (client: ${server.clients})`);
+        const mine = server.targets.map((t) => {
+          const rep: TargetReport = { id: t.id, system: t.system, config: t.config, klass: t.klass, durability: t.durability, version: server.version, client: server.clients, runs: [], summary: {} };
+          reports.push(rep);
+          return rep;
+        });
+        // Rounds interleave the server's configurations, so drift and any cut hit them evenly.
+        for (let rep = 1; rep <= P.reps; rep++) {
+          const roundMs = rep === 1 ? step.estRoundS * 1000 * server.targets.length : Math.max(...mine.map((m) => (m.runs.at(-1)?.seconds ?? step.estRoundS) * 1000)) * server.targets.length;
+          if (rep > 1 && Date.now() + roundMs + reserveMs() > DEADLINE) {
+            const msg = `${server.name}: ${rep - 1} run(s) instead of ${P.reps}, to stay within the ${BUDGET_MS / 1000} s budget`;
+            notes.push(msg);
+            for (const m of mine) m.note = msg;
+            console.log(`  ${msg}`);
+            break;
+          }
+          for (let ti = 0; ti < server.targets.length; ti++) {
+            const r = await oneRound(server.targets[ti]!);
+            mine[ti]!.runs.push(r);
+            console.log(describeRound(server.targets[ti]!.id, rep, r));
+          }
+        }
+        for (const m of mine) {
+          const ok = m.runs.filter((r) => !r.error);
+          for (const c of COLUMNS) {
+            const s = summarize(ok.map((r) => c.get(r)).filter((x): x is number => x !== undefined));
+            if (s) m.summary[c.key] = s;
+          }
+        }
+      } finally {
+        await server.stop();
+      }
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+
+  const load1 = os.loadavg().map(round2);
+  const rs = ratios(reports);
+  const goalLines = goals(reports, rs);
+  const md = table(reports);
+  console.log(`\n${md}\n`);
+  console.log('Cells: median (min–max) over the runs. A: 200k acked publishes, ≤ 1,000 in flight. B: one at a time. C: publish→consume at 10k msg/s for 10 s, from scheduled send time. D: new consumer over A’s backlog, first→last message.');
+  if (rs.length > 0) {
+    console.log('\nApogee / best peer of the same durability class (throughput: > 1 is better for Apogee; latency: < 1 is better):');
+    for (const r of rs) console.log(`  ${r.klass.padEnd(10)} ${r.metric.padEnd(8)} ${r.apogee} ${fmt(r.apogeeValue)} / ${r.bestPeer} ${fmt(r.bestPeerValue)} = ${r.ratio} ${r.apogeeBetter ? '(Apogee ahead)' : '(Apogee behind)'}`);
+  }
+  if (goalLines.length > 0) console.log(`\nGoals:\n  ${goalLines.join('\n  ')}`);
+  if (notes.length > 0) console.log(`\nNotes:\n  ${notes.join('\n  ')}`);
+  console.log(`load average: start ${load0.join(' ')}, end ${load1.join(' ')}; total ${Math.round((Date.now() - STARTED) / 1000)} s`);
+
+  const result = {
+    date: new Date().toISOString(),
+    mode: SMOKE ? 'smoke' : 'full',
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGB: Math.round(os.totalmem() / 2 ** 30), kernel: os.release(), node: process.version },
+    load: { start: load0, end: load1, busiestAtStart: busy },
+    parameters: { ...P, bodyBytes: BODY_SIZE },
+    raw,
+    targets: reports,
+    ratios: rs,
+    goals: goalLines,
+    notes,
+    totalSeconds: Math.round((Date.now() - STARTED) / 1000),
+    table: md,
+  };
+  let out = argOf('out');
+  if (!out) {
+    const dir = join(ROOT, 'bench', 'results');
+    fs.mkdirSync(dir, { recursive: true });
+    out = join(dir, `peers${SMOKE ? '-smoke' : ''}-${result.date.replace(/[:.]/g, '-')}.json`);
+  }
+  fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
+  console.log(`results: ${out}`);
+  const failed = reports.some((t) => t.runs.length === 0 || t.runs.every((r) => r.error));
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  killAllNow();
+  process.exit(1);
+});

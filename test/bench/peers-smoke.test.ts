@@ -1,0 +1,42 @@
+/**
+ * The peers benchmark in smoke mode (tiny counts, Apogee only, no installs) runs as a child
+ * process and must produce every workload with positive numbers, so the harness cannot rot.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from '../../src/common/paths.js';
+
+test('bench:peers --smoke measures every workload on Apogee (both flush modes)', { timeout: 90_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'peers-smoke-'));
+  try {
+    const out = join(dir, 'result.json');
+    const script = join(projectRoot(), 'dist', 'bench', 'peers-bench.js');
+    const r = spawnSync(process.execPath, [script, '--smoke', `--out=${out}`], { encoding: 'utf8', timeout: 80_000 });
+    assert.equal(r.status, 0, `exit ${r.status ?? r.signal}\n${r.stdout}\n${r.stderr}`);
+    const json = JSON.parse(readFileSync(out, 'utf8')) as {
+      mode: string;
+      raw: Record<string, number>;
+      targets: Array<{ id: string; runs: Array<Record<string, unknown> & { error?: string }>; summary: Record<string, { median: number }> }>;
+      table: string;
+      totalSeconds: number;
+    };
+    assert.equal(json.mode, 'smoke');
+    for (const k of ['seqWriteFdatasync1MiBMBps', 'fdatasyncAppend1KBp50ms', 'loopbackTcpMBps']) assert.ok(json.raw[k]! > 0, `raw ${k} = ${json.raw[k]}`);
+    assert.deepEqual(json.targets.map((t) => t.id), ['apogee-async', 'apogee-sync']);
+    for (const t of json.targets) {
+      assert.ok(t.runs.length >= 1 && t.runs.every((run) => run.error === undefined), `${t.id}: ${JSON.stringify(t.runs)}`);
+      for (const k of ['A_single', 'A_batch', 'B_p50', 'B_p99', 'C_p50', 'C_p99', 'D']) assert.ok(t.summary[k] && t.summary[k].median > 0, `${t.id} ${k}: ${JSON.stringify(t.summary[k])}`);
+      const run = t.runs[0] as { C?: { lost?: number }; D?: { capped?: boolean } };
+      assert.equal(run.C?.lost, undefined, `${t.id}: C lost messages`);
+      assert.equal(run.D?.capped, undefined, `${t.id}: D did not read the whole backlog`);
+    }
+    assert.match(json.table, /\| Apogee ASYNC_FLUSH \|/);
+    assert.ok(json.totalSeconds < 30, `smoke took ${json.totalSeconds} s`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
