@@ -222,8 +222,9 @@ export class PushConsumer implements ConsumerHook {
     for (const pq of this.pqs.values()) pq.dropped = true;
     if (wasRunning) {
       const wait = this.options.awaitTerminationMillisWhenShutdown ?? 5000;
-      const done = Promise.allSettled([...this.inflight]);
-      await Promise.race([done, new Promise((r) => setTimeout(r, wait).unref())]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => (timer = setTimeout(r, wait)))]);
+      clearTimeout(timer);
       await this.rebalancing?.catch(() => undefined);
       const mqs = [...this.pqs.values()].map((pq) => pq.mq);
       await this.offsetStore.persistAll(mqs, true).catch((error: unknown) => this.client.diagnostic({ type: 'offset-persist-error', group: this.group, error: asError(error) }));

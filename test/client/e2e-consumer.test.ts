@@ -401,3 +401,119 @@ test('e2e pull consumer: assign, poll in order, seek back, commit, and resume fr
     }
   });
 });
+
+test('e2e consumer: flow control by cached bytes holds pulls back, nothing is lost', async () => {
+  await withCluster(async (cluster, producer) => {
+    const topic = unique('T');
+    for (let i = 0; i < 40; i++) await producer.send({ topic, body: Buffer.alloc(1000, i) });
+    let consumed = 0;
+    // 0.002 MiB ≈ 2 KB per queue: at most a couple of 1000-byte messages cached before pulls pause.
+    const c = consumer(cluster, unique('g'), { pullThresholdSizeForQueue: 0.002, pullBatchSize: 4, consumeThreadMax: 1, pullTimeDelayMillsWhenFlowControl: 5 });
+    c.subscribe(topic).registerMessageListener(async (msgs) => {
+      await new Promise((r) => setTimeout(r, 2));
+      consumed += msgs.length;
+    });
+    try {
+      await c.start();
+      await until(() => consumed >= 40, '40 messages');
+      assert.equal(consumed, 40);
+      assert.ok(c.stats.flowControlled > 0, 'flow control by bytes kicked in');
+    } finally {
+      await c.shutdown();
+    }
+  });
+});
+
+test('e2e consumer: consistent-hash and by-circle strategies split the queues between two members without overlap', async () => {
+  const { allocateConsistentHash, allocateByCircle } = await import('../../src/client/allocate.js');
+  for (const strategy of [allocateConsistentHash(), allocateByCircle]) {
+    await withCluster(async (cluster, producer) => {
+      const topic = unique('T');
+      await producer.send({ topic, body: 'create' });
+      const group = unique('g');
+      const counts = new Map<string, number>();
+      const cs = [0, 1].map((i) => {
+        const c = consumer(cluster, group, { instanceName: `h${i}`, allocateStrategy: strategy });
+        c.subscribe(topic).registerMessageListener((msgs) => {
+          for (const m of msgs) counts.set(m.body.toString(), (counts.get(m.body.toString()) ?? 0) + 1);
+        });
+        return c;
+      });
+      try {
+        await Promise.all(cs.map((c) => c.start()));
+        const own = (c: PushConsumer) => c.assignedQueues().filter((q) => q.topic === topic).map(mqKey);
+        await until(() => own(cs[0]!).length + own(cs[1]!).length === 4 && new Set([...own(cs[0]!), ...own(cs[1]!)]).size === 4, `${strategy.name}: all 4 queues owned once`);
+        await sendN(producer, topic, 20);
+        await until(() => counts.size >= 21, 'all messages');
+        assert.ok([...counts.values()].every((n) => n === 1), `${strategy.name}: no duplicates`);
+      } finally {
+        await Promise.all(cs.map((c) => c.shutdown()));
+      }
+    });
+  }
+});
+
+test('e2e consumer: producer and consumer ride through a broker restart without losing messages', async () => {
+  await withCluster(async (cluster, producer) => {
+    const topic = unique('T');
+    const got = new Map<string, number>();
+    await sendN(producer, topic, 5, (i) => ({ body: `before-${i}` }));
+    const c = consumer(cluster, unique('g'), { reconnectBackoffMs: 50, maxReconnectBackoffMs: 200 });
+    c.subscribe(topic).registerMessageListener((msgs) => {
+      for (const m of msgs) got.set(m.body.toString(), (got.get(m.body.toString()) ?? 0) + 1);
+    });
+    try {
+      await c.start();
+      await until(() => got.size >= 5, 'messages before the restart');
+      await until(async () => {
+        const admin = new Admin(fastOptions(cluster.namesrvAddr));
+        await admin.start();
+        try {
+          return (await admin.consumeStats(c.group, topic)).diffTotal === 0;
+        } finally {
+          await admin.shutdown();
+        }
+      }, 'offsets committed before the restart');
+      await cluster.restartBroker();
+      for (let i = 0; i < 5; i++) {
+        await until(async () => {
+          try {
+            await producer.send({ topic, body: `after-${i}` });
+            return true;
+          } catch {
+            return false;
+          }
+        }, `send ${i} after the restart`);
+      }
+      await until(() => [...got.keys()].filter((k) => k.startsWith('after-')).length >= 5, 'messages after the restart');
+      assert.equal(got.size, 10);
+      assert.ok([...got.values()].every((n) => n === 1), 'no duplicates');
+    } finally {
+      await c.shutdown();
+    }
+  });
+});
+
+test('e2e consumer: with vipChannelEnabled, sends and offset calls use the VIP port and still work', async () => {
+  await withCluster(async (cluster) => {
+    const topic = unique('T');
+    const vipProducer = new Producer({ ...fastOptions(cluster.namesrvAddr), producerGroup: unique('pg'), vipChannelEnabled: true });
+    await vipProducer.start();
+    const got: string[] = [];
+    const c = consumer(cluster, unique('g'), { vipChannelEnabled: true });
+    try {
+      const r = await vipProducer.send({ topic, body: 'via vip' });
+      assert.equal(r.sendStatus, 'SEND_OK');
+      c.subscribe(topic).registerMessageListener((msgs) => void got.push(...msgs.map((m) => m.body.toString())));
+      await c.start();
+      await until(() => got.length >= 1, 'the message');
+      assert.deepEqual(got, ['via vip']);
+      const vip = cluster.brokerAddr.replace(/:(\d+)$/, (_m, p: string) => `:${Number(p) - 2}`);
+      assert.ok(vipProducer.client.remoting !== undefined);
+      assert.equal((await vipProducer.client.invoke(vip, vipProducer.client.request(30, { topic, queueId: String(r.messageQueue.queueId) }))).code, 0);
+    } finally {
+      await c.shutdown();
+      await vipProducer.shutdown();
+    }
+  });
+});

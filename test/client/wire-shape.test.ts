@@ -254,3 +254,43 @@ test('wire: NameServer failover skips a dead address and reconnects back off', a
     await peer.stop();
   }
 });
+
+test('wire: when CONSUMER_SEND_MSG_BACK fails, a copy goes to %RETRY%group with RETRY_TOPIC, ORIGIN_MESSAGE_ID and j/l set', async () => {
+  const peer = await startFakePeer({ WireTopic: 4, '%RETRY%WireConsumerGroup': 1 });
+  const recordedPull = consume.find((f) => f.isResponse && f.requestCode === 11 && f.code === 0 && f.extFields!.nextBeginOffset === '2' && f.bodyLength > 1000)!;
+  let served = false;
+  peer.handlers.set(11, (req) => {
+    if (served || req.extFields!.topic !== 'WireTopic' || req.extFields!.queueId !== '3') return undefined;
+    served = true;
+    return { ...cmd(recordedPull), opaque: req.opaque };
+  });
+  peer.handlers.set(36, (req) => ({ ...cmd(consume.find((f) => f.isResponse && f.requestCode === 36)!), code: 1, remark: 'look message by offset failed', opaque: req.opaque }));
+  const events: DiagnosticEvent[] = [];
+  const consumer = new PushConsumer({ namesrvAddr: peer.addr, consumerGroup: 'WireConsumerGroup', consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', maxReconsumeTimes: 5, onDiagnostic: (e) => events.push(e) });
+  consumer.subscribe('WireTopic', '*').registerMessageListener((msgs) => (msgs[0]!.keys.includes('RETRY-ME') ? 'RECONSUME_LATER' : undefined));
+  try {
+    await consumer.start();
+    await peer.waitFor(36);
+    const copies = (await peer.waitFor(310)).filter((r) => r.extFields!.b === '%RETRY%WireConsumerGroup');
+    assert.equal(copies.length, 1);
+    const copy = copies[0]!;
+    assert.equal(copy.extFields!.a, 'CLIENT_INNER_PRODUCER');
+    assert.equal(copy.extFields!.j, '1', 'reconsumeTimes + 1');
+    assert.equal(copy.extFields!.l, '5', 'maxReconsumeTimes');
+    const props = parseProperties(copy.extFields!.i!);
+    assert.equal(props.get('RETRY_TOPIC'), 'WireTopic');
+    assert.equal(props.get('ORIGIN_MESSAGE_ID'), 'C000020234A05FFD2B277F55255D0009');
+    assert.equal(props.get('DELAY'), '3');
+    assert.equal(props.get('KEYS'), 'RETRY-ME');
+    assert.equal(props.get('TAGS'), 'TagA');
+    assert.ok(!props.has('RECONSUME_TIME') && !props.has('MAX_RECONSUME_TIMES'), 'moved into j and l');
+    assert.equal(copy.body!.toString(), 'consumer returns RECONSUME_LATER once');
+    const end = Date.now() + 5000;
+    while (consumer.stats.sentBack < 1 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(consumer.stats.sentBack, 1);
+    assert.deepEqual(events.filter((e) => e.type === 'send-back').map((e) => (e as { fallback: boolean }).fallback), [true]);
+  } finally {
+    await consumer.shutdown();
+    await peer.stop();
+  }
+});
