@@ -375,7 +375,10 @@ export class ClientInstance extends EventEmitter {
       if (d) consumerDataSet.push(d);
     }
     const producerDataSet = [...this.producers.keys()].map((groupName) => ({ groupName }));
-    if (consumerDataSet.length > 0 && !this.producers.has('CLIENT_INNER_PRODUCER')) producerDataSet.push({ groupName: 'CLIENT_INNER_PRODUCER' });
+    // Like Java's MQClientInstance, every client also announces its internal producer group.
+    if ((consumerDataSet.length > 0 || producerDataSet.length > 0) && !this.producers.has('CLIENT_INNER_PRODUCER')) {
+      producerDataSet.push({ groupName: 'CLIENT_INNER_PRODUCER' });
+    }
     return { clientID: this.clientId, producerDataSet, consumerDataSet };
   }
 

@@ -165,6 +165,7 @@ export class Producer implements ProducerHook {
     this.state = 'stopped';
     this.client.producers.delete(this.group);
     await this.client.unregister({ producerGroup: this.group });
+    if (this.client.producers.size === 0 && this.client.consumers.size === 0) await this.client.unregister({ producerGroup: 'CLIENT_INNER_PRODUCER' });
     if (this.ownsClient) await this.client.shutdown();
   }
 

@@ -517,3 +517,61 @@ test('e2e consumer: with vipChannelEnabled, sends and offset calls use the VIP p
     }
   });
 });
+
+test('e2e consumer: route refresh picks up added queues for producer and consumer; diagnostics report it', async () => {
+  await withCluster(async (cluster, producer) => {
+    const admin = new Admin(fastOptions(cluster.namesrvAddr));
+    await admin.start();
+    const topic = unique('T');
+    const events: import('../../src/client/instance.js').DiagnosticEvent[] = [];
+    const got = new Set<number>();
+    const c = consumer(cluster, unique('g'), { onDiagnostic: (e) => events.push(e) });
+    try {
+      await admin.createTopic(topic, { readQueueNums: 2, writeQueueNums: 2, brokerAddr: cluster.brokerAddr });
+      c.subscribe(topic).registerMessageListener((msgs) => {
+        for (const m of msgs) got.add(m.queueId);
+      });
+      await c.start();
+      await until(() => c.assignedQueues().filter((q) => q.topic === topic).length === 2, 'two queues');
+      await admin.createTopic(topic, { readQueueNums: 4, writeQueueNums: 4, brokerAddr: cluster.brokerAddr });
+      await until(() => c.assignedQueues().filter((q) => q.topic === topic).length === 4, 'four queues after the route refresh');
+      await until(async () => (await producer.fetchPublishQueues(topic)).length === 4, 'producer sees four queues');
+      for (let i = 0; i < 8; i++) await producer.send({ topic, body: `x${i}` });
+      await until(() => got.size === 4, 'messages from all four queues');
+      const rebalances = events.filter((e) => e.type === 'rebalance' && e.topic === topic) as Array<{ added: string[] }>;
+      assert.deepEqual(rebalances.map((r) => r.added.length), [2, 2]);
+      assert.ok(events.some((e) => e.type === 'heartbeat' && !e.error));
+      assert.ok(events.some((e) => e.type === 'route' && e.topic === topic && e.route?.queueDatas[0]?.readQueueNums === 4));
+    } finally {
+      await c.shutdown();
+      await admin.shutdown();
+    }
+  });
+});
+
+test('e2e consumer: several NameServers — a dead one listed first is skipped by producer and consumer', async () => {
+  await withCluster(async (cluster) => {
+    const { createServer } = await import('node:net');
+    const dead = createServer();
+    await new Promise<void>((r) => dead.listen(0, '127.0.0.1', r));
+    const deadAddr = `127.0.0.1:${(dead.address() as { port: number }).port}`;
+    await new Promise<void>((r) => dead.close(() => r()));
+    const namesrvAddr = `${deadAddr};${cluster.namesrvAddr}`;
+    const topic = unique('T');
+    const p = new Producer({ ...fastOptions(namesrvAddr), producerGroup: unique('pg') });
+    const got: string[] = [];
+    const c = new PushConsumer({ ...fastOptions(namesrvAddr), consumerGroup: unique('g'), consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+    try {
+      await p.start();
+      const r = await p.send({ topic, body: 'through the second NameServer' });
+      assert.equal(r.sendStatus, 'SEND_OK');
+      c.subscribe(topic).registerMessageListener((msgs) => void got.push(...msgs.map((m) => m.body.toString())));
+      await c.start();
+      await until(() => got.length === 1, 'the message');
+      assert.deepEqual(got, ['through the second NameServer']);
+    } finally {
+      await c.shutdown();
+      await p.shutdown();
+    }
+  });
+});

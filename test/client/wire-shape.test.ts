@@ -294,3 +294,25 @@ test('wire: when CONSUMER_SEND_MSG_BACK fails, a copy goes to %RETRY%group with 
     await peer.stop();
   }
 });
+
+test('wire: a producer heartbeats its group plus CLIENT_INNER_PRODUCER and unregisters both at shutdown, like Java', async () => {
+  const peer = await startFakePeer({ WireTopic: 4 });
+  const producer = new Producer({ namesrvAddr: peer.addr, producerGroup: 'WireProducerGroup', clientIP: '192.0.2.2', instanceName: 'wire-produce' });
+  try {
+    await producer.start();
+    await producer.send({ topic: 'WireTopic', body: 'x' });
+    await producer.client.heartbeatAll();
+    const [hb] = await peer.waitFor(34);
+    assert.deepEqual(parseFastJson(hb!.body!), {
+      clientID: '192.0.2.2@wire-produce',
+      consumerDataSet: [],
+      producerDataSet: [{ groupName: 'WireProducerGroup' }, { groupName: 'CLIENT_INNER_PRODUCER' }],
+    });
+    await producer.shutdown();
+    const javaUnregs = produce.filter((f) => !f.isResponse && f.code === 35 && f.peer === 'broker-master').map((f) => f.extFields);
+    assert.deepEqual(peer.requests.filter((r) => r.code === 35).map((r) => r.extFields), javaUnregs);
+  } finally {
+    await producer.shutdown();
+    await peer.stop();
+  }
+});
