@@ -230,10 +230,8 @@ export class Admin {
 
   /** Consume progress of a group (over its %RETRY% route, i.e. every broker that knows the group). */
   async consumeStats(group: string, topic?: string): Promise<ConsumeStats> {
-    const route = await this.topicRoute(topic ?? `%RETRY%${group}`).catch(async (err) => {
-      if (topic) throw err;
-      return this.topicRoute(`%RETRY%${group}`);
-    });
+    // Without a topic, every broker that knows the group holds its %RETRY% topic.
+    const route = await this.topicRoute(topic ?? `%RETRY%${group}`);
     const merged: ConsumeStats = { consumeTps: 0, offsetTable: [], diffTotal: 0 };
     for (const bd of route.brokerDatas) {
       const addr = bd.brokerAddrs.get(0);

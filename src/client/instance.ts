@@ -5,7 +5,7 @@
  * tasks, and diagnostics. Everything it starts, `shutdown()` stops.
  */
 import { EventEmitter } from 'node:events';
-import { command, type ExtFields, type RemotingCommand } from '../codec/command.js';
+import { command, responseTo, type ExtFields, type RemotingCommand } from '../codec/command.js';
 import { RequestCode } from '../protocol/request-code.js';
 import { ResponseCode } from '../protocol/response-code.js';
 import { V4_9_8 } from '../protocol/version.js';
@@ -13,7 +13,7 @@ import { decodeTopicRouteData, type TopicRouteData } from '../protocol/route.js'
 import { RemotingClient } from '../transport/client.js';
 import type { Connection } from '../transport/connection.js';
 import { TransportError } from '../transport/errors.js';
-import { encodeHeartbeat, type ConsumerData, type HeartbeatData } from './bodies.js';
+import { decodeResetOffsetBody, encodeHeartbeat, type ConsumerData, type HeartbeatData } from './bodies.js';
 import { ClientStateError, MQBrokerError, MQClientError, NoRouteError } from './errors.js';
 import { localIPv4 } from './message.js';
 
@@ -448,10 +448,7 @@ export class ClientInstance extends EventEmitter {
     const group = req.extFields?.group;
     const topic = req.extFields?.topic;
     const c = group ? this.consumers.get(group) : undefined;
-    if (c?.resetOffset && topic) {
-      const { decodeResetOffsetBody } = await import('./bodies.js');
-      await c.resetOffset(topic, decodeResetOffsetBody(req.body));
-    }
+    if (c?.resetOffset && topic) await c.resetOffset(topic, decodeResetOffsetBody(req.body));
     return null;
   }
 
@@ -459,10 +456,8 @@ export class ClientInstance extends EventEmitter {
     const group = req.extFields?.consumerGroup;
     const c = group ? this.consumers.get(group) : undefined;
     const body = c?.runningInfo?.();
-    if (!body) {
-      return { ...command({ code: ResponseCode.SYSTEM_ERROR, version: this.version, remark: `consumer group ${group} is not running in ${this.clientId}` }), opaque: req.opaque, flag: 1, serializeType: req.serializeType };
-    }
-    return { ...command({ code: ResponseCode.SUCCESS, version: this.version, body }), opaque: req.opaque, flag: 1, serializeType: req.serializeType };
+    if (!body) return responseTo(req, ResponseCode.SYSTEM_ERROR, this.version, { remark: `consumer group ${group} is not running in ${this.clientId}` });
+    return responseTo(req, ResponseCode.SUCCESS, this.version, { body });
   }
 }
 

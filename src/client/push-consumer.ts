@@ -5,6 +5,7 @@
  * shutdown, flow control by count and bytes.
  */
 import { RequestCode } from '../protocol/request-code.js';
+import { toFastJson } from '../codec/fastjson.js';
 import { ResponseCode } from '../protocol/response-code.js';
 import { isReadable } from '../protocol/perm.js';
 import type { TopicRouteData } from '../protocol/route.js';
@@ -203,7 +204,6 @@ export class PushConsumer implements ConsumerHook {
       const route = this.client.routes.get(sub.topic);
       const addr = route?.brokerDatas.map((b) => b.brokerAddrs.get(0)).find((a) => a);
       if (!addr) continue;
-      const { toFastJson } = await import('../codec/fastjson.js');
       const body = Buffer.from(toFastJson({ clientId: this.client.clientId, group: this.group, subscriptionData: sub }), 'utf8');
       const response = await this.client.invoke(this.client.brokerCallAddr(addr), this.client.request(RequestCode.CHECK_CLIENT_CONFIG, undefined, body), 3000);
       if (response.code !== ResponseCode.SUCCESS && response.code !== ResponseCode.REQUEST_CODE_NOT_SUPPORTED) {

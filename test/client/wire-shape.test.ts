@@ -316,3 +316,42 @@ test('wire: a producer heartbeats its group plus CLIENT_INNER_PRODUCER and unreg
     await peer.stop();
   }
 });
+
+test('wire: broker→client requests — NOTIFY_CONSUMER_IDS_CHANGED rebalances, the recorded RESET_CONSUMER_CLIENT_OFFSET moves offsets, GET_CONSUMER_RUNNING_INFO is answered', async () => {
+  const peer = await startFakePeer({ WireTopic: 4, '%RETRY%WireConsumerGroup': 1 });
+  const consumer = new PushConsumer({ namesrvAddr: peer.addr, consumerGroup: 'WireConsumerGroup', consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', clientIP: '192.0.2.2', instanceName: 'wire-hold' });
+  consumer.subscribe('WireTopic', '*').registerMessageListener(() => undefined);
+  try {
+    await consumer.start();
+    await peer.waitFor(11, 5);
+    const conn = [...peer.server.connections][0]!;
+    const lists = peer.requests.filter((r) => r.code === 38).length;
+    // The broker's oneway notification (as recorded) makes the client rebalance at once.
+    const notify = cmd(consume.find((f) => !f.isResponse && f.code === 40)!);
+    conn.oneway(notify);
+    await peer.waitFor(38, lists + 1);
+    // Replay the 4.3.2 broker's RESET_CONSUMER_CLIENT_OFFSET request (offsets 1, 3, 1, 1).
+    const admin = readFrames(`${WIRE}/admin-queries.jsonl`);
+    const reset = cmd(admin.find((f) => !f.isResponse && f.code === 220)!);
+    const mq = (queueId: number) => ({ topic: 'WireTopic', brokerName: 'fake-broker', queueId });
+    // The recorded body names broker-a; our peer's broker is fake-broker, so rename before checking.
+    const renamed = { ...reset, body: Buffer.from(reset.body!.toString().replaceAll('broker-a', 'fake-broker')) };
+    conn.oneway(renamed);
+    const end = Date.now() + 5000;
+    while (consumer.committedOffset(mq(1)) !== 3 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual([0, 1, 2, 3].map((q) => consumer.committedOffset(mq(q))), [1, 3, 1, 1]);
+    const commits = peer.requests.filter((r) => r.code === 15 && r.extFields!.queueId === '1' && r.extFields!.commitOffset === '3');
+    assert.ok(commits.length >= 1, 'the reset offsets are stored on the broker');
+    const info = await conn.request({ ...notify, code: 307, flag: 0, extFields: { consumerGroup: 'WireConsumerGroup', clientId: '192.0.2.2@wire-hold' } }, 3000);
+    assert.equal(info.code, 0);
+    const body = parseFastJson(info.body!) as { properties: Record<string, string>; subscriptionSet: Array<{ topic: string }>; mqTable: Record<string, unknown> };
+    assert.equal(body.properties.consumerGroup, 'WireConsumerGroup');
+    assert.deepEqual(body.subscriptionSet.map((s) => s.topic).sort(), ['%RETRY%WireConsumerGroup', 'WireTopic']);
+    assert.equal(Object.keys(body.mqTable).length, 5);
+    const unknown = await conn.request({ ...notify, code: 307, flag: 0, extFields: { consumerGroup: 'NoSuchGroup', clientId: 'x' } }, 3000);
+    assert.equal(unknown.code, 1);
+  } finally {
+    await consumer.shutdown();
+    await peer.stop();
+  }
+});

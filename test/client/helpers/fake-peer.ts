@@ -16,6 +16,8 @@ export interface FakePeer {
   /** Overrides per request code; return undefined to fall back to the default answer. */
   handlers: Map<number, (req: RemotingCommand) => RemotingCommand | null | undefined | Promise<RemotingCommand | null | undefined>>;
   topics: Map<string, number>;
+  /** The listener, e.g. to send broker→client requests on its accepted connections. */
+  server: RemotingServer;
   stop(): Promise<void>;
   waitFor(code: number, count?: number, ms?: number): Promise<RemotingCommand[]>;
 }
@@ -26,6 +28,8 @@ export async function startFakePeer(topics: Record<string, number> = {}): Promis
   const handlers: FakePeer['handlers'] = new Map();
   const topicTable = new Map(Object.entries(topics));
   const offsets = new Map<string, number>();
+  /** Consumer offsets stored by UPDATE_CONSUMER_OFFSET, answered by QUERY_CONSUMER_OFFSET. */
+  const committed = new Map<string, number>();
   const groups = new Map<string, Set<string>>();
   let physical = 0;
   const timers = new Set<NodeJS.Timeout>();
@@ -65,7 +69,10 @@ export async function startFakePeer(topics: Record<string, number> = {}): Promis
       case 38:
         return ok(req, {}, Buffer.from(toFastJson({ consumerIdList: [...(groups.get(ext.consumerGroup!) ?? [])] })));
       case 14:
-        return ok(req, { offset: '0' });
+        return ok(req, { offset: String(committed.get(`${ext.consumerGroup}@${ext.topic}@${ext.queueId}`) ?? 0) });
+      case 15:
+        committed.set(`${ext.consumerGroup}@${ext.topic}@${ext.queueId}`, Number(ext.commitOffset));
+        return ok(req);
       case 30:
       case 31:
       case 29:
@@ -106,6 +113,7 @@ export async function startFakePeer(topics: Record<string, number> = {}): Promis
     requests,
     handlers,
     topics: topicTable,
+    server,
     async stop() {
       for (const t of timers) clearTimeout(t);
       await server.close(100);
