@@ -8,6 +8,8 @@
  * suite; every scenario of real-clients.md §5.3 (O1–O15) runs as its own child process
  * (conformance/scenarios/ons/oNN-*.cjs) with its own topic and group, prints JSON-lines events, and is
  * judged here on counted events. The last test stops the server with SIGTERM and expects exit code 0.
+ * F1 (a RocketMQ 4.3.2 store fixture served to ali-ons) and R1 (a server restart in the middle of a
+ * produce/consume run) start servers of their own, see the second describe at the end.
  *
  * Environment: CONFORMANCE_ONLY=O2,O6 runs a subset; APOGEE_ROOT=<dir> tests another built checkout;
  * CONFORMANCE_KEEP=1 keeps the temp dir (server log, per-scenario events and wire traces) and prints where.
@@ -16,16 +18,19 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, mkdirSync, cpSync, readFileSync, readdirSync, chmodSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ServerProcess } from './lib/server.mjs';
-import { runScenario } from './lib/scenario.mjs';
+import { runScenario, startScenario } from './lib/scenario.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROOT = process.env.APOGEE_ROOT ? resolve(process.env.APOGEE_ROOT) : resolve(here, '..');
 const SCENARIOS = join(here, 'scenarios', 'ons');
+/** ../shared/fixtures next to the project (the project is a clone with shared/ as its sibling). */
+const FIXTURES = resolve(here, '..', '..', 'shared', 'fixtures');
+const STORE_CLEAN = join(FIXTURES, 'rocketmq-4.3.2', 'store-clean');
 
 /** Broker settings for the suite: short delay levels (level 1 = 1 s, level 2 = 2 s, the rest 1 s, so
  * retries — levels 3+ — come back after 1 s), long polls capped at 2 s, async flush. */
@@ -44,6 +49,7 @@ const runId = randomBytes(3).toString('hex');
 
 const sha = (s) => createHash('sha256').update(Buffer.from(s, 'utf8')).digest('hex');
 const j = (v) => JSON.stringify(v);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const short = (list, n = 8) => j(list.slice(0, n)) + (list.length > n ? ` … (+${list.length - n})` : '');
 
 /** The "ip:port" an offset msgId encodes (remoting-protocol.md §6.7). */
@@ -93,6 +99,19 @@ function expectEachOnce(sent, recv, { label, sameMsgId = true, sameQueue = true,
   }
   assert.ok(!diffs.length, `${label}: received messages differ from what was sent:\n  ${diffs.slice(0, 12).join('\n  ')}`);
   return got;
+}
+
+/** The scenario ended by itself, printed `done`, exited 0, and ali-ons reported no error it was not allowed. */
+function expectRanClean(r, { deadlineMs, allowError }) {
+  assert.ok(!r.killed, `the scenario did not finish within its deadline + grace and was killed`);
+  const timeout = r.all('timeout');
+  assert.equal(timeout.length, 0, `the scenario hit its own deadline of ${deadlineMs} ms`);
+  const scenarioErrors = r.all('error', (e) => e.who === 'scenario' || e.who === 'process');
+  assert.equal(scenarioErrors.length, 0, `the scenario failed: ${short(scenarioErrors, 3)}`);
+  assert.equal(r.all('done').length, 1, 'the scenario printed its final done event');
+  assert.equal(r.code, 0, `scenario exit code ${r.code}`);
+  const unexpected = r.all('error', (e) => e.who !== 'scenario' && e.who !== 'process' && !(allowError?.(e) ?? false));
+  assert.equal(unexpected.length, 0, `ali-ons reported errors: ${short(unexpected.map((e) => ({ who: e.who, t: e.t, name: e.name, code: e.code, message: e.message })), 5)}`);
 }
 
 function expectSendsOk(sent, label) {
@@ -483,6 +502,7 @@ describe('ali-ons 3.12.0 against Apogee (real-clients.md §5.3)', { concurrency:
 
   before(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'apogee-conformance-'));
+    if (only.length > 0 && !scenarios.some((sc) => only.includes(sc.id))) return; // e.g. CONFORMANCE_ONLY=F1,R1
     server = new ServerProcess({ root: ROOT, dir: join(tmp, 'server'), brokerProps: BROKER_PROPS });
     mkdirSync(server.dir, { recursive: true });
     try {
@@ -539,15 +559,7 @@ describe('ali-ons 3.12.0 against Apogee (real-clients.md §5.3)', { concurrency:
         addressServer = undefined;
       }
       try {
-        assert.ok(!r.killed, `the scenario did not finish within its deadline + grace and was killed`);
-        const timeout = r.all('timeout');
-        assert.equal(timeout.length, 0, `the scenario hit its own deadline of ${sc.deadlineMs} ms`);
-        const scenarioErrors = r.all('error', (e) => e.who === 'scenario' || e.who === 'process');
-        assert.equal(scenarioErrors.length, 0, `the scenario failed: ${short(scenarioErrors, 3)}`);
-        assert.equal(r.all('done').length, 1, 'the scenario printed its final done event');
-        assert.equal(r.code, 0, `scenario exit code ${r.code}`);
-        const unexpected = r.all('error', (e) => !(sc.allowError?.(e) ?? false));
-        assert.equal(unexpected.length, 0, `ali-ons reported errors: ${short(unexpected.map((e) => ({ who: e.who, name: e.name, code: e.code, message: e.message })), 5)}`);
+        expectRanClean(r, sc);
         await sc.check(r, ctx);
       } catch (err) {
         err.message += `\n--- ${sc.id} context ---\n${r.context({ serverTail: server.tailText(20) })}`;
@@ -563,4 +575,379 @@ describe('ali-ons 3.12.0 against Apogee (real-clients.md §5.3)', { concurrency:
     assert.ok(!e.killed, `the server did not exit within 10 s of SIGTERM and was killed\n${server.tailText()}`);
     assert.equal(e.code, 0, `exit code after SIGTERM: ${e.code} (signal ${e.signal})\n${server.tailText()}`);
   });
+});
+
+// ---- F1 and R1: a broker on a Java-written store, and a broker restart mid-run ------------------------
+// Each starts its own server (own data directory, own ports) so that the shared one above is untouched.
+
+/** The store fixture's own broker settings (fixture README / manifest brokerConfig), Java's delay levels. */
+const FIXTURE_PROPS = {
+  brokerName: 'broker-fx',
+  brokerClusterName: 'FixtureCluster',
+  mapedFileSizeCommitLog: '1048576',
+  mapedFileSizeConsumeQueue: '6000',
+  maxHashSlotNum: '1000',
+  maxIndexNum: '4000',
+  messageDelayLevel: '1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h',
+  autoCreateTopicEnable: 'true',
+};
+
+/** cp -r, then make everything writable by us (the fixture files and directories are read-only). */
+function copyWritable(src, dst) {
+  cpSync(src, dst, { recursive: true });
+  const walk = (p) => {
+    const st = statSync(p);
+    chmodSync(p, st.mode | 0o200 | (st.isDirectory() ? 0o100 : 0));
+    if (st.isDirectory()) for (const name of readdirSync(p)) walk(join(p, name));
+  };
+  walk(dst);
+}
+
+async function offsets(admin, broker, group, topic, queues) {
+  const out = [];
+  for (let q = 0; q < queues; q++) out.push(await admin.queryConsumerOffset(broker, group, topic, q));
+  return out;
+}
+
+const sorted = (o) => Object.fromEntries(Object.entries(o ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+const brief = (o) => o.map((x) => (x.code === 0 ? x.offset : `code ${x.code} ${x.remark ?? ''}`));
+
+describe('ali-ons 3.12.0 against Apogee: a RocketMQ 4.3.2 store (F1) and a broker restart mid-run (R1)', { concurrency: 1 }, () => {
+  let tmp;
+  let admin;
+
+  before(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'apogee-conformance-fr-'));
+    const { Admin } = await import('./lib/admin.mjs');
+    admin = new Admin();
+  });
+
+  after(async () => {
+    await admin?.close();
+    if (keep) console.log(`# conformance temp dir kept: ${tmp}`);
+    else if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test(
+    'F1 RocketMQ 4.3.2 store-clean copy: a fresh group gets all 2,703 messages of FixtureA/B/Delay once and byte-exact; GroupB resumes at 60/40; GroupA (fully consumed) gets nothing',
+    { skip: only.length > 0 && !only.includes('F1') },
+    async () => {
+      assert.ok(existsSync(join(STORE_CLEAN, 'manifest.json')), `store fixture missing: ${STORE_CLEAN} (expected ../shared/fixtures next to the project)`);
+      const manifest = JSON.parse(readFileSync(join(STORE_CLEAN, 'manifest.json'), 'utf8'));
+      const dir = join(tmp, 'f1');
+      const data = join(dir, 'data');
+      mkdirSync(data, { recursive: true });
+      copyWritable(STORE_CLEAN, join(data, 'store'));
+      const server = new ServerProcess({ root: ROOT, dir: join(dir, 'server'), dataDir: data, brokerProps: FIXTURE_PROPS });
+      // The one level-18 message (2 h) still pending in SCHEDULE_TOPIC_XXXX queue 17 when the fixture was made
+      // falls due 2 h after it was stored. Before that it must stay pending; from then on a broker (Java's too)
+      // delivers it as FixtureDelay/0@3, stored anew (its own store host, a new commit-log offset). Runs that
+      // start less than 2 minutes before it falls due accept either.
+      const pending = manifest.messages.find((m) => m.topic === 'SCHEDULE_TOPIC_XXXX' && m.properties.DELAY === '18');
+      const dueAt = pending.storeTimestamp + 2 * 3600_000;
+      const t0 = Date.now();
+      const delayMode = t0 > dueAt ? 'due' : t0 + 120_000 < dueAt ? 'pending' : 'either';
+      let r;
+      try {
+        await server.start();
+        const topics = { FixtureA: 4, FixtureB: 2, FixtureDelay: 1 };
+        for (const [topic, queues] of Object.entries(topics)) {
+          await admin.waitRoute(server.namesrv, topic, { queues, timeoutMs: 10_000 });
+        }
+        // The broker loaded what Java left: max offsets per queue and the groups' committed offsets.
+        for (const [topic, stats] of Object.entries(manifest.topicStats)) {
+          for (const { queueId, maxOffset } of stats) {
+            const mo = await admin.maxOffset(server.broker, topic, queueId);
+            const ok = mo.code === 0 && (mo.offset === maxOffset || (topic === 'FixtureDelay' && delayMode !== 'pending' && mo.offset === maxOffset + 1));
+            assert.ok(ok, `GET_MAX_OFFSET ${topic}/${queueId} on the fixture store: code ${mo.code} offset ${mo.offset}, manifest topicStats ${maxOffset}${topic === 'FixtureDelay' ? ` (+1 allowed once the 2 h message is due; ${delayMode})` : ''}`);
+          }
+        }
+        const recorded = manifest.consumerOffsets.offsetTable;
+        for (const [key, table] of Object.entries(recorded)) {
+          const [topic, group] = key.split('@');
+          for (const [q, want] of Object.entries(table)) {
+            const o = await admin.queryConsumerOffset(server.broker, group, topic, Number(q));
+            assert.deepEqual({ code: o.code, offset: o.offset }, { code: 0, offset: want }, `QUERY_CONSUMER_OFFSET ${group} ${topic}/${q} must answer the offset recorded in config/consumerOffset.json`);
+          }
+        }
+
+        const wanted = manifest.messages.filter((m) => m.topic in topics);
+        const wantB = manifest.messages.filter((m) => m.topic === 'FixtureB' && m.queueOffset >= Number(recorded['FixtureB@GroupB'][m.queueId]));
+        const group = `GID_${runId}_f1`;
+        const deadlineMs = 60_000;
+        r = await runScenario({
+          file: join(SCENARIOS, 'f01-fixture-store.cjs'),
+          dir: join(dir, 'scenario'),
+          env: { NAMESRV: server.namesrv, BROKER: server.broker, GROUP: group, SUFFIX: `${runId}_f1`, EXPECT_FRESH: String(wanted.length + (delayMode === 'due' ? 1 : 0)), EXPECT_B: String(wantB.length), IDLE_MS: '5000' },
+          deadlineMs,
+        });
+        expectRanClean(r, { deadlineMs });
+
+        // (a) the fresh group: every stored message of the three topics, once, as Java stored it.
+        assert.equal(wanted.length, 2703, 'precondition: the manifest lists 2,500 + 200 + 3 messages of FixtureA/B/Delay');
+        const byId = new Map(wanted.map((m) => [m.msgId, m]));
+        const isLong = (m) => !byId.has(m.msgId) && m.keys === pending.keys;
+        const long = r.all('recv', (m) => m.who === 'fresh' && isLong(m));
+        const fresh = r.all('recv', (m) => m.who === 'fresh' && !isLong(m));
+        const seen = new Map();
+        for (const m of fresh) seen.set(m.msgId, (seen.get(m.msgId) ?? 0) + 1);
+        const missing = wanted.filter((m) => !seen.has(m.msgId)).map((m) => ({ topic: m.topic, queueId: m.queueId, queueOffset: m.queueOffset, msgId: m.msgId }));
+        const dups = [...seen].filter(([, n]) => n > 1).map(([msgId, n]) => ({ msgId, times: n }));
+        const unexpected = fresh.filter((m) => !byId.has(m.msgId)).map((m) => ({ topic: m.topic, queueId: m.queueId, queueOffset: m.queueOffset, msgId: m.msgId, keys: m.keys }));
+        assert.ok(
+          !missing.length && !dups.length && !unexpected.length,
+          `F1 fresh group (CONSUME_FROM_FIRST_OFFSET on FixtureA/B/Delay): expected each of the ${wanted.length} manifest messages once (msgId = store host + commit-log offset), got ${fresh.length}: ` +
+            `missing ${missing.length} ${short(missing)}; duplicated ${dups.length} ${short(dups)}; unexpected ${unexpected.length} ${short(unexpected)}`,
+        );
+        const diffs = [];
+        for (const m of fresh) {
+          const w = byId.get(m.msgId);
+          const d = (field, want, have) => {
+            if (j(want) !== j(have)) diffs.push(`${w.topic}/${w.queueId}@${w.queueOffset} ${w.msgId}: ${field} stored ${j(want)}, received ${j(have)}`);
+          };
+          d('topic', w.topic, m.topic);
+          d('queueId', w.queueId, m.queueId);
+          d('queueOffset', w.queueOffset, m.queueOffset);
+          d('commitLogOffset', w.commitLogOffset, m.commitLogOffset);
+          d('keys', w.keys, m.keys);
+          d('tags', w.tags, m.tags);
+          d('properties', sorted(w.properties), sorted(m.props));
+          d('body sha256 (after inflate)', w.uncompressedBodySha256 ?? w.bodySha256, m.bodySha);
+          d('body length (after inflate)', w.uncompressedBodyLength ?? w.bodyLength, m.bodyLen);
+          d('sysFlag', w.sysFlag, m.sysFlag);
+          d('reconsumeTimes', w.reconsumeTimes, m.reconsumeTimes);
+          d('storeHost', w.storeHost, m.storeHost);
+          d('bornTimestamp', w.bornTimestamp, m.bornTimestamp);
+          d('storeTimestamp', w.storeTimestamp, m.storeTimestamp);
+        }
+        assert.ok(!diffs.length, `F1 fresh group: ${diffs.length} field(s) differ from the fixture manifest:\n  ${diffs.slice(0, 12).join('\n  ')}`);
+
+        // The 2 h delayed message: pending, or delivered once as Java delivers it (see above).
+        const longBrief = j(long.map((m) => ({ topic: m.topic, queueId: m.queueId, queueOffset: m.queueOffset, msgId: m.msgId })));
+        const wantLong = { due: [1], pending: [0], either: [0, 1] }[delayMode];
+        assert.ok(
+          wantLong.includes(long.length),
+          `F1 fresh group: the level-18 message ${pending.keys} (stored ${new Date(pending.storeTimestamp).toISOString()}, due ${new Date(dueAt).toISOString()}, test started ${new Date(t0).toISOString()}: ${delayMode}) must be delivered ${wantLong.join(' or ')} time(s), was ${long.length}: ${longBrief}`,
+        );
+        for (const m of long) {
+          const ld = [];
+          const d = (field, want, have) => {
+            if (j(want) !== j(have)) ld.push(`${field}: expected ${j(want)}, received ${j(have)}`);
+          };
+          d('topic (REAL_TOPIC)', 'FixtureDelay', m.topic);
+          d('queueId (REAL_QID)', 0, m.queueId);
+          d('queueOffset', 3, m.queueOffset);
+          d('keys', pending.keys, m.keys);
+          d('tags', pending.tags, m.tags);
+          d('body sha256', pending.bodySha256, m.bodySha);
+          d('reconsumeTimes', 0, m.reconsumeTimes);
+          d('storeHost (stored anew by this broker)', server.broker, m.storeHost);
+          d('msgId address', server.broker, msgIdAddress(m.msgId));
+          d('commit-log offset beyond the fixture', true, m.commitLogOffset >= manifest.commitLog.maxOffset);
+          // Java 4.3.2 keeps the properties string as it was, DELAY included (the delivered D-0..2 in the manifest).
+          d('properties (as Java delivers delayed messages: unchanged, DELAY included)', sorted(pending.properties), sorted(m.props));
+          assert.ok(!ld.length, `F1 fresh group: the delivered 2 h message differs:\n  ${ld.join('\n  ')}`);
+        }
+
+        // (b) GroupB resumes at its recorded offsets: FixtureB 0 from 60, 1 from 40, nothing earlier.
+        const gB = r.all('recv', (m) => m.who === 'gB');
+        const pos = (m) => `${m.queueId}@${m.queueOffset}`;
+        const gotB = gB.map(pos).sort();
+        const wantBPos = wantB.map(pos).sort();
+        const early = gB.filter((m) => m.queueOffset < Number(recorded['FixtureB@GroupB'][m.queueId])).map(pos);
+        assert.equal(early.length, 0, `F1 GroupB: got messages below its recorded offsets {0:60,1:40} (offset not resumed): ${short(early)}`);
+        assert.deepEqual(gotB, wantBPos, `F1 GroupB: expected exactly FixtureB 0@60..99 and 1@40..99 once each (${wantB.length}), got ${gB.length}`);
+        for (const m of gB) {
+          const w = byId.get(m.msgId);
+          assert.ok(w && w.topic === 'FixtureB' && pos(w) === pos(m) && w.bodySha256 === m.bodySha, `F1 GroupB: ${pos(m)} ${m.msgId} is not the stored FixtureB message`);
+        }
+
+        // (c) GroupA consumed everything before the fixture was made: nothing, neither FixtureA nor %RETRY%GroupA.
+        const ownedA = r.one('owned', (o) => o.who === 'gA');
+        assert.deepEqual(ownedA.queues, [0, 1, 2, 3], 'F1 GroupA: the consumer owned the 4 FixtureA queues');
+        const idle = r.one('idle-done', (o) => o.who === 'gA');
+        const gA = r.all('recv', (m) => m.who === 'gA');
+        assert.equal(gA.length, 0, `F1 GroupA (committed 625 on every queue, %RETRY%GroupA 1): got ${gA.length} messages in ${idle.watchedMs} ms after owning its queues: ${short(gA.map((m) => ({ topic: m.topic, at: pos(m) })))}`);
+
+        // After the consumers closed (persisting their offsets): GroupB at the end, GroupA unchanged, fresh at the end.
+        const after = {
+          'GroupB FixtureB': [await offsets(admin, server.broker, 'GroupB', 'FixtureB', 2), [100, 100]],
+          'GroupA FixtureA': [await offsets(admin, server.broker, 'GroupA', 'FixtureA', 4), [625, 625, 625, 625]],
+          [`${group} FixtureA`]: [await offsets(admin, server.broker, group, 'FixtureA', 4), [625, 625, 625, 625]],
+          [`${group} FixtureB`]: [await offsets(admin, server.broker, group, 'FixtureB', 2), [100, 100]],
+          [`${group} FixtureDelay`]: [await offsets(admin, server.broker, group, 'FixtureDelay', 1), [3 + long.length]],
+        };
+        for (const [what, [got, want]] of Object.entries(after)) {
+          assert.deepEqual(brief(got), want, `F1: stored offsets of ${what} after the consumers closed`);
+        }
+        const stop = await server.stop(15_000);
+        assert.deepEqual({ code: stop.code, killed: stop.killed }, { code: 0, killed: false }, `F1: the fixture broker must stop on SIGTERM with exit code 0\n${server.tailText()}`);
+      } catch (err) {
+        err.message += `\n--- F1 context ---\n${r ? r.context({ serverTail: server.tailText(20) }) : server.tailText(30)}`;
+        throw err;
+      } finally {
+        if (server.running) await server.stop(5_000);
+      }
+    },
+  );
+
+  test(
+    'R1 broker + NameServer restart (SIGTERM, same data dir and ports) mid produce/consume: no acknowledged message lost, no consumer offset reset',
+    { skip: only.length > 0 && !only.includes('R1') },
+    async () => {
+      const dir = join(tmp, 'r1');
+      const server = new ServerProcess({ root: ROOT, dir: join(dir, 'server'), brokerProps: BROKER_PROPS });
+      mkdirSync(server.dir, { recursive: true });
+      const suffix = `${runId}_r1`;
+      const topic = `ons_${suffix}`;
+      const group = `GID_${suffix}`;
+      const deadlineMs = 45_000;
+      let prod;
+      let cons;
+      const results = {};
+      const marks = {};
+      try {
+        await server.start();
+        await admin.createTopic(server.broker, topic, { queues: 4 });
+        await admin.waitRoute(server.namesrv, topic, { queues: 4, timeoutMs: 10_000 });
+        const env = { NAMESRV: server.namesrv, BROKER: server.broker, TOPIC: topic, GROUP: group, SUFFIX: suffix };
+        cons = startScenario({ file: join(SCENARIOS, 'r01-consumer.cjs'), dir: join(dir, 'consumer'), env, deadlineMs, stdin: true });
+        const owned = await cons.waitFor((e) => e.ev === 'owned' && e.queues.length === 4, 15_000);
+        assert.ok(owned, 'R1 precondition: the consumer owned the 4 queues within 15 s');
+        prod = startScenario({ file: join(SCENARIOS, 'r01-producer.cjs'), dir: join(dir, 'producer'), env, deadlineMs, stdin: true });
+        const warm = await Promise.race([cons.until((evs) => evs.filter((e) => e.ev === 'recv').length >= 100, 15_000), prod.done.then(() => false)]);
+        assert.ok(warm, 'R1 precondition: 100 messages produced and consumed before the restart, within 15 s');
+        // Hold the consumer's handler on its next message and let 50 more sends pile up behind it: the
+        // restart then happens mid-consume (a message in the handler, a backlog pulled but not consumed,
+        // committed offsets behind what was pulled).
+        cons.send({ cmd: 'hold' });
+        const holding = await cons.waitFor((e) => e.ev === 'holding', 10_000);
+        assert.ok(holding, 'R1 precondition: the consumer blocked in its handler within 10 s of "hold"');
+        const sentAtHold = prod.events.filter((e) => e.ev === 'sent').length;
+        const backlog = await Promise.race([prod.until((evs) => evs.filter((e) => e.ev === 'sent').length >= sentAtHold + 50, 10_000), prod.done.then(() => false)]);
+        assert.ok(backlog, 'R1 precondition: 50 more sends acknowledged while the consumer was held, within 10 s');
+        await sleep(1200); // > persistConsumerOffsetInterval: the consumer's offsets up to the held message are committed
+        marks.before = await offsets(admin, server.broker, group, topic, 4);
+        marks.sentBefore = prod.events.filter((e) => e.ev === 'sent').length;
+
+        marks.stopAt = Date.now();
+        const stopped = await server.restart(15_000, { pauseMs: 1000 });
+        marks.readyAt = Date.now();
+        assert.deepEqual({ code: stopped.code, killed: stopped.killed }, { code: 0, killed: false }, `R1: SIGTERM must drain and exit 0 (took ${stopped.ms} ms)`);
+        marks.afterRestart = await offsets(admin, server.broker, group, topic, 4);
+        cons.send({ cmd: 'release' });
+
+        // Produce on for at least 150 acknowledgements and 10 s (longer than the clients' 5 s heartbeat and
+        // route-poll intervals, so both talk to the restarted NameServer and broker on their own schedule).
+        const sentAfter = () => prod.events.filter((e) => e.ev === 'sent' && e.sendStart >= marks.readyAt).length;
+        const resumed = await Promise.race([prod.until(() => sentAfter() >= 150, 20_000), prod.done.then(() => false)]);
+        const settle = marks.readyAt + 10_000 - Date.now();
+        if (settle > 0) await sleep(settle);
+        prod.send({ cmd: 'stop' });
+        results.prod = await prod.done;
+        marks.sentAfter = sentAfter();
+        assert.ok(resumed, `R1: the producer got 150 acknowledgements after the restart within 20 s (got ${marks.sentAfter})`);
+
+        const acked = results.prod.all('sent', (s) => s.sendStatus === 'SEND_OK');
+        const ackedKeys = new Set(acked.map((s) => s.keys));
+        const allIn = await cons.until((evs) => {
+          const got = new Set(evs.filter((e) => e.ev === 'recv').map((e) => e.keys));
+          for (const k of ackedKeys) if (!got.has(k)) return false;
+          return true;
+        }, 15_000);
+        marks.allInWithin15s = allIn;
+        cons.send({ cmd: 'stop' });
+        results.cons = await cons.done;
+        marks.final = await offsets(admin, server.broker, group, topic, 4);
+        marks.max = [];
+        for (let q = 0; q < 4; q++) marks.max.push((await admin.maxOffset(server.broker, topic, q)).offset);
+        const stop = await server.stop(15_000);
+        assert.deepEqual({ code: stop.code, killed: stop.killed }, { code: 0, killed: false }, 'R1: the final SIGTERM exits 0');
+
+        // Both client processes ran to the end. ali-ons errors (route/heartbeat/pull failures) and failed sends
+        // are expected while the server is down and while the clients reconnect (up to 8 s after it is ready
+        // again); none before the restart or after that.
+        const window = (e) => e.t >= marks.stopAt && e.t <= marks.readyAt + 8_000;
+        expectRanClean(results.prod, { deadlineMs, allowError: window });
+        expectRanClean(results.cons, { deadlineMs, allowError: window });
+        const failedOutside = results.prod.all('send-failed', (e) => !(e.sendStart + e.ms >= marks.stopAt && e.sendStart <= marks.readyAt + 8_000));
+        assert.equal(failedOutside.length, 0, `R1: sends failed outside the restart window: ${short(failedOutside)}`);
+        for (const [name, res] of [['producer', results.prod], ['consumer', results.cons]]) {
+          const ok = (code) => res.all('rpc', (e) => e.code === code && e.ok && e.resCode === 0 && e.t > marks.readyAt).length;
+          assert.ok(ok(105) >= 1, `R1 ${name}: no successful GET_ROUTEINFO_BY_TOPIC (105) at the restarted NameServer after the restart: ${short(res.all('rpc', (e) => e.code === 105).slice(-6))}`);
+          assert.ok(ok(34) >= 1, `R1 ${name}: no successful HEART_BEAT (34) to the restarted broker after the restart: ${short(res.all('rpc', (e) => e.code === 34).slice(-6))}`);
+        }
+        assert.equal(results.cons.all('released').length, 1, 'R1: the held consumer handler was released after the restart');
+        const notOk = results.prod.all('sent', (s) => s.sendStatus !== 'SEND_OK');
+        assert.equal(notOk.length, 0, `R1: send results other than SEND_OK: ${short(notOk)}`);
+
+        // Every acknowledged message arrived (at least once), as sent.
+        const recv = results.cons.all('recv');
+        const byKey = new Map();
+        for (const m of recv) byKey.set(m.keys, [...(byKey.get(m.keys) ?? []), m]);
+        const lost = acked.filter((s) => !byKey.has(s.keys)).map((s) => ({ keys: s.keys, msgId: s.msgId, queueId: s.queueId, queueOffset: s.queueOffset, acked: s.t }));
+        assert.equal(lost.length, 0, `R1: ${lost.length} of ${acked.length} acknowledged messages were never delivered (stop at ${marks.stopAt}, ready at ${marks.readyAt}): ${short(lost)}`);
+        const diffs = [];
+        for (const s of acked) {
+          for (const m of byKey.get(s.keys)) {
+            for (const f of ['msgId', 'queueId', 'queueOffset', 'bodySha', 'tags']) {
+              if (j(s[f]) !== j(m[f])) diffs.push(`${s.keys}: ${f} sent ${j(s[f])}, received ${j(m[f])}`);
+            }
+          }
+        }
+        assert.ok(!diffs.length, `R1: received messages differ from their send results:\n  ${diffs.slice(0, 12).join('\n  ')}`);
+        const attempted = new Set([...results.prod.all('sent'), ...results.prod.all('send-failed')].map((s) => s.keys));
+        const foreign = recv.filter((m) => !attempted.has(m.keys) || m.topic !== topic);
+        assert.equal(foreign.length, 0, `R1: received messages the producer never sent: ${short(foreign)}`);
+
+        // No consumer offset went backwards across the restart.
+        for (let q = 0; q < 4; q++) {
+          const b = marks.before[q];
+          const a = marks.afterRestart[q];
+          const f = marks.final[q];
+          assert.ok(b.code === 0 && a.code === 0 && f.code === 0, `R1 queue ${q}: QUERY_CONSUMER_OFFSET codes before/after restart/final: ${b.code}/${a.code}/${f.code}`);
+          assert.ok(a.offset >= b.offset, `R1 queue ${q}: stored offset ${b.offset} before the restart, ${a.offset} right after it (reset)`);
+          assert.ok(f.offset >= a.offset, `R1 queue ${q}: stored offset ${a.offset} right after the restart, ${f.offset} after the consumer closed`);
+          assert.ok(f.offset <= marks.max[q], `R1 queue ${q}: stored offset ${f.offset} beyond the queue's max offset ${marks.max[q]}`);
+        }
+        // Redeliveries (allowed: at-least-once) only from the committed offset on: a message received twice
+        // must lie at or above the offset the broker had stored for its queue before the restart.
+        const redelivered = [...byKey.values()].filter((l) => l.length > 1).map((l) => l[0]);
+        const belowCommitted = redelivered.filter((m) => m.queueOffset < marks.before[m.queueId].offset).map((m) => ({ keys: m.keys, queueId: m.queueId, queueOffset: m.queueOffset, committedBefore: marks.before[m.queueId].offset }));
+        assert.equal(belowCommitted.length, 0, `R1: messages below the committed offset were delivered again after the restart (consumer offset reset): ${short(belowCommitted)}`);
+        marks.summary = { heldAt: holding.keys, acked: acked.length, sentBefore: marks.sentBefore, sentAfter: marks.sentAfter, failed: results.prod.all('send-failed').length, received: recv.length, redelivered: redelivered.length, before: brief(marks.before), afterRestart: brief(marks.afterRestart), final: brief(marks.final), max: marks.max, downMs: marks.readyAt - marks.stopAt };
+        console.log(`# R1 ${j(marks.summary)}`);
+      } catch (err) {
+        const ctx = [];
+        ctx.push(`marks: ${j({ ...marks, before: marks.before && brief(marks.before), afterRestart: marks.afterRestart && brief(marks.afterRestart), final: marks.final && brief(marks.final) })}`);
+        for (const [name, h] of [['producer', prod], ['consumer', cons]]) {
+          if (!h) continue;
+          if (!h.ended) {
+            try {
+              process.kill(h.child.pid, 'SIGKILL');
+            } catch {
+              // gone
+            }
+          }
+          const res = results[name === 'producer' ? 'prod' : 'cons'] ?? (await h.done);
+          ctx.push(`--- R1 ${name} ---\n${res.context()}`);
+        }
+        ctx.push(server.tailText(40));
+        err.message += `\n--- R1 context ---\n${ctx.join('\n')}`;
+        throw err;
+      } finally {
+        for (const h of [prod, cons]) {
+          if (h && !h.ended) {
+            try {
+              process.kill(h.child.pid, 'SIGKILL');
+            } catch {
+              // gone
+            }
+            await h.done;
+          }
+        }
+        if (server.running) await server.stop(5_000);
+      }
+    },
+  );
 });

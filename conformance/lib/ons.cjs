@@ -115,7 +115,7 @@ function onPull(fn) {
 }
 
 const requestListeners = [];
-/** Calls fn({code, addr, ext}) after every request ali-ons sent (ext as sent, signature fields included). */
+/** Calls fn({code, addr, ext, ok, resCode}) after every request ali-ons sent (ext as sent, signature fields included). */
 function onRequest(fn) {
   requestListeners.push(fn);
 }
@@ -141,7 +141,7 @@ RemotingClient.prototype.invoke = async function tappedInvoke(addr, command, tim
   try {
     const res = await origInvoke.call(this, addr, command, timeout);
     trace({ dir: 'res', from: to, opaque: command.opaque, reqCode: command.code, ms: Date.now() - t0, ...summarizeCommand(res) });
-    for (const fn of requestListeners) fn({ code: command.code, addr: to, ext: command.extFields, ok: true });
+    for (const fn of requestListeners) fn({ code: command.code, addr: to, ext: command.extFields, ok: true, resCode: res.code });
     return res;
   } catch (err) {
     trace({ dir: 'fail', to, opaque: command.opaque, reqCode: command.code, ms: Date.now() - t0, error: String(err && err.message) });
@@ -308,6 +308,61 @@ function shardIndex(key, queues = 4) {
   return crypto.createHash('md5').update(key).digest().readUInt32BE() % queues;
 }
 
+// ---- commands from the harness (startScenario({ stdin: true }) in scenario.mjs) ----------------------
+
+const commandWaiters = [];
+const commandsSeen = [];
+let stdinOpen = false;
+function listenStdin() {
+  if (stdinOpen) return;
+  stdinOpen = true;
+  let buf = '';
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (chunk) => {
+    buf += chunk;
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (!line) continue;
+      let cmd;
+      try {
+        cmd = JSON.parse(line);
+      } catch {
+        emit('note', { what: 'unparsable command from the harness', line: line.slice(0, 200) });
+        continue;
+      }
+      commandsSeen.push(cmd);
+      emit('command', { cmd: cmd.cmd });
+      for (const w of commandWaiters.splice(0)) w(cmd);
+    }
+  });
+  process.stdin.on('error', () => {});
+}
+
+/** Whether the harness has sent the command named `name` (a JSON line {"cmd": name, ...} on stdin). */
+function hasCommand(name) {
+  listenStdin();
+  return commandsSeen.some((c) => c.cmd === name);
+}
+
+/** Resolves with the harness' command `name` once it arrives (or at once if it already did), null after `ms`. */
+function waitCommand(name, ms) {
+  listenStdin();
+  const seen = commandsSeen.find((c) => c.cmd === name);
+  if (seen) return Promise.resolve(seen);
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(null), ms);
+    const w = (cmd) => {
+      if (cmd.cmd === name) {
+        clearTimeout(t);
+        resolve(cmd);
+      } else commandWaiters.push(w);
+    };
+    commandWaiters.push(w);
+  });
+}
+
 /** Runs a scenario body; an exception becomes an error event and a non-zero exit. */
 function run(main) {
   emit('start', { topic: env.topic, group: env.group, namesrv: env.namesrv, broker: env.broker });
@@ -346,4 +401,6 @@ module.exports = {
   shardIndex,
   errInfo,
   logger,
+  hasCommand,
+  waitCommand,
 };

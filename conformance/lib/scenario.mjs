@@ -7,15 +7,28 @@ import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export async function runScenario({ file, dir, env, deadlineMs, graceMs = 15_000 }) {
+  return startScenario({ file, dir, env, deadlineMs, graceMs }).done;
+}
+
+/**
+ * Starts a scenario child process and returns at once with a live handle: `events` (the JSON events so
+ * far), `waitFor(pred, ms)` (resolves with the first event matching `pred`, or undefined after `ms` or
+ * when the child has ended), `send(obj)` (one JSON line to the child's stdin, when `stdin` is true; see
+ * `commands()` in ons.cjs) and `done` (resolves with the ScenarioResult when the child has exited).
+ */
+export function startScenario({ file, dir, env, deadlineMs, graceMs = 15_000, stdin = false }) {
   mkdirSync(join(dir, 'home'), { recursive: true });
   const trace = join(dir, 'trace.jsonl');
   const started = Date.now();
   const child = spawn(process.execPath, [file], {
     cwd: dir,
     env: { ...process.env, ...env, HOME: join(dir, 'home'), TRACE: trace, DEADLINE_MS: String(deadlineMs) },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
+  if (stdin) child.stdin.on('error', () => {}); // the child may be gone already
   const events = [];
+  const waiters = new Set();
+  let ended = false;
   const noise = [];
   let stderr = '';
   let buf = '';
@@ -27,8 +40,10 @@ export async function runScenario({ file, dir, env, deadlineMs, graceMs = 15_000
       buf = buf.slice(nl + 1);
       try {
         const ev = JSON.parse(line);
-        if (ev && typeof ev.ev === 'string') events.push(ev);
-        else noise.push(line);
+        if (ev && typeof ev.ev === 'string') {
+          events.push(ev);
+          for (const w of waiters) w(ev);
+        } else noise.push(line);
       } catch {
         noise.push(line);
       }
@@ -47,16 +62,51 @@ export async function runScenario({ file, dir, env, deadlineMs, graceMs = 15_000
       // already gone
     }
   }, deadlineMs + graceMs);
-  const { code, signal } = await new Promise((resolve) => {
+  const done = new Promise((resolve) => {
     child.on('error', (err) => {
       stderr += `\nspawn error: ${err.message}`;
     });
-    child.on('close', (c, s) => resolve({ code: c, signal: s }));
+    child.on('close', (code, signal) => resolve({ code, signal }));
+  }).then(({ code, signal }) => {
+    clearTimeout(timer);
+    ended = true;
+    for (const w of waiters) w(undefined);
+    writeFileSync(join(dir, 'events.jsonl'), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    writeFileSync(join(dir, 'stderr.txt'), stderr);
+    return new ScenarioResult({ events, noise, stderr, code, signal, killed, ms: Date.now() - started, trace });
   });
-  clearTimeout(timer);
-  writeFileSync(join(dir, 'events.jsonl'), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
-  writeFileSync(join(dir, 'stderr.txt'), stderr);
-  return new ScenarioResult({ events, noise, stderr, code, signal, killed, ms: Date.now() - started, trace });
+  return {
+    child,
+    events,
+    done,
+    get ended() {
+      return ended;
+    },
+    send(obj) {
+      if (stdin && !ended && child.stdin.writable) child.stdin.write(JSON.stringify(obj) + '\n');
+    },
+    /** Resolves with the first event (already seen or future) matching `pred`; undefined after `ms` or at exit. */
+    waitFor(pred, ms) {
+      const seen = events.find(pred);
+      if (seen || ended) return Promise.resolve(seen);
+      return new Promise((resolve) => {
+        const w = (ev) => {
+          if (ev !== undefined && !pred(ev)) return;
+          clearTimeout(t);
+          waiters.delete(w);
+          resolve(ev);
+        };
+        const t = setTimeout(() => w(undefined), ms);
+        waiters.add(w);
+      });
+    },
+    /** Resolves true once `cond(events)` holds (checked on every event), false after `ms` or at exit. */
+    async until(cond, ms) {
+      if (cond(events)) return true;
+      const ev = await this.waitFor(() => cond(events), ms);
+      return ev !== undefined || cond(events);
+    },
+  };
 }
 
 export class ScenarioResult {

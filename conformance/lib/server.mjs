@@ -2,15 +2,20 @@
  * Starts and stops Apogee (NameServer + broker in one process) for the conformance suite:
  * `node bin/apogee.js start --namesrv-port=0 --broker-port=0 --data=<dir> [--broker.<prop>=<value> ...]`,
  * ready when it prints `{"ready":true,"namesrv":"127.0.0.1:P","broker":"127.0.0.1:Q"}` on stdout.
+ * `restart()` stops it (SIGTERM) and starts it again on the same data directory and the same ports.
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 export class ServerProcess {
-  constructor({ root, dir, brokerProps = {}, readyTimeoutMs = 30_000 }) {
+  constructor({ root, dir, dataDir, brokerProps = {}, namesrvPort = 0, brokerPort = 0, readyTimeoutMs = 30_000 }) {
     this.root = root;
     this.dir = dir;
+    this.dataDir = dataDir ?? join(dir, 'data');
+    this.namesrvPort = namesrvPort;
+    this.brokerPort = brokerPort;
+    this.starts = 0;
     this.brokerProps = brokerProps;
     this.readyTimeoutMs = readyTimeoutMs;
     this.tail = [];
@@ -21,9 +26,9 @@ export class ServerProcess {
     return [
       join(this.root, 'bin', 'apogee.js'),
       'start',
-      '--namesrv-port=0',
-      '--broker-port=0',
-      `--data=${join(this.dir, 'data')}`,
+      `--namesrv-port=${this.namesrvPort}`,
+      `--broker-port=${this.brokerPort}`,
+      `--data=${this.dataDir}`,
       ...Object.entries(this.brokerProps).map(([k, v]) => `--broker.${k}=${v}`),
     ];
   }
@@ -35,8 +40,11 @@ export class ServerProcess {
       return Promise.reject(new Error(`${this.root}/dist is missing: build the root project first (npm run build)`));
     }
     mkdirSync(join(this.dir, 'home'), { recursive: true });
-    this.log = createWriteStream(join(this.dir, 'server.log'));
+    this.log = createWriteStream(join(this.dir, 'server.log'), { flags: 'a' });
     this.startedAt = Date.now();
+    this.exit = undefined;
+    this.starts++;
+    if (this.starts > 1) this.remember('---', `start #${this.starts}: ${this.args.slice(1).join(' ')}`);
     this.child = spawn(process.execPath, this.args, {
       cwd: this.root,
       env: { ...process.env, HOME: join(this.dir, 'home') },
@@ -134,5 +142,25 @@ export class ServerProcess {
     clearTimeout(timer);
     await new Promise((r) => this.log.end(r));
     return { code: e.code, signal: e.signal, ms: Date.now() - t0, killed };
+  }
+
+  /**
+   * SIGTERM (SIGKILL after `graceMs`), wait for the exit (and `pauseMs` more: clients meet refused
+   * connections), then start again on the same data directory with the ports the first start got
+   * (`--namesrv-port=P --broker-port=Q`). Resolves with the stop's result; rejects if the new start does
+   * not become ready.
+   */
+  async restart(graceMs = 10_000, { pauseMs = 0 } = {}) {
+    const portOf = (addr) => Number(String(addr).split(':').pop());
+    const stopped = await this.stop(graceMs);
+    if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
+    this.namesrvPort = portOf(this.namesrv);
+    this.brokerPort = portOf(this.broker);
+    const prev = { namesrv: this.namesrv, broker: this.broker };
+    await this.start();
+    if (this.namesrv !== prev.namesrv || this.broker !== prev.broker) {
+      throw new Error(`restarted server listens on ${this.namesrv}/${this.broker}, not on ${prev.namesrv}/${prev.broker}`);
+    }
+    return stopped;
   }
 }
