@@ -12,6 +12,7 @@ import { defaultStoreConfig } from '../store/config.js';
 import { applyProperties } from '../common/config.js';
 import { defaultDataDir } from '../common/paths.js';
 import { removePidFile, writePidFile } from './pidfile.js';
+import { onShutdownSignals } from './signals.js';
 
 const USAGE = `usage: apogee start [--namesrv-port=9876] [--broker-port=10911] [--data=DIR] [--broker.<property>=<value> ...]
 Starts a NameServer and a broker in one process, data under DIR (default ${defaultDataDir()}).
@@ -66,17 +67,11 @@ async function main(): Promise<void> {
   process.stdout.write(`  NameServer  ${namesrv.address}   (clients: namesrvAddr=${namesrv.address})\n`);
   process.stdout.write(`  Broker      ${broker.brokerAddr}   (${broker.config.brokerClusterName}/${broker.config.brokerName}, VIP port ${broker.config.listenPort - 2})\n`);
   process.stdout.write('Stop with Ctrl-C or `node bin/mqshutdown.js broker`.\n');
-  let stopping = false;
-  const stop = async (): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
+  onShutdownSignals(async () => {
     await broker.shutdown();
     await namesrv.shutdown();
     for (const f of pidFiles) removePidFile(f);
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop());
-  process.on('SIGINT', () => void stop());
+  });
 }
 
 main().catch((err: unknown) => {

@@ -5,6 +5,7 @@ import { BrokerConfigSpec, brokerDefaults, IMPORTANT_KEYS } from '../broker/conf
 import { defaultStoreConfig } from '../store/config.js';
 import { defaultDataDir } from '../common/paths.js';
 import { logger } from '../common/logger.js';
+import { onShutdownSignals } from './signals.js';
 import { parseServerArgs } from './options.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { join } from 'node:path';
@@ -59,17 +60,11 @@ async function main(): Promise<void> {
   await broker.start();
   const pidFile = writePidFile(config.rocketmqHome, `broker-${config.listenPort}`);
   process.stdout.write(`The broker[${config.brokerName}, ${broker.brokerAddr}] boot success. serializeType=JSON and name server is ${config.namesrvAddr || '(none)'}\n`);
-  let stopping = false;
-  const stop = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
+  onShutdownSignals(async (signal) => {
     log.info(`${signal} received: draining, then shutting down`);
     await broker.shutdown();
     removePidFile(pidFile);
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  });
 }
 
 main().catch((err: unknown) => {

@@ -5,6 +5,7 @@ import { NamesrvConfigSpec, namesrvDefaults, resolveNamesrvPaths } from '../name
 import { parseServerArgs, printConfig } from './options.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { logger } from '../common/logger.js';
+import { onShutdownSignals } from './signals.js';
 
 const USAGE = `usage: mqnamesrv [-c configFile] [-p] [-h] [--<property>=<value> ...]
   -c  properties file with NameServer settings (RocketMQ property names)
@@ -36,17 +37,11 @@ async function main(): Promise<void> {
   await namesrv.start();
   const pidFile = writePidFile(config.rocketmqHome, `namesrv-${namesrv.port}`);
   process.stdout.write(`The Name Server boot success. serializeType=JSON, listening on ${namesrv.address}\n`);
-  let stopping = false;
-  const stop = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
+  onShutdownSignals(async (signal) => {
     log.info(`${signal} received, shutting down`);
     await namesrv.shutdown();
     removePidFile(pidFile);
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  });
 }
 
 main().catch((err: unknown) => {

@@ -8,6 +8,7 @@ import { startCluster } from '../helpers/cluster.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { fixturesDir } from '../helpers/fixtures.js';
 import { decodeRecords } from '../../src/codec/message.js';
+import { until } from '../helpers/wait.js';
 
 interface ManifestMessage {
   topic: string;
@@ -20,13 +21,6 @@ interface ManifestMessage {
   reconsumeTimes: number;
 }
 
-async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 test('a broker on a copy of the Java 4.3.2 store serves every manifest message and resumes GroupA and GroupB at their offsets', async () => {
   const src = join(fixturesDir(), 'rocketmq-4.3.2', 'store-clean');

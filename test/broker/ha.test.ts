@@ -15,14 +15,8 @@ import { decodeRecords } from '../../src/codec/message.js';
 import { startCluster } from '../helpers/cluster.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { fixturesDir } from '../helpers/fixtures.js';
+import { until } from '../helpers/wait.js';
 
-async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const SMALL_STORE = { mapedFileSizeCommitLog: String(256 * 1024), mapedFileSizeConsumeQueue: '6000', flushIntervalCommitLog: '100' };
 

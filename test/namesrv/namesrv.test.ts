@@ -10,14 +10,8 @@ import { decodeClusterInfo, decodeKVTable, decodeTopicList, decodeTopicRouteData
 import { startNamesrv } from '../helpers/namesrv.js';
 import { registerRequest } from '../helpers/broker-registration.js';
 import { frameOf, lengthPrefix, request } from '../helpers/frames.js';
+import { until } from '../helpers/wait.js';
 
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 test('brokers announcing versions 137, 277, 409 and 1000 all register and are routed', async () => {
   const ns = await startNamesrv();

@@ -9,6 +9,7 @@ import { RequestTimeoutError, ConnectionClosedError } from '../../src/transport/
 import { frameOf, lengthPrefix, onewayRequest, request } from '../helpers/frames.js';
 import { FrameDecoder } from '../../src/codec/frame.js';
 import type { RemotingCommand } from '../../src/codec/command.js';
+import { until } from '../helpers/wait.js';
 
 async function withServer(
   setup: (s: RemotingServer) => void,
@@ -55,13 +56,6 @@ async function rawPeer(addr: string): Promise<{ socket: Socket; frames: Remoting
   return { socket, frames, closed };
 }
 
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 test('many requests in flight on one connection are matched by opaque, answered out of order', async () => {
   await withServer(echo, async (addr, _s, client) => {

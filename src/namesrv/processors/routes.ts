@@ -60,23 +60,18 @@ export function routeProcessors(ctx: NamesrvContext): Map<number, Processor> {
   m.set(RequestCode.GET_HAS_UNIT_SUB_TOPIC_LIST, unit('unitSub'));
   m.set(RequestCode.GET_HAS_UNIT_SUB_UNUNIT_TOPIC_LIST, unit('unitSubNotUnit'));
 
-  m.set(RequestCode.WIPE_WRITE_PERM_OF_BROKER, (req) => {
+  /** WIPE_WRITE_PERM_OF_BROKER and ADD_WRITE_PERM_OF_BROKER differ only in direction and reply field. */
+  const writePerm = (writable: boolean): Processor => (req) => {
     const h = decodeHeader(WipeWritePermRequest, req.extFields);
-    const wipeTopicCount = ctx.routes.setWritePerm(h.brokerName, false);
-    ctx.log.info(`write permission wiped for broker ${h.brokerName} on ${wipeTopicCount} topics`);
-    return responseTo(req, ResponseCode.SUCCESS, ok, {
-      extFields: encodeHeader(WipeWritePermResponse, { wipeTopicCount }),
-    });
-  });
-
-  m.set(RequestCode.ADD_WRITE_PERM_OF_BROKER, (req) => {
-    const h = decodeHeader(WipeWritePermRequest, req.extFields);
-    const addTopicCount = ctx.routes.setWritePerm(h.brokerName, true);
-    ctx.log.info(`write permission restored for broker ${h.brokerName} on ${addTopicCount} topics`);
-    return responseTo(req, ResponseCode.SUCCESS, ok, {
-      extFields: encodeHeader(AddWritePermResponse, { addTopicCount }),
-    });
-  });
+    const count = ctx.routes.setWritePerm(h.brokerName, writable);
+    ctx.log.info(`write permission ${writable ? 'restored' : 'wiped'} for broker ${h.brokerName} on ${count} topics`);
+    const extFields = writable
+      ? encodeHeader(AddWritePermResponse, { addTopicCount: count })
+      : encodeHeader(WipeWritePermResponse, { wipeTopicCount: count });
+    return responseTo(req, ResponseCode.SUCCESS, ok, { extFields });
+  };
+  m.set(RequestCode.WIPE_WRITE_PERM_OF_BROKER, writePerm(false));
+  m.set(RequestCode.ADD_WRITE_PERM_OF_BROKER, writePerm(true));
 
   m.set(RequestCode.DELETE_TOPIC_IN_NAMESRV, (req) => {
     const h = decodeHeader(DeleteTopicInNamesrvRequest, req.extFields);
