@@ -23,6 +23,7 @@ import type { Processor } from '../../transport/server.js';
 import { buildSubscription, type SubscriptionData } from '../clients.js';
 import { FAQ, type BrokerContext } from '../context.js';
 import { retryTopic } from '../metadata/topics.js';
+import { sqlFilterOf } from './pull.js';
 import type { MessageQueue } from '../order-locks.js';
 
 type Obj = Record<string, unknown>;
@@ -162,8 +163,14 @@ export function consumerProcessors(ctx: BrokerContext): Map<number, Processor> {
     const body = req.body ? (parseFastJson(req.body.toString('utf8')) as Obj) : {};
     const sub = (body.subscriptionData ?? {}) as Obj;
     const type = str(sub.expressionType, 'TAG');
-    if (type !== 'TAG') {
+    if (type === 'TAG') return ok(req);
+    if (type !== 'SQL92' || !ctx.config.enablePropertyFilter) {
       return responseTo(req, ResponseCode.SYSTEM_ERROR, ctx.version, { remark: `The broker does not support consumer to filter message by ${type}${FAQ}` });
+    }
+    try {
+      sqlFilterOf(str(sub.subString));
+    } catch (err) {
+      return responseTo(req, ResponseCode.SUBSCRIPTION_PARSE_FAILED, ctx.version, { remark: `parse the subscription failed: ${(err as Error).message}` });
     }
     return ok(req);
   });

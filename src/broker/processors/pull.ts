@@ -1,6 +1,7 @@
 /** PULL_MESSAGE with long polling (remoting-protocol §3.2.1). */
 import { responseTo, type RemotingCommand } from '../../codec/command.js';
-import { getProperty, Prop } from '../../codec/message.js';
+import { getProperty, parseProperties, Prop } from '../../codec/message.js';
+import { compileSql92, type SqlFilter } from '../filter/sql92.js';
 import { decodeHeader, encodeHeader, type HeaderOf } from '../../protocol/header.js';
 import { PullMessageRequest, PullMessageResponse } from '../../protocol/broker-headers.js';
 import { ResponseCode } from '../../protocol/response-code.js';
@@ -18,11 +19,29 @@ export const PULL_FLAG_SUBSCRIPTION = 4;
 
 type PullHeader = HeaderOf<typeof PullMessageRequest>;
 
+const sqlCache = new Map<string, SqlFilter>();
+
+/** A compiled SQL92 subscription (cached: consumers pull with the same expression all the time). */
+export function sqlFilterOf(expression: string): SqlFilter {
+  let f = sqlCache.get(expression);
+  if (!f) {
+    f = compileSql92(expression);
+    if (sqlCache.size > 10_000) sqlCache.clear();
+    sqlCache.set(expression, f);
+  }
+  return f;
+}
+
 /**
  * Tag filter: the consume queue's hash codes first, then an exact comparison of the TAGS property,
- * so hash collisions never reach the consumer.
+ * so hash collisions never reach the consumer. SQL92 subscriptions are evaluated on each record's
+ * properties.
  */
 function tagFilter(sub: SubscriptionData): { byCode?: (code: number) => boolean; exact?: (record: Buffer) => boolean } {
+  if (sub.expressionType === 'SQL92') {
+    const sql = sqlFilterOf(sub.subString);
+    return { exact: (record) => sql.matches(parseProperties(propertiesOf(record))) };
+  }
   if (sub.expressionType !== 'TAG' || sub.subString === SUB_ALL || sub.tagsSet.length === 0) return {};
   const codes = new Set(sub.codeSet);
   const tags = new Set(sub.tagsSet);
@@ -63,19 +82,31 @@ export function pullProcessors(ctx: BrokerContext): Map<number, Processor> {
     }
     if (hasSubscription) {
       const type = h.expressionType ?? 'TAG';
-      if (type !== 'TAG') {
-        return reply(req, ResponseCode.SYSTEM_ERROR, 'The broker does not support consumer to filter message by SQL92');
-      }
+      const refused = checkExpression(type, h.subscription ?? '');
+      if (refused) return refused(req);
       return buildSubscription(h.topic, h.subscription, h.subVersion, type);
     }
     if (!group) return reply(req, ResponseCode.SUBSCRIPTION_NOT_EXIST, `the consumer's group info not exist${FAQ}`);
     const sub = group.subscriptions.get(h.topic);
     if (!sub) return reply(req, ResponseCode.SUBSCRIPTION_NOT_EXIST, `the consumer's subscription not exist${FAQ}`);
     if (sub.subVersion < h.subVersion) return reply(req, ResponseCode.SUBSCRIPTION_NOT_LATEST, "the consumer's subscription not latest");
-    if (sub.expressionType !== 'TAG') {
-      return reply(req, ResponseCode.SYSTEM_ERROR, 'The broker does not support consumer to filter message by SQL92');
+    const refused = checkExpression(sub.expressionType, sub.subString);
+    return refused ? refused(req) : sub;
+  };
+
+  /** SQL92 needs enablePropertyFilter and a parsable expression; other types are unknown. */
+  const checkExpression = (type: string, expression: string): ((req: RemotingCommand) => RemotingCommand) | undefined => {
+    if (type === 'TAG') return undefined;
+    if (type !== 'SQL92') return (req) => reply(req, ResponseCode.SUBSCRIPTION_PARSE_FAILED, `unknown expression type ${type}`);
+    if (!ctx.config.enablePropertyFilter) {
+      return (req) => reply(req, ResponseCode.SYSTEM_ERROR, 'The broker does not support consumer to filter message by SQL92');
     }
-    return sub;
+    try {
+      sqlFilterOf(expression);
+      return undefined;
+    } catch (err) {
+      return (req) => reply(req, ResponseCode.SUBSCRIPTION_PARSE_FAILED, `parse the consumer's subscription[${expression}] failed: ${(err as Error).message}`);
+    }
   };
 
   const execute = (req: RemotingCommand, conn: Connection, allowSuspend: boolean): RemotingCommand | Promise<RemotingCommand | undefined> | undefined => {
