@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { javaHashCode, readLong, writeLong, SysFlag } from '../codec/message.js';
+import { StoreLayoutError } from './errors.js';
 
 export const INDEX_HEADER_SIZE = 40;
 const SLOT_SIZE = 4;
@@ -327,7 +328,22 @@ export class IndexService {
     this.lastIsComplete = cleanShutdown;
     if (!fs.existsSync(this.dir)) return;
     const names = fs.readdirSync(this.dir).filter((n) => /^\d{17}$/.test(n)).sort();
-    for (const name of names) this.files.push(IndexFile.open(join(this.dir, name), this.hashSlotNum, this.indexNum));
+    const expected = INDEX_HEADER_SIZE + this.hashSlotNum * SLOT_SIZE + this.indexNum * ENTRY_SIZE;
+    for (const name of names) {
+      const path = join(this.dir, name);
+      const size = fs.statSync(path).size;
+      if (size !== expected) {
+        throw new StoreLayoutError(`${path} is ${size} bytes but maxHashSlotNum/maxIndexNum give ${expected}; set the values the store was written with`);
+      }
+      this.files.push(IndexFile.open(path, this.hashSlotNum, this.indexNum));
+    }
+    // Only the newest file may be unfinished. An unfinished file followed by newer ones means a
+    // crash cut its tail after those were created (its header is older than its entries): keep
+    // it as the newest and drop the later ones; replay from its end rebuilds what they held.
+    const open = this.files.findIndex((f) => !f.isFull());
+    if (open >= 0 && open < this.files.length - 1) {
+      for (const f of this.files.splice(open + 1)) f.destroy();
+    }
     this.refreshLastIndexed();
   }
 
