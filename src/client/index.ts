@@ -37,4 +37,5 @@ export type {
 } from './bodies.js';
 export { MQClientError, MQBrokerError, NoRouteError, ClientStateError, MessageError, ClientTimeoutError } from './errors.js';
 export { ResponseCode } from '../protocol/response-code.js';
+export { TransportError, RequestTimeoutError, ConnectionClosedError } from '../transport/errors.js';
 export type { TopicRouteData, ClusterInfo } from '../protocol/route.js';

@@ -220,6 +220,7 @@ export class PushConsumer implements ConsumerHook {
     for (const wake of this.sleepers) wake();
     this.sleepers.clear();
     for (const pq of this.pqs.values()) pq.dropped = true;
+    this.consumeQueue.length = 0;
     if (wasRunning) {
       const wait = this.options.awaitTerminationMillisWhenShutdown ?? 5000;
       let timer: NodeJS.Timeout | undefined;
