@@ -7,6 +7,9 @@
  *   npm run bench:peers                full run (installs the Debian servers and npm clients it needs)
  *   node dist/bench/peers-bench.js --smoke [--out=FILE]   tiny counts, Apogee only, no installs (< 30 s)
  *
+ * Profiling: BENCH_APOGEE_NODE_ARGS='--cpu-prof --cpu-prof-dir=DIR' profiles the broker process;
+ * run this script itself with `node --cpu-prof` for the client side.
+ *
  * Options: --only=apogee,redis,jetstream,rabbitmq   --reps=N   BENCH_BUDGET_S (default 840 s).
  *
  * Workloads (1,000-byte bodies), each repeated (3 runs by default), median and min–max reported:
@@ -43,7 +46,7 @@ const ONLY = new Set((argOf('only') ?? (SMOKE ? 'apogee' : 'apogee,redis,jetstre
 
 const P = SMOKE
   ? { aN: 2_000, bN: 200, cRate: 1_000, cSeconds: 1, window: 1_000, batch: 100, reps: 1, aCapMs: 10_000, bCapMs: 5_000, dCapMs: 10_000, diskMiB: 16, tcpMs: 300 }
-  : { aN: 200_000, bN: 20_000, cRate: 10_000, cSeconds: 10, window: 1_000, batch: 100, reps: 3, aCapMs: 25_000, bCapMs: 8_000, dCapMs: 20_000, diskMiB: 128, tcpMs: 2_000 };
+  : { aN: 200_000, bN: 20_000, cRate: 10_000, cSeconds: 10, window: 1_000, batch: 100, reps: 3, aCapMs: 12_000, bCapMs: 5_000, dCapMs: 8_000, diskMiB: 128, tcpMs: 2_000 };
 if (argOf('reps')) P.reps = Math.max(1, Number(argOf('reps')));
 const BODY_SIZE = 1000;
 const TEMPLATE = Buffer.alloc(BODY_SIZE, 'x');
@@ -197,7 +200,9 @@ const uniq = (tag: string): string => `b${process.pid}x${++topicSeq}${tag}`;
 
 async function startApogee(flush: 'ASYNC_FLUSH' | 'SYNC_FLUSH', tmp: string): Promise<Server> {
   const data = fs.mkdtempSync(join(tmp, `apogee-${flush}-`));
-  const child = startChild(process.execPath, [join(ROOT, 'bin', 'apogee.js'), 'start', '--namesrv-port=0', '--broker-port=0', `--data=${data}`, `--broker.flushDiskType=${flush}`, '--broker.autoCreateTopicEnable=true'], { log: join(data, 'stderr.log') });
+  // BENCH_APOGEE_NODE_ARGS, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof', to profile the broker process.
+  const nodeArgs = (process.env.BENCH_APOGEE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = startChild(process.execPath, [...nodeArgs, join(ROOT, 'bin', 'apogee.js'), 'start', '--namesrv-port=0', '--broker-port=0', `--data=${data}`, `--broker.flushDiskType=${flush}`, '--broker.autoCreateTopicEnable=true'], { log: join(data, 'stderr.log') });
   const stopServer = async (): Promise<void> => {
     await stopChild(child);
     fs.rmSync(data, { recursive: true, force: true });
@@ -596,7 +601,8 @@ interface Latency {
   p50ms: number;
   p99ms: number;
   capped?: boolean;
-  lost?: number;
+  /** Messages not delivered by the end of the grace period after the last send (late, not necessarily lost). */
+  notReceived?: number;
 }
 
 function latencyOf(samples: number[]): { p50ms: number; p99ms: number } {
@@ -669,8 +675,8 @@ async function workloadC(topic: Topic): Promise<Latency> {
       tick();
     });
     if (error) throw error;
-    await Promise.race([received, sleep(5_000)]);
-    return { messages: lat.length, ...latencyOf(lat), ...(lat.length < total ? { lost: total - lat.length } : {}) };
+    await Promise.race([received, sleep(SMOKE ? 5_000 : 3_000)]);
+    return { messages: lat.length, ...latencyOf(lat), ...(lat.length < total ? { notReceived: total - lat.length } : {}) };
   } finally {
     await stop();
   }
@@ -747,7 +753,7 @@ async function oneRound(target: Target): Promise<RunResult> {
 
 function describeRound(id: string, rep: number, r: RunResult): string {
   const f = (x: number | undefined): string => (x === undefined ? '-' : x.toLocaleString('en-US'));
-  return `  ${id} run ${rep}: A ${f(r.A_single?.msgsPerSec)}${r.A_single?.capped ? '*' : ''} msg/s${r.A_batch ? `, A batch ${f(r.A_batch.msgsPerSec)}` : ''}, D ${f(r.D?.msgsPerSec)} msg/s (first after ${r.D?.firstMessageMs ?? '-'} ms), B p50/p99 ${r.B?.p50ms ?? '-'}/${r.B?.p99ms ?? '-'} ms${r.B?.capped ? ` (${r.B.messages} msgs, time cap)` : ''}, C p50/p99 ${r.C?.p50ms ?? '-'}/${r.C?.p99ms ?? '-'} ms${r.C?.lost ? ` (${r.C.lost} lost)` : ''} [${r.seconds} s, load ${r.loadavg1}]`;
+  return `  ${id} run ${rep}: A ${f(r.A_single?.msgsPerSec)}${r.A_single?.capped ? '*' : ''} msg/s${r.A_batch ? `, A batch ${f(r.A_batch.msgsPerSec)}` : ''}, D ${f(r.D?.msgsPerSec)} msg/s (first after ${r.D?.firstMessageMs ?? '-'} ms), B p50/p99 ${r.B?.p50ms ?? '-'}/${r.B?.p99ms ?? '-'} ms${r.B?.capped ? ` (${r.B.messages} msgs, time cap)` : ''}, C p50/p99 ${r.C?.p50ms ?? '-'}/${r.C?.p99ms ?? '-'} ms${r.C?.notReceived ? ` (${r.C.notReceived} not received in time)` : ''} [${r.seconds} s, load ${r.loadavg1}]`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -853,6 +859,8 @@ interface Summary {
   min: number;
   max: number;
   runs: number;
+  /** Runs cut short by the time cap (A/B/D: fewer messages than planned) or with C messages not received in time. */
+  incomplete?: number;
 }
 
 function summarize(values: number[]): Summary | undefined {
@@ -863,14 +871,14 @@ function summarize(values: number[]): Summary | undefined {
   return { median: round2(median), min: v[0]!, max: v[v.length - 1]!, runs: v.length };
 }
 
-const COLUMNS: Array<{ key: string; label: string; higherBetter: boolean; get: (r: RunResult) => number | undefined }> = [
-  { key: 'A_single', label: 'A publish msg/s', higherBetter: true, get: (r) => r.A_single?.msgsPerSec },
-  { key: 'A_batch', label: 'A batch(100) msg/s', higherBetter: true, get: (r) => r.A_batch?.msgsPerSec },
-  { key: 'B_p50', label: 'B p50 ms', higherBetter: false, get: (r) => r.B?.p50ms },
-  { key: 'B_p99', label: 'B p99 ms', higherBetter: false, get: (r) => r.B?.p99ms },
-  { key: 'C_p50', label: 'C p50 ms', higherBetter: false, get: (r) => r.C?.p50ms },
-  { key: 'C_p99', label: 'C p99 ms', higherBetter: false, get: (r) => r.C?.p99ms },
-  { key: 'D', label: 'D catch-up msg/s', higherBetter: true, get: (r) => r.D?.msgsPerSec },
+const COLUMNS: Array<{ key: string; label: string; higherBetter: boolean; get: (r: RunResult) => number | undefined; incomplete?: (r: RunResult) => boolean }> = [
+  { key: 'A_single', label: 'A publish msg/s', higherBetter: true, get: (r) => r.A_single?.msgsPerSec, incomplete: (r) => !!r.A_single?.capped },
+  { key: 'A_batch', label: 'A batch(100) msg/s', higherBetter: true, get: (r) => r.A_batch?.msgsPerSec, incomplete: (r) => !!r.A_batch?.capped },
+  { key: 'B_p50', label: 'B p50 ms', higherBetter: false, get: (r) => r.B?.p50ms, incomplete: (r) => !!r.B?.capped },
+  { key: 'B_p99', label: 'B p99 ms', higherBetter: false, get: (r) => r.B?.p99ms, incomplete: (r) => !!r.B?.capped },
+  { key: 'C_p50', label: 'C p50 ms', higherBetter: false, get: (r) => r.C?.p50ms, incomplete: (r) => !!r.C?.notReceived },
+  { key: 'C_p99', label: 'C p99 ms', higherBetter: false, get: (r) => r.C?.p99ms, incomplete: (r) => !!r.C?.notReceived },
+  { key: 'D', label: 'D catch-up msg/s', higherBetter: true, get: (r) => r.D?.msgsPerSec, incomplete: (r) => !!r.D?.capped },
 ];
 
 interface TargetReport {
@@ -891,7 +899,7 @@ function fmt(x: number): string {
   if (x >= 10) return x.toFixed(1);
   return x.toFixed(2);
 }
-const cell = (s: Summary | undefined): string => (s ? `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})` : '–');
+const cell = (s: Summary | undefined): string => (s ? `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})${s.incomplete ? '*' : ''}` : '–');
 
 function table(reports: TargetReport[]): string {
   const head = ['System', 'Durability class', 'Runs', ...COLUMNS.map((c) => c.label)];
@@ -1036,7 +1044,8 @@ async function main(): Promise<void> {
           const ok = m.runs.filter((r) => !r.error);
           for (const c of COLUMNS) {
             const s = summarize(ok.map((r) => c.get(r)).filter((x): x is number => x !== undefined));
-            if (s) m.summary[c.key] = s;
+            const incomplete = ok.filter((r) => c.get(r) !== undefined && c.incomplete?.(r)).length;
+            if (s) m.summary[c.key] = incomplete > 0 ? { ...s, incomplete } : s;
           }
         }
       } finally {
@@ -1052,7 +1061,8 @@ async function main(): Promise<void> {
   const goalLines = goals(reports, rs);
   const md = table(reports);
   console.log(`\n${md}\n`);
-  console.log('Cells: median (min–max) over the runs. A: 200k acked publishes, ≤ 1,000 in flight. B: one at a time. C: publish→consume at 10k msg/s for 10 s, from scheduled send time. D: new consumer over A’s backlog, first→last message.');
+  console.log(`Cells: median (min–max) over the runs. A: ${P.aN.toLocaleString('en-US')} acked publishes, ≤ ${P.window} in flight (time cap ${P.aCapMs / 1000} s). B: ${P.bN.toLocaleString('en-US')} one at a time (cap ${P.bCapMs / 1000} s). C: publish→consume at ${P.cRate.toLocaleString('en-US')} msg/s for ${P.cSeconds} s, latency from the scheduled send time. D: a new consumer over A’s backlog, rate first→last message (cap ${P.dCapMs / 1000} s).`);
+  console.log('* = in at least one run the time cap ended the workload early (fewer messages than planned; the rate is over what was done) or, for C, some messages had not arrived 3 s after the last send (the system could not sustain the offered rate).');
   if (rs.length > 0) {
     console.log('\nApogee / best peer of the same durability class (throughput: > 1 is better for Apogee; latency: < 1 is better):');
     for (const r of rs) console.log(`  ${r.klass.padEnd(10)} ${r.metric.padEnd(8)} ${r.apogee} ${fmt(r.apogeeValue)} / ${r.bestPeer} ${fmt(r.bestPeerValue)} = ${r.ratio} ${r.apogeeBetter ? '(Apogee ahead)' : '(Apogee behind)'}`);

@@ -30,8 +30,8 @@ test('bench:peers --smoke measures every workload on Apogee (both flush modes)',
     for (const t of json.targets) {
       assert.ok(t.runs.length >= 1 && t.runs.every((run) => run.error === undefined), `${t.id}: ${JSON.stringify(t.runs)}`);
       for (const k of ['A_single', 'A_batch', 'B_p50', 'B_p99', 'C_p50', 'C_p99', 'D']) assert.ok(t.summary[k] && t.summary[k].median > 0, `${t.id} ${k}: ${JSON.stringify(t.summary[k])}`);
-      const run = t.runs[0] as { C?: { lost?: number }; D?: { capped?: boolean } };
-      assert.equal(run.C?.lost, undefined, `${t.id}: C lost messages`);
+      const run = t.runs[0] as { C?: { notReceived?: number }; D?: { capped?: boolean } };
+      assert.equal(run.C?.notReceived, undefined, `${t.id}: C messages not received`);
       assert.equal(run.D?.capped, undefined, `${t.id}: D did not read the whole backlog`);
     }
     assert.match(json.table, /\| Apogee ASYNC_FLUSH \|/);
