@@ -36,6 +36,50 @@ export function tagsCodeOf(topic: string, properties: string, storeTimestamp: nu
   return tags ? javaHashCode(tags) : 0;
 }
 
+/** The properties the dispatch needs, read in one pass over the properties string. */
+export interface DispatchProps {
+  tags: string | undefined;
+  keys: string | undefined;
+  uniqKey: string | undefined;
+  delay: string | undefined;
+}
+
+export function readDispatchProps(s: string): DispatchProps {
+  const out: DispatchProps = { tags: undefined, keys: undefined, uniqKey: undefined, delay: undefined };
+  let start = 0;
+  while (start < s.length) {
+    let end = s.indexOf('\u0002', start);
+    if (end < 0) end = s.length;
+    const sep = s.indexOf('\u0001', start);
+    if (sep > start && sep < end - 1) {
+      const n = sep - start;
+      // Cheap length + first-char screen before comparing names.
+      const c = s.charCodeAt(start);
+      let field: keyof DispatchProps | undefined;
+      if (n === 4 && c === 84 && s.startsWith('TAGS', start)) field = 'tags';
+      else if (n === 4 && c === 75 && s.startsWith('KEYS', start)) field = 'keys';
+      else if (n === 8 && c === 85 && s.startsWith('UNIQ_KEY', start)) field = 'uniqKey';
+      else if (n === 5 && c === 68 && s.startsWith('DELAY', start)) field = 'delay';
+      if (field && out[field] === undefined) {
+        const value = s.slice(sep + 1, end);
+        if (!value.includes('\u0001')) out[field] = value;
+      }
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+/** Tags code from already extracted properties (see {@link tagsCodeOf}). */
+export function tagsCodeFromProps(topic: string, p: DispatchProps, storeTimestamp: number, delayLevels: readonly number[]): number {
+  if (topic === SCHEDULE_TOPIC && p.delay !== undefined) {
+    let n = Number.parseInt(p.delay, 10);
+    if (n > delayLevels.length) n = delayLevels.length;
+    if (n > 0) return storeTimestamp + delayLevels[n - 1]!;
+  }
+  return p.tags ? javaHashCode(p.tags) : 0;
+}
+
 /** True for records that get a consume-queue entry (not PREPARED, not ROLLBACK). */
 export function goesToConsumeQueue(sysFlag: number): boolean {
   const t = sysFlag & SysFlag.TRANSACTION_MASK;
@@ -53,16 +97,17 @@ export function dispatchFromRecord(buf: Buffer, pos: number, delayLevels: readon
   const propsPos = topicPos + 1 + topicLength;
   const propsLength = buf.readInt16BE(propsPos);
   const properties = propsLength > 0 ? buf.toString('utf8', propsPos + 2, propsPos + 2 + propsLength) : '';
+  const dp = readDispatchProps(properties);
   return {
     topic,
     queueId: buf.readInt32BE(pos + 12),
     queueOffset: readLong(buf, pos + 20),
     physicalOffset: readLong(buf, pos + 28),
     size: buf.readInt32BE(pos),
-    tagsCode: tagsCodeOf(topic, properties, storeTimestamp, delayLevels),
+    tagsCode: tagsCodeFromProps(topic, dp, storeTimestamp, delayLevels),
     storeTimestamp,
     sysFlag,
-    keys: getProperty(properties, Prop.KEYS),
-    uniqKey: getProperty(properties, Prop.UNIQ_KEY),
+    keys: dp.keys,
+    uniqKey: dp.uniqKey,
   };
 }

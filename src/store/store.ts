@@ -30,7 +30,7 @@ import { Checkpoint } from './checkpoint.js';
 import { CommitLog } from './commit-log.js';
 import { parseDelayLevels, resolveStoreConfig, type StoreConfig } from './config.js';
 import { ConsumeQueue, CQ_UNIT_SIZE } from './consume-queue.js';
-import { dispatchFromRecord, goesToConsumeQueue, tagsCodeOf, type DispatchRequest } from './dispatch.js';
+import { dispatchFromRecord, goesToConsumeQueue, readDispatchProps, tagsCodeFromProps, type DispatchRequest } from './dispatch.js';
 import { PutRefusedError, type PutMessageStatus } from './errors.js';
 import { IndexService } from './index-file.js';
 import { StoreLock } from './lock.js';
@@ -383,7 +383,8 @@ export class MessageStore {
       t.unref();
       this.timers.push(t);
     };
-    if (this.config.flushDiskType === 'ASYNC_FLUSH') every(this.config.flushIntervalCommitLog, () => void this.asyncFlush());
+    // SYNC_FLUSH also needs it: replicated appends (slave) and WAIT=false puts wait for nobody.
+    every(this.config.flushIntervalCommitLog, () => void this.asyncFlush());
     every(this.config.flushIntervalConsumeQueue, () => this.flushConsumeQueues(false));
     every(this.config.cleanResourceInterval, () => this.cleanFiles());
   }
@@ -514,6 +515,7 @@ export class MessageStore {
       if (inQueue) pendingOffsets.set(key, queueOffset + 1);
       const physicalOffset = file.fileFromOffset + pos;
       const f = fields[i]!;
+      const dp = readDispatchProps(m.properties);
       f.queueOffset = queueOffset;
       f.physicalOffset = physicalOffset;
       f.storeTimestamp = storeTimestamp;
@@ -525,11 +527,11 @@ export class MessageStore {
         queueOffset,
         physicalOffset,
         size: p.totalSize,
-        tagsCode: tagsCodeOf(m.topic, m.properties, storeTimestamp, this.delayLevels),
+        tagsCode: tagsCodeFromProps(m.topic, dp, storeTimestamp, this.delayLevels),
         storeTimestamp,
         sysFlag: p.sysFlag,
-        keys: getProperty(m.properties, Prop.KEYS),
-        uniqKey: getProperty(m.properties, Prop.UNIQ_KEY),
+        keys: dp.keys,
+        uniqKey: dp.uniqKey,
       });
       pos += p.totalSize;
     }
@@ -654,7 +656,7 @@ export class MessageStore {
   }
 
   private async asyncFlush(): Promise<void> {
-    if (this.asyncFlushing || this.shut) return;
+    if (this.asyncFlushing || this.shut || this.flushing) return;
     const dirty = this.commitLog.queue.writtenOffset() - this.commitLog.flushedOffset();
     const thorough = Date.now() - this.lastThoroughCommitFlush >= this.config.flushCommitLogThoroughInterval;
     if (dirty <= 0 || (!thorough && dirty < this.config.flushCommitLogLeastPages * PAGE)) return;
@@ -981,6 +983,7 @@ export class MessageStore {
       return false;
     }
     this.reput();
+    if (this.config.flushDiskType === 'SYNC_FLUSH') void this.requestFlush(this.commitLog.maxOffset());
     return true;
   }
 

@@ -414,3 +414,29 @@ test('records encoded by the codec and by the store agree', async () => {
   }
   cleanup(root);
 });
+
+test('consume-queue tags codes: TAGS hash, 0 without tags, delivery time in SCHEDULE_TOPIC_XXXX', async () => {
+  const root = tempRoot();
+  const now = 1_800_000_000_000;
+  const store = MessageStore.open({ storePathRootDir: root, mapedFileSizeCommitLog: 1 << 16 }, { now: () => now });
+  const codes: number[] = [];
+  const grab = (topic: string, q: number, off: number) => {
+    store.getMessage(topic, q, off, 1, (code) => (codes.push(code), true));
+  };
+  try {
+    await store.put(msg(1, { topic: 'T', queueId: 0, properties: 'TAGS\u0001TagA\u0002DELAY\u00013\u0002' }));
+    await store.put(msg(2, { topic: 'T', queueId: 0, properties: 'KEYS\u0001a b\u0002' }));
+    await store.put(msg(3, { topic: 'SCHEDULE_TOPIC_XXXX', queueId: 2, properties: 'TAGS\u0001TagA\u0002DELAY\u00013\u0002REAL_TOPIC\u0001T\u0002' }));
+    await store.put(msg(4, { topic: 'SCHEDULE_TOPIC_XXXX', queueId: 17, properties: 'DELAY\u000199\u0002' }));
+    grab('T', 0, 0);
+    grab('T', 0, 1);
+    grab('SCHEDULE_TOPIC_XXXX', 2, 0);
+    grab('SCHEDULE_TOPIC_XXXX', 17, 0);
+    assert.deepEqual(codes, [2598919, 0, now + 10_000, now + 7_200_000]);
+    // Both KEYS elements are indexed.
+    assert.equal(store.queryMessage('T', 'b', 4, 0, Number.MAX_SAFE_INTEGER).messages.length, 1);
+  } finally {
+    await store.close();
+  }
+  cleanup(root);
+});
