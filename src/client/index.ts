@@ -23,6 +23,8 @@ export type { ClientOptions, DiagnosticEvent } from './instance.js';
 export { allocateAveragely, allocateByCircle, allocateConsistentHash, allocateByConfig } from './allocate.js';
 export type { AllocateStrategy } from './allocate.js';
 export { LatencyFaultTolerance } from './fault.js';
+export { aclSignature, signRequest } from './acl.js';
+export type { AclCredentials } from './acl.js';
 export type { Message, MessageExt, MessageQueue } from './message.js';
 export { mqKey, decodeMessages, UniqueIdGenerator, decodeUniqueId } from './message.js';
 export type {

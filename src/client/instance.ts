@@ -16,6 +16,7 @@ import { TransportError } from '../transport/errors.js';
 import { decodeResetOffsetBody, encodeHeartbeat, type ConsumerData, type HeartbeatData } from './bodies.js';
 import { ClientStateError, MQBrokerError, MQClientError, NoRouteError } from './errors.js';
 import { localIPv4 } from './message.js';
+import { signRequest, type AclCredentials } from './acl.js';
 
 export interface ClientOptions {
   /** NameServer addresses: `"host:port;host:port"` or an array. */
@@ -38,6 +39,8 @@ export interface ClientOptions {
   /** First reconnect back-off after a failed connect (default 100 ms, doubling up to `maxReconnectBackoffMs`). */
   reconnectBackoffMs?: number;
   maxReconnectBackoffMs?: number;
+  /** ACL credentials (Apache 4.4+ brokers with aclEnable): every request is signed. */
+  credentials?: AclCredentials;
   /** Called for every diagnostics event (also emitted as `'diagnostic'` on the client object). */
   onDiagnostic?: (event: DiagnosticEvent) => void;
 }
@@ -189,7 +192,13 @@ export class ClientInstance extends EventEmitter {
   // Invocation
 
   request(code: number, extFields?: ExtFields, body?: Buffer): RemotingCommand {
-    return command({ code, extFields, body, version: this.version });
+    const cmd = command({ code, extFields, body, version: this.version });
+    return this.options.credentials ? signRequest(cmd, this.options.credentials) : cmd;
+  }
+
+  /** Re-signs a request after its ext fields were changed (no-op without credentials). */
+  resign(request: RemotingCommand): RemotingCommand {
+    return this.options.credentials ? signRequest(request, this.options.credentials) : request;
   }
 
   private async connection(address: string): Promise<Connection> {

@@ -150,3 +150,16 @@ test('options parsing: NameServer lists, VIP address, consume timestamps', () =>
   assert.equal(parseConsumeTimestamp('20261125120000'), new Date(2026, 10, 25, 12, 0, 0).getTime());
   assert.equal(parseConsumeTimestamp(5), 5);
 });
+
+test('ACL signing: reproduces the signature recorded from ali-ons and signs bodies like AclClientRPCHook', async () => {
+  const { aclSignature, signRequest } = await import('../../src/client/acl.js');
+  const { command } = await import('../../src/codec/command.js');
+  // ali-ons (accessKey myAK, secretKey mySK) sent this for GET_ROUTEINFO_BY_TOPIC TopicProbe (real-clients.md §1.5b).
+  assert.equal(aclSignature({ AccessKey: 'myAK', OnsChannel: 'ALIYUN', topic: 'TopicProbe' }, undefined, 'mySK'), 'A7VT4URuMQFrVuP25NEApd3pqkQ=');
+  const req = signRequest(command({ code: 310, extFields: { b: 'T', a: 'G' }, body: Buffer.from('hello') }), { accessKey: 'AK', secretKey: 'SK', securityToken: 'TOK' });
+  assert.deepEqual(Object.keys(req.extFields!).sort(), ['AccessKey', 'SecurityToken', 'Signature', 'a', 'b']);
+  const { createHmac } = await import('node:crypto');
+  const expected = createHmac('sha1', 'SK').update('AK' + 'TOK' + 'G' + 'T').update('hello').digest('base64');
+  assert.equal(req.extFields!.Signature, expected);
+  assert.equal(aclSignature({ ...req.extFields!, _UNIQUE_KEY_QUERY: 'true' }, Buffer.from('hello'), 'SK'), expected, '_UNIQUE_KEY_QUERY is not signed');
+});

@@ -355,3 +355,25 @@ test('wire: broker→client requests — NOTIFY_CONSUMER_IDS_CHANGED rebalances,
     await peer.stop();
   }
 });
+
+test('wire: with ACL credentials every request carries AccessKey and a Signature the broker can recompute', async () => {
+  const { aclSignature } = await import('../../src/client/acl.js');
+  const peer = await startFakePeer({ WireTopic: 4 });
+  const producer = new Producer({ namesrvAddr: peer.addr, producerGroup: 'AclGroup', credentials: { accessKey: 'rocketmq2', secretKey: '12345678' } });
+  try {
+    await producer.start();
+    await producer.send({ topic: 'WireTopic', body: 'signed', tags: 'T' });
+    await producer.shutdown();
+    const codes = new Set<number>();
+    for (const r of peer.requests) {
+      codes.add(r.code);
+      assert.equal(r.extFields!.AccessKey, 'rocketmq2');
+      const { Signature, ...rest } = r.extFields!;
+      assert.equal(Signature, aclSignature(rest, r.body, '12345678'), `signature of request ${r.code}`);
+    }
+    assert.deepEqual([...codes].sort((a, b) => a - b), [35, 105, 310]);
+  } finally {
+    await producer.shutdown();
+    await peer.stop();
+  }
+});
