@@ -163,6 +163,7 @@ export class MessageStore {
   private flushWaiters: FlushWaiter[] = [];
   private flushing = false;
   private flushTimer: NodeJS.Timeout | undefined;
+  private flushTimerDeadline = 0;
   private asyncFlushing = false;
   private manualDeleteBudget = 0;
 
@@ -597,18 +598,24 @@ export class MessageStore {
   private requestFlush(offset: number): Promise<boolean> {
     if (this.commitLog.flushedOffset() >= offset) return Promise.resolve(true);
     return new Promise((resolve) => {
-      this.flushWaiters.push({ offset, deadline: Date.now() + this.config.syncFlushTimeout, resolve });
-      if (!this.flushTimer) this.armFlushTimer();
+      const deadline = Date.now() + this.config.syncFlushTimeout;
+      this.flushWaiters.push({ offset, deadline, resolve });
+      if (!this.flushTimer || deadline < this.flushTimerDeadline) {
+        if (this.flushTimer) clearTimeout(this.flushTimer);
+        this.armFlushTimer();
+      }
       this.runGroupCommit();
     });
   }
 
   private armFlushTimer(): void {
-    const first = this.flushWaiters[0];
+    let first: FlushWaiter | undefined;
+    for (const w of this.flushWaiters) if (!first || w.deadline < first.deadline) first = w;
     if (!first) {
       this.flushTimer = undefined;
       return;
     }
+    this.flushTimerDeadline = first.deadline;
     this.flushTimer = setTimeout(() => {
       const now = Date.now();
       this.flushWaiters = this.flushWaiters.filter((w) => {
@@ -946,6 +953,36 @@ export class MessageStore {
 
   isDiskFull(): boolean {
     return this.diskFull;
+  }
+
+  /**
+   * Removes a topic's consume queues (DELETE_TOPIC_IN_BROKER / cleanUnusedTopic). Its records
+   * stay in the CommitLog until retention removes them.
+   */
+  deleteTopic(topic: string): boolean {
+    const byId = this.consumeQueues.get(topic);
+    if (!byId) return false;
+    for (const cq of byId.values()) {
+      cq.destroy();
+      this.topicQueueTable.delete(queueKey(topic, cq.queueId));
+    }
+    this.consumeQueues.delete(topic);
+    fs.rmSync(join(this.config.storePathRootDir, 'consumequeue', topic), { recursive: true, force: true });
+    return true;
+  }
+
+  /** Store figures for GET_BROKER_RUNTIME_INFO, under Java's key names. */
+  runtimeInfo(): Record<string, string> {
+    const ratio = this.diskUsage(this.config.storePathCommitLog);
+    const cqRatio = this.diskUsage(join(this.config.storePathRootDir, 'consumequeue'));
+    return {
+      commitLogMinOffset: String(this.commitLog.minOffset()),
+      commitLogMaxOffset: String(this.commitLog.maxOffset()),
+      dispatchBehindBytes: String(this.dispatchBehindBytes()),
+      commitLogDiskRatio: String(ratio),
+      consumeQueueDiskRatio: String(cqRatio),
+      earliestMessageTimeStamp: String(this.getEarliestMessageTime()),
+    };
   }
 
   // -------------------------------------------------------------------------------------------

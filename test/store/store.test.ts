@@ -232,7 +232,7 @@ test('store directory lock: a second open fails while the first is open; a dead 
 
 test('SYNC_FLUSH group commit: 64 concurrent puts share few fdatasyncs; a slow disk gives FLUSH_DISK_TIMEOUT but the message is stored', async () => {
   const root = tempRoot();
-  const store = MessageStore.open({ storePathRootDir: root, mapedFileSizeCommitLog: 1 << 20, flushDiskType: 'SYNC_FLUSH', syncFlushTimeout: 100 });
+  const store = MessageStore.open({ storePathRootDir: root, mapedFileSizeCommitLog: 1 << 20, flushDiskType: 'SYNC_FLUSH', syncFlushTimeout: 5000 });
   const queue = store.commitLog.queue;
   const realFlush = queue.flush.bind(queue);
   let flushes = 0;
@@ -249,6 +249,7 @@ test('SYNC_FLUSH group commit: 64 concurrent puts share few fdatasyncs; a slow d
     const noWait = await store.put(msg(100, { properties: 'WAIT\u0001false\u0002' }));
     assert.equal(noWait.status, 'PUT_OK');
     // A disk that takes longer than syncFlushTimeout.
+    store.config.syncFlushTimeout = 100;
     queue.flush = async () => {
       await new Promise((r) => setTimeout(r, 300));
       await realFlush();
@@ -435,6 +436,27 @@ test('consume-queue tags codes: TAGS hash, 0 without tags, delivery time in SCHE
     assert.deepEqual(codes, [2598919, 0, now + 10_000, now + 7_200_000]);
     // Both KEYS elements are indexed.
     assert.equal(store.queryMessage('T', 'b', 4, 0, Number.MAX_SAFE_INTEGER).messages.length, 1);
+  } finally {
+    await store.close();
+  }
+  cleanup(root);
+});
+
+test('deleteTopic drops its consume queues; other topics and the CommitLog stay', async () => {
+  const root = tempRoot();
+  const store = MessageStore.open({ storePathRootDir: root, mapedFileSizeCommitLog: 1 << 16 });
+  try {
+    await store.put(msg(1, { topic: 'Gone' }));
+    const kept = await store.put(msg(2, { topic: 'Kept' }));
+    assert.equal(store.deleteTopic('Gone'), true);
+    assert.equal(store.deleteTopic('Gone'), false);
+    assert.ok(!fs.existsSync(join(root, 'consumequeue', 'Gone')));
+    assert.equal(store.getMessage('Gone', 1, 0, 1).status, 'NO_MATCHED_LOGIC_QUEUE');
+    assert.equal(store.getMessage('Kept', 0, 0, 1).status, 'FOUND');
+    assert.ok(store.getRecord(kept.physicalOffset));
+    assert.equal(store.runtimeInfo().commitLogMaxOffset, String(store.maxPhyOffset()));
+    // A new message to the deleted topic starts its queue again at 0.
+    assert.equal((await store.put(msg(3, { topic: 'Gone' }))).queueOffset, 0);
   } finally {
     await store.close();
   }
