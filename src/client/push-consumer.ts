@@ -114,8 +114,8 @@ export class PushConsumer implements ConsumerHook {
   private concurrentListener?: ConcurrentListener;
   private orderlyListener?: OrderlyListener;
   private state: 'created' | 'running' | 'stopping' | 'stopped' = 'created';
-  private rebalancing?: Promise<void>;
-  private rebalanceAgain = false;
+  private chain: Promise<void> = Promise.resolve();
+  private rebalanceQueued?: Promise<void>;
   private readonly sleepers = new Set<() => void>();
   private readonly consumeQueue: Array<() => Promise<void>> = [];
   private activeConsumers = 0;
@@ -226,7 +226,7 @@ export class PushConsumer implements ConsumerHook {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => (timer = setTimeout(r, wait)))]);
       clearTimeout(timer);
-      await this.rebalancing?.catch(() => undefined);
+      await this.chain;
       const mqs = [...this.pqs.values()].map((pq) => pq.mq);
       await this.offsetStore.persistAll(mqs, true).catch((error: unknown) => this.client.diagnostic({ type: 'offset-persist-error', group: this.group, error: asError(error) }));
       if (this.orderly && this.messageModel === 'CLUSTERING') await this.unlockAll(mqs.filter((mq) => this.pqs.get(mqKey(mq))?.locked)).catch(() => undefined);
@@ -285,17 +285,19 @@ export class PushConsumer implements ConsumerHook {
   }
 
   async resetOffset(topic: string, offsets: Array<{ mq: MessageQueue; offset: number }>): Promise<void> {
-    for (const { mq, offset } of offsets) {
-      if (mq.topic !== topic) continue;
-      const pq = this.pqs.get(mqKey(mq));
-      if (pq) {
-        pq.dropped = true;
-        pq.clear();
-        this.pqs.delete(mqKey(mq));
+    await this.serial(async () => {
+      for (const { mq, offset } of offsets) {
+        if (mq.topic !== topic) continue;
+        const pq = this.pqs.get(mqKey(mq));
+        if (pq) {
+          pq.dropped = true;
+          pq.clear();
+          this.pqs.delete(mqKey(mq));
+        }
+        this.offsetStore.update(mq, offset, false);
+        await this.offsetStore.persist(mq, true).catch(() => undefined);
       }
-      this.offsetStore.update(mq, offset, false);
-      await this.offsetStore.persist(mq, true).catch(() => undefined);
-    }
+    });
     await this.rebalance();
   }
 
@@ -326,29 +328,36 @@ export class PushConsumer implements ConsumerHook {
   // -------------------------------------------------------------------------------------------
   // Rebalance
 
-  /** Runs one rebalance (coalescing concurrent requests). */
+  /**
+   * Runs `fn` after every earlier rebalance / offset reset has finished: queue ownership and
+   * offsets are only ever changed by one of them at a time.
+   */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /** Runs a rebalance; requests made while one is waiting to start share it. */
   rebalance(): Promise<void> {
     if (!this.running) return Promise.resolve();
-    if (this.rebalancing) {
-      this.rebalanceAgain = true;
-      return this.rebalancing;
-    }
-    this.rebalancing = (async () => {
-      do {
-        this.rebalanceAgain = false;
-        for (const [topic, sub] of this.subscriptions) {
-          if (!this.running) return;
-          try {
-            await this.rebalanceTopic(topic, sub);
-          } catch (error) {
-            this.client.diagnostic({ type: 'error', where: `rebalance ${this.group} ${topic}`, error: asError(error) });
-          }
+    if (this.rebalanceQueued) return this.rebalanceQueued;
+    const queued = this.serial(async () => {
+      this.rebalanceQueued = undefined;
+      for (const [topic, sub] of this.subscriptions) {
+        if (!this.running) return;
+        try {
+          await this.rebalanceTopic(topic, sub);
+        } catch (error) {
+          this.client.diagnostic({ type: 'error', where: `rebalance ${this.group} ${topic}`, error: asError(error) });
         }
-      } while (this.rebalanceAgain && this.running);
-    })().finally(() => {
-      this.rebalancing = undefined;
+      }
     });
-    return this.rebalancing;
+    this.rebalanceQueued = queued;
+    return queued;
   }
 
   private async rebalanceTopic(topic: string, _sub: SubscriptionData): Promise<void> {

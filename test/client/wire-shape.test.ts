@@ -338,7 +338,9 @@ test('wire: broker→client requests — NOTIFY_CONSUMER_IDS_CHANGED rebalances,
     const renamed = { ...reset, body: Buffer.from(reset.body!.toString().replaceAll('broker-a', 'fake-broker')) };
     conn.oneway(renamed);
     const end = Date.now() + 5000;
-    while (consumer.committedOffset(mq(1)) !== 3 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    const settled = (): boolean =>
+      consumer.assignedQueues().length === 5 && [0, 1, 2, 3].map((q) => consumer.committedOffset(mq(q))).join() === '1,3,1,1';
+    while (!settled() && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
     assert.deepEqual([0, 1, 2, 3].map((q) => consumer.committedOffset(mq(q))), [1, 3, 1, 1]);
     const commits = peer.requests.filter((r) => r.code === 15 && r.extFields!.queueId === '1' && r.extFields!.commitOffset === '3');
     assert.ok(commits.length >= 1, 'the reset offsets are stored on the broker');
