@@ -17,6 +17,7 @@ import { PERM_READ, PERM_WRITE, PERM_INHERIT, PERM_PRIORITY } from '../protocol/
 import { SERVER_VERSION } from '../protocol/version.js';
 import { dataVersionJson } from '../protocol/route.js';
 import { MessageStore } from '../store/store.js';
+import { StoreConfigFiles } from '../store/config-files.js';
 import { applyStoreProperties, defaultStoreConfig, parseDelayLevels, type StoreConfig } from '../store/config.js';
 import { BrokerConfigSpec, type BrokerConfig } from './config.js';
 import type { BrokerContext, BrokerStats } from './context.js';
@@ -96,12 +97,13 @@ export class Broker {
     if (c.listenPort === 0) c.listenPort = await freePortPair(c.bindAddress);
     this.storeConfig.brokerIP1 = c.brokerIP1;
     this.storeConfig.listenPort = c.listenPort;
-    const configDir = join(this.storeConfig.storePathRootDir, 'config');
-    mkdirSync(configDir, { recursive: true });
+    mkdirSync(join(this.storeConfig.storePathRootDir, 'config'), { recursive: true });
+    // 3.5.8 kept topics and groups under the user's home; an operator points legacyConfigDir there.
+    const files = new StoreConfigFiles(this.storeConfig.storePathRootDir, c.legacyConfigDir || undefined);
 
     const clients = new ClientRegistry();
     const topics = new TopicTable({
-      configDir,
+      files,
       clusterName: c.brokerClusterName,
       brokerName: c.brokerName,
       autoCreateTopicEnable: c.autoCreateTopicEnable,
@@ -110,11 +112,11 @@ export class Broker {
       defaultTopicQueueNums: c.defaultTopicQueueNums,
     });
     topics.load();
-    const groups = new SubscriptionGroups(configDir, c.autoCreateSubscriptionGroup, c.maxReconsumeTimesDefault);
+    const groups = new SubscriptionGroups(files, c.autoCreateSubscriptionGroup, c.maxReconsumeTimesDefault);
     groups.load();
-    const offsets = new ConsumerOffsets(configDir);
+    const offsets = new ConsumerOffsets(files);
     offsets.load();
-    const delayOffsets = new DelayOffsets(configDir);
+    const delayOffsets = new DelayOffsets(files);
     delayOffsets.load();
 
     let pullHold: PullHold | undefined;

@@ -46,6 +46,7 @@ export const BrokerConfigSpec = {
   haSendHeartbeatInterval: { kind: 'int', default: 5000 },
   haHousekeepingInterval: { kind: 'int', default: 20000 },
   haSlaveFallbehindMax: { kind: 'long', default: 268435456 },
+  legacyConfigDir: { kind: 'string', default: '', doc: "Apogee: where a 3.5.8 store's topics.json / subscriptionGroup.json live (3.5.8 used ~/store/config); read when the store has none" },
   slaveSyncIntervalMs: { kind: 'long', default: 60000, doc: "Apogee: how often a slave copies its master's topics, groups and offsets (Java: 60 s)" },
 } satisfies ConfigSpec;
 

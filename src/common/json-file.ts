@@ -1,5 +1,5 @@
 /** Config files replaced atomically (write temp, fsync, rename), with the previous copy kept as `.bak`. */
-import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export function writeFileAtomic(path: string, text: string): void {
@@ -12,7 +12,8 @@ export function writeFileAtomic(path: string, text: string): void {
   } finally {
     closeSync(fd);
   }
-  if (existsSync(path)) copyFileSync(path, `${path}.bak`);
+  // An empty file is not worth keeping as the backup of the next version.
+  if (existsSync(path) && statSync(path).size > 0) copyFileSync(path, `${path}.bak`);
   renameSync(tmp, path);
 }
 

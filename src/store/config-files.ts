@@ -14,20 +14,10 @@ import { join } from 'node:path';
 import { parseFastJson } from '../codec/fastjson.js';
 import { StoreError } from './errors.js';
 
-export interface DataVersion {
-  counter: number;
-  timestamp: number;
-}
+import type { DataVersion, TopicConfig } from '../protocol/route.js';
+import { writeFileAtomic } from '../common/json-file.js';
 
-export interface TopicConfig {
-  topicName: string;
-  readQueueNums: number;
-  writeQueueNums: number;
-  perm: number;
-  topicFilterType: string;
-  topicSysFlag: number;
-  order: boolean;
-}
+export type { DataVersion, TopicConfig };
 
 export interface SubscriptionGroupConfig {
   groupName: string;
@@ -109,18 +99,7 @@ export function readConfigFile<T>(path: string, decode: (parsed: unknown) => T):
 
 /** Atomically replaces a config file, keeping its previous content in `.bak`. */
 export function writeConfigFile(path: string, text: string): void {
-  fs.mkdirSync(join(path, '..'), { recursive: true });
-  const tmp = path + '.tmp';
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeSync(fd, text);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  const previous = readText(path);
-  if (previous !== undefined) fs.writeFileSync(path + '.bak', previous);
-  fs.renameSync(tmp, path);
+  writeFileAtomic(path, text);
 }
 
 // ---------------------------------------------------------------------------------------------

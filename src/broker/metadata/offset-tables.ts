@@ -3,33 +3,23 @@
  * progress (delayOffset.json: level → next schedule-queue offset). Numeric map keys are written bare,
  * as fastjson writes them.
  */
-import { join } from 'node:path';
-import { loadConfigFile, saveConfigFile } from './config-file.js';
+import type { StoreConfigFiles } from '../../store/config-files.js';
 
 export class ConsumerOffsets {
   /** `topic@group` → queueId → offset */
-  private readonly table = new Map<string, Map<number, number>>();
+  private table = new Map<string, Map<number, number>>();
   private dirty = false;
-  private readonly path: string;
 
-  constructor(configDir: string) {
-    this.path = join(configDir, 'consumerOffset.json');
-  }
+  constructor(private readonly files: StoreConfigFiles) {}
 
   load(): void {
-    const data = loadConfigFile(this.path);
-    const t = (data?.offsetTable ?? {}) as Record<string, Record<string, unknown>>;
-    for (const key of Object.keys(t)) {
-      const m = new Map<number, number>();
-      for (const [q, o] of Object.entries(t[key] ?? {})) m.set(Number(q), Number(o));
-      this.table.set(key, m);
-    }
+    this.table = this.files.loadConsumerOffsets() ?? new Map();
   }
 
   persist(force = false): void {
     if (!this.dirty && !force) return;
     this.dirty = false;
-    saveConfigFile(this.path, { offsetTable: this.table });
+    this.files.saveConsumerOffsets(this.table);
   }
 
   /** Negative offsets (ali-ons commits -1 before it knows one) never overwrite a stored offset. */
@@ -69,6 +59,10 @@ export class ConsumerOffsets {
     return out;
   }
 
+  deleteTopicOfGroup(group: string, topic: string): void {
+    if (this.table.delete(`${topic}@${group}`)) this.dirty = true;
+  }
+
   deleteGroup(group: string): void {
     for (const key of [...this.table.keys()]) if (key.endsWith(`@${group}`)) this.table.delete(key);
     this.dirty = true;
@@ -80,20 +74,16 @@ export class ConsumerOffsets {
 }
 
 export class DelayOffsets {
-  private readonly table = new Map<number, number>();
-  private readonly path: string;
+  private table = new Map<number, number>();
 
-  constructor(configDir: string) {
-    this.path = join(configDir, 'delayOffset.json');
-  }
+  constructor(private readonly files: StoreConfigFiles) {}
 
   load(): void {
-    const data = loadConfigFile(this.path);
-    for (const [level, o] of Object.entries((data?.offsetTable ?? {}) as Record<string, unknown>)) this.table.set(Number(level), Number(o));
+    this.table = this.files.loadDelayOffsets() ?? new Map();
   }
 
   persist(): void {
-    saveConfigFile(this.path, { offsetTable: new Map([...this.table].sort((a, b) => a[0] - b[0])) });
+    this.files.saveDelayOffsets(new Map([...this.table].sort((a, b) => a[0] - b[0])));
   }
 
   get(level: number): number {

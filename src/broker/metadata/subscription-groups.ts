@@ -1,19 +1,8 @@
 /** Consumer group settings (subscriptionGroup.json): retry limits, consume permissions. */
-import { join } from 'node:path';
-import { dataVersionJson, decodeDataVersion, type DataVersion } from '../../protocol/route.js';
-import { loadConfigFile, saveConfigFile } from './config-file.js';
+import type { DataVersion } from '../../protocol/route.js';
+import { decodeSubscriptionGroups, type StoreConfigFiles, type SubscriptionGroupConfig } from '../../store/config-files.js';
 
-export interface SubscriptionGroupConfig {
-  groupName: string;
-  consumeEnable: boolean;
-  consumeFromMinEnable: boolean;
-  consumeBroadcastEnable: boolean;
-  retryQueueNums: number;
-  retryMaxTimes: number;
-  brokerId: number;
-  whichBrokerWhenConsumeSlowly: number;
-  notifyConsumerIdsChangedEnable: boolean;
-}
+export type { SubscriptionGroupConfig };
 
 export function groupConfig(groupName: string, init: Partial<SubscriptionGroupConfig> = {}): SubscriptionGroupConfig {
   return {
@@ -32,42 +21,28 @@ export function groupConfig(groupName: string, init: Partial<SubscriptionGroupCo
 
 const BUILT_IN = ['TOOLS_CONSUMER', 'FILTERSRV_CONSUMER', 'SELF_TEST_C_GROUP', 'CID_ONS-HTTP-PROXY', 'CID_ONSAPI_PULL', 'CID_ONSAPI_PERMISSION', 'CID_ONSAPI_OWNER'];
 
+/** One group's config as a request body carries it (UPDATE_AND_CREATE_SUBSCRIPTIONGROUP), defaults filled in. */
 export function decodeGroupConfig(name: string, v: unknown): SubscriptionGroupConfig {
-  const o = (v ?? {}) as Record<string, unknown>;
-  const b = (k: string, d: boolean): boolean => (typeof o[k] === 'boolean' ? (o[k] as boolean) : typeof o[k] === 'string' ? o[k] === 'true' : d);
-  const n = (k: string, d: number): number => (typeof o[k] === 'number' ? (o[k] as number) : typeof o[k] === 'string' && o[k] !== '' ? Number(o[k]) : d);
-  return groupConfig(typeof o.groupName === 'string' ? o.groupName : name, {
-    consumeEnable: b('consumeEnable', true),
-    consumeFromMinEnable: b('consumeFromMinEnable', true),
-    consumeBroadcastEnable: b('consumeBroadcastEnable', true),
-    retryQueueNums: n('retryQueueNums', 1),
-    retryMaxTimes: n('retryMaxTimes', 16),
-    brokerId: n('brokerId', 0),
-    whichBrokerWhenConsumeSlowly: n('whichBrokerWhenConsumeSlowly', 1),
-    notifyConsumerIdsChangedEnable: b('notifyConsumerIdsChangedEnable', true),
-  });
+  return decodeSubscriptionGroups({ subscriptionGroupTable: { [name]: v ?? {} } }).subscriptionGroupTable.get(name)!;
 }
 
 export class SubscriptionGroups {
   private readonly table = new Map<string, SubscriptionGroupConfig>();
   dataVersion: DataVersion = { timestamp: Date.now(), counter: 0 };
-  private readonly path: string;
 
-  constructor(configDir: string, private readonly autoCreate: boolean, private readonly defaultRetryMaxTimes = 16) {
-    this.path = join(configDir, 'subscriptionGroup.json');
+  constructor(private readonly files: StoreConfigFiles, private readonly autoCreate: boolean, private readonly defaultRetryMaxTimes = 16) {
     for (const g of BUILT_IN) this.table.set(g, groupConfig(g));
   }
 
   load(): void {
-    const data = loadConfigFile(this.path);
-    if (!data) return;
-    const t = (data.subscriptionGroupTable ?? {}) as Record<string, unknown>;
-    for (const name of Object.keys(t)) this.table.set(name, decodeGroupConfig(name, t[name]));
-    if (data.dataVersion) this.dataVersion = decodeDataVersion(data.dataVersion);
+    const file = this.files.loadSubscriptionGroups();
+    if (!file) return;
+    for (const [name, g] of file.subscriptionGroupTable) this.table.set(name, g);
+    this.dataVersion = file.dataVersion;
   }
 
   persist(): void {
-    saveConfigFile(this.path, { dataVersion: dataVersionJson(this.dataVersion), subscriptionGroupTable: this.table });
+    this.files.saveSubscriptionGroups({ dataVersion: this.dataVersion, subscriptionGroupTable: this.table });
   }
 
   get(group: string): SubscriptionGroupConfig | undefined {

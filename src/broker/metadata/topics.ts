@@ -2,10 +2,9 @@
  * The broker's topic table (topics.json): system topics created at every start, user topics,
  * auto-creation from TBW102, and the DataVersion the NameServers compare.
  */
-import { join } from 'node:path';
 import { PERM_INHERIT, PERM_READ, PERM_WRITE } from '../../protocol/perm.js';
-import { dataVersionJson, decodeDataVersion, decodeTopicConfig, type DataVersion, type TopicConfig } from '../../protocol/route.js';
-import { loadConfigFile, saveConfigFile } from './config-file.js';
+import type { DataVersion, TopicConfig } from '../../protocol/route.js';
+import type { StoreConfigFiles } from '../../store/config-files.js';
 
 export const TBW102 = 'TBW102';
 export const SELF_TEST_TOPIC = 'SELF_TEST_TOPIC';
@@ -35,7 +34,7 @@ export function topicConfig(topicName: string, init: Partial<TopicConfig> = {}):
 }
 
 export interface TopicTableOptions {
-  configDir: string;
+  files: StoreConfigFiles;
   clusterName: string;
   brokerName: string;
   autoCreateTopicEnable: boolean;
@@ -47,10 +46,8 @@ export interface TopicTableOptions {
 export class TopicTable {
   private readonly table = new Map<string, TopicConfig>();
   dataVersion: DataVersion = { timestamp: Date.now(), counter: 0 };
-  private readonly path: string;
 
   constructor(private readonly options: TopicTableOptions) {
-    this.path = join(options.configDir, 'topics.json');
     const sys = (name: string, r: number, w: number, perm: number): void => void this.table.set(name, topicConfig(name, { readQueueNums: r, writeQueueNums: w, perm }));
     sys(SELF_TEST_TOPIC, 1, 1, PERM_READ | PERM_WRITE);
     if (options.autoCreateTopicEnable) {
@@ -62,16 +59,16 @@ export class TopicTable {
     sys(OFFSET_MOVED_EVENT, 1, 1, PERM_READ | PERM_WRITE);
   }
 
+  /** Built-in topics are created at every start, then overlaid with the file's content (as Java). */
   load(): void {
-    const data = loadConfigFile(this.path);
-    if (!data) return;
-    const t = (data.topicConfigTable ?? {}) as Record<string, unknown>;
-    for (const name of Object.keys(t)) this.table.set(name, decodeTopicConfig(name, t[name]));
-    if (data.dataVersion) this.dataVersion = decodeDataVersion(data.dataVersion);
+    const file = this.options.files.loadTopics();
+    if (!file) return;
+    for (const [name, tc] of file.topicConfigTable) this.table.set(name, tc);
+    this.dataVersion = file.dataVersion;
   }
 
   persist(): void {
-    saveConfigFile(this.path, { dataVersion: dataVersionJson(this.dataVersion), topicConfigTable: this.table });
+    this.options.files.saveTopics({ dataVersion: this.dataVersion, topicConfigTable: this.table });
   }
 
   get(topic: string): TopicConfig | undefined {

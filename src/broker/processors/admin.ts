@@ -80,6 +80,8 @@ export function adminProcessors(ctx: BrokerContext, hooks: AdminHooks): Map<numb
   m.set(RequestCode.DELETE_TOPIC_IN_BROKER, (req) => {
     const h = decodeHeader(TopicRequest, req.extFields);
     ctx.topics.delete(h.topic);
+    ctx.store.deleteTopic(h.topic);
+    for (const group of ctx.offsets.groupsOfTopic(h.topic)) ctx.offsets.deleteTopicOfGroup(group, h.topic);
     return ok(req);
   });
 
@@ -297,16 +299,11 @@ export function adminProcessors(ctx: BrokerContext, hooks: AdminHooks): Map<numb
       ['pullThreadPoolQueueHeadWaitTimeMills', '0'],
       ['queryThreadPoolQueueHeadWaitTimeMills', '0'],
       ['pageCacheLockTimeMills', '0'],
-      ['dispatchBehindBytes', String(ctx.store.dispatchBehindBytes())],
-      ['earliestMessageTimeStamp', String(ctx.store.getEarliestMessageTime())],
+      ...Object.entries(ctx.store.runtimeInfo()),
       ['startAcceptSendRequestTimeStamp', '0'],
       ['remainTransientStoreBufferNumbs', '2147483647'],
       ['remainHowManyDataToFlush', '0 B'],
       ['commitLogDirCapacity', capacity],
-      ['commitLogMinOffset', String(ctx.store.minPhyOffset())],
-      ['commitLogMaxOffset', String(ctx.store.maxPhyOffset())],
-      ['commitLogDiskRatio', '-1.0'],
-      ['consumeQueueDiskRatio', '-1.0'],
     ]);
     for (const [level, offset] of ctx.delayOffsets.entries()) table.set(`scheduleMessageOffset_${level}`, `${offset},${ctx.store.getMaxOffsetInQueue('SCHEDULE_TOPIC_XXXX', level - 1)}`);
     return ok(req, { body: json({ table }) });
