@@ -18,7 +18,7 @@ export type { PullConsumerOptions } from './pull-consumer.js';
 export type { PullResult, PullStatus } from './consumer-api.js';
 export { Admin } from './admin.js';
 export type { AdminOptions, CreateTopicOptions } from './admin.js';
-export { ClientInstance, parseNamesrvAddr } from './instance.js';
+export { ClientInstance, parseNamesrvAddr, DIAGNOSTICS_CHANNEL } from './instance.js';
 export type { ClientOptions, DiagnosticEvent } from './instance.js';
 export { allocateAveragely, allocateByCircle, allocateConsistentHash, allocateByConfig } from './allocate.js';
 export type { AllocateStrategy } from './allocate.js';

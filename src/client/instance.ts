@@ -5,6 +5,7 @@
  * tasks, and diagnostics. Everything it starts, `shutdown()` stops.
  */
 import { EventEmitter } from 'node:events';
+import { channel } from 'node:diagnostics_channel';
 import { command, responseTo, type ExtFields, type RemotingCommand } from '../codec/command.js';
 import { RequestCode } from '../protocol/request-code.js';
 import { ResponseCode } from '../protocol/response-code.js';
@@ -84,6 +85,10 @@ export interface ConsumerHook {
 
 let instanceSeq = 0;
 
+/** Every client's diagnostics events, with its `clientId`, for tools that subscribe by name. */
+export const DIAGNOSTICS_CHANNEL = 'apogee:rocketmq-client';
+const diagnosticsChannel = channel(DIAGNOSTICS_CHANNEL);
+
 export function parseNamesrvAddr(addr: string | readonly string[]): string[] {
   const list = typeof addr === 'string' ? addr.split(';') : [...addr];
   const out = list.map((s) => s.trim()).filter((s) => s !== '');
@@ -145,6 +150,7 @@ export class ClientInstance extends EventEmitter {
   }
 
   diagnostic(event: DiagnosticEvent): void {
+    if (diagnosticsChannel.hasSubscribers) diagnosticsChannel.publish({ clientId: this.clientId, ...event });
     this.options.onDiagnostic?.(event);
     if (this.listenerCount('diagnostic') > 0) this.emit('diagnostic', event);
   }

@@ -17,7 +17,7 @@ import { startFakePeer } from './helpers/fake-peer.js';
 import { Producer } from '../../src/client/producer.js';
 import { PushConsumer } from '../../src/client/push-consumer.js';
 import { TransactionProducer } from '../../src/client/transaction.js';
-import { ClientInstance, type DiagnosticEvent } from '../../src/client/instance.js';
+import { ClientInstance, DIAGNOSTICS_CHANNEL, type DiagnosticEvent } from '../../src/client/instance.js';
 import type { MessageExt } from '../../src/client/message.js';
 
 const WIRE = 'rocketmq-4.3.2/wire';
@@ -249,6 +249,17 @@ test('wire: NameServer failover skips a dead address and reconnects back off', a
     // The working NameServer stays current.
     await client.updateRoute('T');
     assert.equal(events.filter((e) => e.type === 'namesrv-failover').length, 1);
+    // The same events reach node:diagnostics_channel subscribers, tagged with the client id.
+    const { subscribe, unsubscribe } = await import('node:diagnostics_channel');
+    const published: Array<{ clientId: string; type: string }> = [];
+    const onMessage = (m: unknown): void => void published.push(m as { clientId: string; type: string });
+    subscribe(DIAGNOSTICS_CHANNEL, onMessage);
+    try {
+      await client.updateRoute('T');
+    } finally {
+      unsubscribe(DIAGNOSTICS_CHANNEL, onMessage);
+    }
+    assert.deepEqual(published.map((m) => [m.clientId, m.type]), [[client.clientId, 'route']]);
   } finally {
     await client.shutdown();
     await peer.stop();
