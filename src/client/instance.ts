@@ -16,7 +16,7 @@ import type { Connection } from '../transport/connection.js';
 import { TransportError } from '../transport/errors.js';
 import { decodeResetOffsetBody, encodeHeartbeat, type ConsumerData, type HeartbeatData } from './bodies.js';
 import { ClientStateError, MQBrokerError, MQClientError, NoRouteError } from './errors.js';
-import { localIPv4 } from './message.js';
+import { decodeMessages, localIPv4 } from './message.js';
 import { signRequest, type AclCredentials } from './acl.js';
 
 export interface ClientOptions {
@@ -81,6 +81,8 @@ export interface ConsumerHook {
   rebalanceNow?(): void;
   resetOffset?(topic: string, offsets: Array<{ mq: import('./message.js').MessageQueue; offset: number }>): Promise<void>;
   runningInfo?(): Buffer;
+  /** CONSUME_MESSAGE_DIRECTLY: runs the listener on one message, returns ConsumeMessageDirectlyResult JSON. */
+  consumeDirectly?(msg: import('./message.js').MessageExt): Promise<Buffer>;
 }
 
 let instanceSeq = 0;
@@ -139,6 +141,7 @@ export class ClientInstance extends EventEmitter {
     this.remoting.onRequest(RequestCode.CHECK_TRANSACTION_STATE, (req, conn) => this.onCheckTransaction(req, conn));
     this.remoting.onRequest(RequestCode.RESET_CONSUMER_CLIENT_OFFSET, (req) => this.onResetOffset(req));
     this.remoting.onRequest(RequestCode.GET_CONSUMER_RUNNING_INFO, (req) => this.onRunningInfo(req));
+    this.remoting.onRequest(RequestCode.CONSUME_MESSAGE_DIRECTLY, (req) => this.onConsumeDirectly(req));
   }
 
   get namesrvAddrs(): readonly string[] {
@@ -465,6 +468,17 @@ export class ClientInstance extends EventEmitter {
     const c = group ? this.consumers.get(group) : undefined;
     if (c?.resetOffset && topic) await c.resetOffset(topic, decodeResetOffsetBody(req.body));
     return null;
+  }
+
+  private async onConsumeDirectly(req: RemotingCommand): Promise<RemotingCommand> {
+    const group = req.extFields?.consumerGroup;
+    const c = group ? this.consumers.get(group) : undefined;
+    if (!c?.consumeDirectly || !req.body) {
+      return responseTo(req, ResponseCode.SYSTEM_ERROR, this.version, { remark: `consumer group ${group} cannot consume directly in ${this.clientId}` });
+    }
+    const [msg] = decodeMessages(req.body, { brokerName: req.extFields?.brokerName });
+    if (!msg) return responseTo(req, ResponseCode.SYSTEM_ERROR, this.version, { remark: 'no message in the request body' });
+    return responseTo(req, ResponseCode.SUCCESS, this.version, { body: await c.consumeDirectly(msg) });
   }
 
   private onRunningInfo(req: RemotingCommand): RemotingCommand {

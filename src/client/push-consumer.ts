@@ -8,6 +8,7 @@ import { RequestCode } from '../protocol/request-code.js';
 import { toFastJson } from '../codec/fastjson.js';
 import { ResponseCode } from '../protocol/response-code.js';
 import { isReadable } from '../protocol/perm.js';
+import { V4_1_0_SNAPSHOT } from '../protocol/version.js';
 import type { TopicRouteData } from '../protocol/route.js';
 import { buildSubscription, encodeConsumerRunningInfo, type ConsumeFromWhere, type ConsumerData, type ExpressionType, type MessageModel, type SubscriptionData } from './bodies.js';
 import { allocateAveragely, type AllocateStrategy } from './allocate.js';
@@ -315,6 +316,31 @@ export class PushConsumer implements ConsumerHook {
     });
   }
 
+  /** CONSUME_MESSAGE_DIRECTLY (mqadmin consumeMessage): the listener runs once on this message. */
+  async consumeDirectly(msg: MessageExt): Promise<Buffer> {
+    this.resetRetryTopic([msg]);
+    const mq = { topic: msg.topic, brokerName: msg.brokerName ?? '', queueId: msg.queueId };
+    const started = Date.now();
+    let consumeResult: string;
+    let remark: string | undefined;
+    try {
+      if (this.orderlyListener) {
+        const status = (await this.orderlyListener([msg], { mq, suspendCurrentQueueTimeMillis: 0 })) ?? 'SUCCESS';
+        consumeResult = status === 'SUCCESS' ? 'CR_SUCCESS' : 'CR_LATER';
+      } else {
+        const status = (await this.concurrentListener!([msg], { mq, delayLevelWhenNextConsume: 0, ackIndex: 0 })) ?? 'CONSUME_SUCCESS';
+        consumeResult = status === 'CONSUME_SUCCESS' ? 'CR_SUCCESS' : 'CR_LATER';
+      }
+    } catch (error) {
+      consumeResult = 'CR_THROW_EXCEPTION';
+      remark = asError(error).message;
+    }
+    return Buffer.from(
+      toFastJson({ autoCommit: true, consumeResult, order: this.orderly, remark, spentTimeMills: Date.now() - started }),
+      'utf8',
+    );
+  }
+
   /** Queues currently owned, sorted. */
   assignedQueues(): MessageQueue[] {
     return [...this.pqs.values()].map((pq) => pq.mq).sort(compareMq);
@@ -533,6 +559,12 @@ export class PushConsumer implements ConsumerHook {
       await this.client.updateRoute(mq.topic);
       target = this.client.findBrokerAddr(mq.brokerName, pq.pullFromBrokerId);
       if (!target) throw new MQClientError(`broker ${mq.brokerName} of ${mqString(mq)} is not in the route`);
+    }
+    if (sub.expressionType !== 'TAG' && (this.client.brokerVersions.get(target.addr) ?? 0) < V4_1_0_SNAPSHOT) {
+      // Java's rule: only brokers that answered a heartbeat with version ≥ V4_1_0_SNAPSHOT filter by SQL92.
+      await this.client.heartbeat(target.addr).catch(() => 0);
+      const version = this.client.brokerVersions.get(target.addr) ?? 0;
+      if (version < V4_1_0_SNAPSHOT) throw new MQClientError(`broker ${target.addr} (version ${version}) does not support filtering by ${sub.expressionType}`);
     }
     const commitOffset = this.messageModel === 'CLUSTERING' && !target.slave ? Math.max(0, this.offsetStore.readMemory(mq)) : 0;
     this.stats.pulls++;

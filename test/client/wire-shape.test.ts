@@ -328,10 +328,11 @@ test('wire: a producer heartbeats its group plus CLIENT_INNER_PRODUCER and unreg
   }
 });
 
-test('wire: broker→client requests — NOTIFY_CONSUMER_IDS_CHANGED rebalances, the recorded RESET_CONSUMER_CLIENT_OFFSET moves offsets, GET_CONSUMER_RUNNING_INFO is answered', async () => {
+test('wire: broker→client requests — NOTIFY_CONSUMER_IDS_CHANGED rebalances, the recorded RESET_CONSUMER_CLIENT_OFFSET moves offsets, GET_CONSUMER_RUNNING_INFO and CONSUME_MESSAGE_DIRECTLY are answered', async () => {
   const peer = await startFakePeer({ WireTopic: 4, '%RETRY%WireConsumerGroup': 1 });
   const consumer = new PushConsumer({ namesrvAddr: peer.addr, consumerGroup: 'WireConsumerGroup', consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', clientIP: '192.0.2.2', instanceName: 'wire-hold' });
-  consumer.subscribe('WireTopic', '*').registerMessageListener(() => undefined);
+  const directlyConsumed: string[] = [];
+  consumer.subscribe('WireTopic', '*').registerMessageListener((msgs) => void directlyConsumed.push(...msgs.map((m) => m.body.toString())));
   try {
     await consumer.start();
     await peer.waitFor(11, 5);
@@ -363,6 +364,13 @@ test('wire: broker→client requests — NOTIFY_CONSUMER_IDS_CHANGED rebalances,
     assert.equal(Object.keys(body.mqTable).length, 5);
     const unknown = await conn.request({ ...notify, code: 307, flag: 0, extFields: { consumerGroup: 'NoSuchGroup', clientId: 'x' } }, 3000);
     assert.equal(unknown.code, 1);
+    // CONSUME_MESSAGE_DIRECTLY with the stored record a 4.3.2 broker returned for VIEW_MESSAGE_BY_ID.
+    const record = cmd(admin.find((f) => f.isResponse && f.requestCode === 33)!).body!;
+    const direct = await conn.request({ ...notify, code: 309, flag: 0, body: record, extFields: { consumerGroup: 'WireConsumerGroup', clientId: '192.0.2.2@wire-hold', msgId: '7F00000200002A9F0000000000000000', brokerName: 'fake-broker' } }, 3000);
+    assert.equal(direct.code, 0);
+    const result = parseFastJson(direct.body!) as { consumeResult: string; order: boolean; autoCommit: boolean };
+    assert.deepEqual([result.consumeResult, result.order, result.autoCommit], ['CR_SUCCESS', false, true]);
+    assert.deepEqual(directlyConsumed, ['hello plain']);
   } finally {
     await consumer.shutdown();
     await peer.stop();
