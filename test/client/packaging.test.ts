@@ -41,6 +41,25 @@ console.log(JSON.stringify({
 // No process.exit(): the process must end on its own once everything is shut down.
 `;
 
+const TYPED = `
+import { Producer, PushConsumer, Admin, MQBrokerError, type SendResult, type MessageExt, type ConsumeConcurrentlyStatus } from '@apogee/rocketmq-client';
+export async function demo(namesrvAddr: string): Promise<SendResult> {
+  const producer = new Producer({ namesrvAddr, producerGroup: 'g' });
+  await producer.start();
+  const consumer = new PushConsumer({ namesrvAddr, consumerGroup: 'c' });
+  consumer.subscribe('T', 'TagA').registerMessageListener((msgs: MessageExt[]): ConsumeConcurrentlyStatus => (msgs[0]!.body.length > 0 ? 'CONSUME_SUCCESS' : 'RECONSUME_LATER'));
+  const admin = new Admin({ namesrvAddr });
+  const stats = await admin.consumeStats('c');
+  const code: number = stats.diffTotal;
+  try {
+    return await producer.send({ topic: 'T', body: 'x', keys: ['a'], delayLevel: code });
+  } catch (err) {
+    if (err instanceof MQBrokerError) console.log(err.code, err.remark);
+    throw err;
+  }
+}
+`;
+
 test('packaging: npm pack + install into an empty folder; the installed SDK sends, receives and lets the process exit', async () => {
   const root = projectRoot();
   const pkgDir = join(root, 'packages', 'client');
@@ -63,6 +82,13 @@ test('packaging: npm pack + install into an empty folder; the installed SDK send
     const install = spawnSync('npm', ['install', '--offline', '--no-package-lock', join(work, info!.filename.replace(/^.*\//, ''))], { cwd: app, encoding: 'utf8', env: npmEnv });
     assert.equal(install.status, 0, install.stderr);
     assert.deepEqual(readdirSync(join(app, 'node_modules', '@apogee')), ['rocketmq-client']);
+    // The shipped declarations type-check a TypeScript user of the package (strict, NodeNext).
+    writeFileSync(join(app, 'typed.ts'), TYPED);
+    const tsc = spawnSync(process.execPath, [
+      join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '--strict', '--target', 'ES2022', '--module', 'NodeNext',
+      '--moduleResolution', 'NodeNext', '--typeRoots', join(root, 'node_modules', '@types'), '--types', 'node', 'typed.ts',
+    ], { cwd: app, encoding: 'utf8' });
+    assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
     writeFileSync(join(app, 'main.mjs'), APP);
     // Async spawn: the NameServer and broker live in this process and must keep serving.
     const run = await runNode(app, 'main.mjs', { NAMESRV: cluster.namesrvAddr, TOPIC: unique('PackTopic') }, 30_000);
