@@ -54,7 +54,6 @@ export const UpdateConsumerOffsetRequest = { consumerGroup: str(), topic: str(),
 export const OffsetResponse = { offset: long() };
 export const QueueRequest = { topic: str(), queueId: int() };
 export const SearchOffsetRequest = { topic: str(), queueId: int(), timestamp: long() };
-export const EarliestMsgStoretimeResponse = { timestamp: long() };
 export const ConsumerGroupRequest = { consumerGroup: str() };
 export const UnregisterClientRequest = { clientID: str(), producerGroup: optStr(), consumerGroup: optStr() };
 
@@ -85,12 +84,9 @@ export const CheckTransactionStateRequest = {
   offsetMsgId: optStr(),
 };
 
-export const NotifyConsumerIdsChangedRequest = { consumerGroup: str() };
 export const ResetOffsetRequest = { topic: str(), group: str(), timestamp: long(), isForce: bool() };
-export const GetConsumerRunningInfoRequest = { consumerGroup: str(), clientId: str(), jstackEnable: optBool() };
 
 export const QueryMessageRequest = { topic: str(), key: str(), maxNum: int(), beginTimestamp: long(), endTimestamp: long() };
-export const QueryMessageResponse = { indexLastUpdateTimestamp: long(), indexLastUpdatePhyoffset: long() };
 export const ViewMessageRequest = { offset: long() };
 
 export const CreateTopicRequest = {
@@ -107,7 +103,6 @@ export const TopicRequest = { topic: str() };
 export const GroupNameRequest = { groupName: str() };
 export const ConsumeStatsRequest = { consumerGroup: str(), topic: optStr() };
 export const ProducerGroupRequest = { producerGroup: str() };
-export const ResetOffsetByTimeRequest = ResetOffsetRequest;
 export const QueryConsumeTimeSpanRequest = { topic: str(), group: str() };
 export const DeleteTopicInNamesrvRequest = { topic: str(), clusterName: optStr() };
 export const BrokerNameRequest = { brokerName: str() };
@@ -117,6 +112,4 @@ export const KVRequest = { namespace: str(), key: str(), value: optStr() };
 export const KVResponse = { value: optStr() };
 export const NamespaceRequest = { namespace: str() };
 export const ClusterRequest = { cluster: str() };
-export const CloneGroupOffsetRequest = { srcGroup: str(), destGroup: str(), topic: optStr(), offline: bool() };
-export const MaxOffsetRequest = QueueRequest;
 export const RouteRequest = { topic: str() };

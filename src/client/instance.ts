@@ -17,6 +17,8 @@ import { TransportError } from '../transport/errors.js';
 import { decodeResetOffsetBody, encodeHeartbeat, type ConsumerData, type HeartbeatData } from './bodies.js';
 import { ClientStateError, MQBrokerError, MQClientError, NoRouteError } from './errors.js';
 import { decodeMessages, localIPv4 } from './message.js';
+import { RouteRequest, UnregisterClientRequest } from './headers.js';
+import { encodeHeader } from '../protocol/header.js';
 import { signRequest, type AclCredentials } from './acl.js';
 
 export interface ClientOptions {
@@ -300,7 +302,7 @@ export class ClientInstance extends EventEmitter {
   async updateRoute(topic: string): Promise<TopicRouteData | undefined> {
     let response: RemotingCommand;
     try {
-      response = await this.callNamesrv(this.request(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic }), this.requestTimeoutMs, [
+      response = await this.callNamesrv(this.request(RequestCode.GET_ROUTEINFO_BY_TOPIC, encodeHeader(RouteRequest, { topic })), this.requestTimeoutMs, [
         ResponseCode.SUCCESS,
         ResponseCode.TOPIC_NOT_EXIST,
       ]);
@@ -423,9 +425,7 @@ export class ClientInstance extends EventEmitter {
 
   /** UNREGISTER_CLIENT for one group, to every known broker (masters and slaves). */
   async unregister(group: { producerGroup?: string; consumerGroup?: string }): Promise<void> {
-    const ext: ExtFields = { clientID: this.clientId };
-    if (group.producerGroup) ext.producerGroup = group.producerGroup;
-    if (group.consumerGroup) ext.consumerGroup = group.consumerGroup;
+    const ext = encodeHeader(UnregisterClientRequest, { clientID: this.clientId, producerGroup: group.producerGroup, consumerGroup: group.consumerGroup });
     await Promise.all(
       this.allBrokerAddrs(false).map((addr) =>
         this.call(addr, this.request(RequestCode.UNREGISTER_CLIENT, ext), this.requestTimeoutMs).catch(() => undefined),
