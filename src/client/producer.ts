@@ -286,7 +286,16 @@ export class Producer implements ProducerHook {
     const first = batch ? batch[0]! : (msgOrBatch as Message);
     const prepared = this.prepare(msgOrBatch, extraSysFlag, extraProps);
     const known = this.publish.get(first.topic);
-    const info = known && known.queues.length > 0 ? known : await this.publishInfo(first.topic);
+    let info: PublishInfo;
+    if (known && known.queues.length > 0) info = known;
+    else if (options.queue) {
+      // A pinned queue goes straight to its broker even when the NameServer has no route for the
+      // topic, as Java's send(msg, mq) does (the broker then answers, e.g. TOPIC_NOT_EXIST).
+      info = await this.publishInfo(first.topic).catch((err: unknown) => {
+        if (!(err instanceof NoRouteError) || !this.client.masterAddr(options.queue!.brokerName)) throw err;
+        return { queues: [options.queue!], viaDefaultTopic: false, index: 0 };
+      });
+    } else info = await this.publishInfo(first.topic);
     let pinned: MessageQueue | undefined = options.queue;
     if (!pinned && options.selector) pinned = options.selector(info.queues, first, options.arg);
     if (!pinned && options.shardingKey !== undefined) pinned = selectByHash(info.queues, options.shardingKey);
