@@ -139,7 +139,7 @@ test('e2e producer: compressed 8 KiB body, delay level and sharding-key / select
   }
 });
 
-test('e2e producer: unknown topics fail with NoRouteError or code 17; an expired per-send timeout rejects', async () => {
+test('e2e producer: an unknown topic fails with NoRouteError, a send pinned to its queue with broker code 17; an expired per-send timeout rejects', async () => {
   const cluster = await startCluster({ autoCreateTopicEnable: false });
   const producer = new Producer({ ...fastOptions(cluster.namesrvAddr), producerGroup: unique('pg') });
   const admin = new Admin(fastOptions(cluster.namesrvAddr));
