@@ -176,11 +176,15 @@ export class Producer implements ProducerHook {
 
   onRouteChanged(topic: string, route: TopicRouteData): void {
     const info = this.publish.get(topic);
-    if (info && !info.viaDefaultTopic) info.queues = publishQueues(topic, route);
-    else if (info && info.viaDefaultTopic && publishQueues(topic, route).length > 0) {
-      info.queues = publishQueues(topic, route);
-      info.viaDefaultTopic = false;
-    }
+    if (!info) return;
+    const queues = publishQueues(topic, route);
+    if (info.viaDefaultTopic && queues.length === 0) return;
+    // A broker that comes back as writable (restarted, write permission restored) gets a clean
+    // slate: its earlier failures must not keep it quarantined for the rest of the period.
+    const before = new Set(info.viaDefaultTopic ? [] : info.queues.map((q) => q.brokerName));
+    for (const q of queues) if (!before.has(q.brokerName)) this.fault.remove(q.brokerName);
+    info.queues = queues;
+    info.viaDefaultTopic = false;
   }
 
   private ensureRunning(): void {

@@ -398,3 +398,28 @@ test('wire: with ACL credentials every request carries AccessKey and a Signature
     await peer.stop();
   }
 });
+
+test('fault avoidance: a broker that returns to the route as writable is no longer quarantined', async () => {
+  const peer = await startFakePeer({ T: 2 });
+  const producer = new Producer({ namesrvAddr: peer.addr, producerGroup: 'FaultGroup' });
+  try {
+    await producer.start();
+    await producer.send({ topic: 'T', body: 'x' });
+    producer.fault.update('fake-broker', 10, true);
+    assert.equal(producer.fault.isAvailable('fake-broker'), false);
+    const route = (perm: number) => ({
+      queueDatas: [{ brokerName: 'fake-broker', readQueueNums: 2, writeQueueNums: 2, perm, topicSysFlag: 0 }],
+      brokerDatas: [{ brokerName: 'fake-broker', brokerAddrs: new Map([[0, peer.addr]]) }],
+      filterServerTable: new Map(),
+    });
+    producer.onRouteChanged('T', route(6));
+    assert.equal(producer.fault.isAvailable('fake-broker'), false, 'still in the route: quarantine stays');
+    producer.onRouteChanged('T', route(4)); // write permission wiped: the broker leaves the publish queues
+    assert.equal(producer.fault.isAvailable('fake-broker'), false);
+    producer.onRouteChanged('T', route(6));
+    assert.equal(producer.fault.isAvailable('fake-broker'), true, 'back as writable: quarantine lifted');
+  } finally {
+    await producer.shutdown();
+    await peer.stop();
+  }
+});
