@@ -329,9 +329,15 @@ export class IndexService {
     if (!fs.existsSync(this.dir)) return;
     const names = fs.readdirSync(this.dir).filter((n) => /^\d{17}$/.test(n)).sort();
     const expected = INDEX_HEADER_SIZE + this.hashSlotNum * SLOT_SIZE + this.indexNum * ENTRY_SIZE;
-    for (const name of names) {
+    for (const [i, name] of names.entries()) {
       const path = join(this.dir, name);
       const size = fs.statSync(path).size;
+      // A crash while the newest file was being created leaves it short (often 0 bytes): it holds
+      // nothing that replay cannot rebuild, so drop it rather than refuse to start.
+      if (size < expected && !cleanShutdown && i === names.length - 1) {
+        fs.rmSync(path, { force: true });
+        continue;
+      }
       if (size !== expected) {
         throw new StoreLayoutError(`${path} is ${size} bytes but maxHashSlotNum/maxIndexNum give ${expected}; set the values the store was written with`);
       }
