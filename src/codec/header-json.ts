@@ -1,5 +1,6 @@
 /** JSON header (serialize type 0), remoting-protocol §1.4. */
 import { CodecError } from './errors.js';
+import { quoteJson } from './json-string.js';
 import { LANGUAGES, SerializeType, type ExtFields, type RemotingCommand } from './command.js';
 
 /**
@@ -14,15 +15,15 @@ export function encodeJsonHeader(cmd: RemotingCommand): Buffer {
     for (const key in cmd.extFields) {
       const value = cmd.extFields[key];
       if (value === undefined || value === null) continue;
-      s += (first ? '' : ',') + JSON.stringify(key) + ':' + JSON.stringify(String(value));
+      s += (first ? '' : ',') + quoteJson(key) + ':' + quoteJson(String(value));
       first = false;
     }
     s += '}';
   }
   s += ',"flag":' + (cmd.flag | 0);
-  s += ',"language":' + JSON.stringify(cmd.language || 'JAVA');
+  s += ',"language":' + quoteJson(cmd.language || 'JAVA');
   s += ',"opaque":' + (cmd.opaque | 0);
-  if (cmd.remark !== undefined && cmd.remark !== null) s += ',"remark":' + JSON.stringify(cmd.remark);
+  if (cmd.remark !== undefined && cmd.remark !== null) s += ',"remark":' + quoteJson(cmd.remark);
   s += ',"serializeTypeCurrentRPC":"JSON","version":' + (cmd.version | 0) + '}';
   return Buffer.from(s, 'utf8');
 }

@@ -59,6 +59,7 @@ export const ConsumerSendMsgBackRequest = {
   delayLevel: int(),
   originMsgId: optStr(),
   originTopic: optStr(),
+  // Java clients always send it (a primitive); optional here so old clients' requests still decode.
   unitMode: optBool(),
   maxReconsumeTimes: optInt(),
 };

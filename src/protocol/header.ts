@@ -5,10 +5,12 @@
 import type { ExtFields } from '../codec/command.js';
 
 type Kind = 'string' | 'int' | 'long' | 'boolean';
-interface Field<K extends Kind, R extends boolean> {
+/** One header field's kind and whether Java marks it @CFNotNull. Exported so schemas have nameable types. */
+export interface HeaderField<K extends Kind, R extends boolean> {
   kind: K;
   required: R;
 }
+type Field<K extends Kind, R extends boolean> = HeaderField<K, R>;
 type AnyField = Field<Kind, boolean>;
 export type HeaderSchema = Record<string, AnyField>;
 
@@ -65,6 +67,8 @@ function parseValue(kind: Kind, name: string, raw: string): string | number | bo
     case 'long': {
       const t = raw.trim();
       if (!/^[+-]?\d{1,19}$/.test(t)) throw new HeaderError(`the custom field ${name} is not a long: ${raw}`);
+      // Offsets and timestamps (≤ 15 digits) are exact as doubles: skip the BigInt on the hot path.
+      if (t.length <= 15) return Number(t);
       const b = BigInt(t);
       if (b > LONG_MAX || b < LONG_MIN) throw new HeaderError(`the custom field ${name} is out of long range: ${raw}`);
       // Offsets and timestamps fit in a double exactly; Long.MAX_VALUE style sentinels stay "huge".

@@ -18,11 +18,13 @@ export const QueryDataVersionResponse = { changed: bool() };
 
 export const GetRouteInfoRequest = { topic: str(), acceptStandardJsonOnly: optBool() };
 export const KVConfigRequest = { namespace: str(), key: str() };
+/** What clients send for put/get/delete alike (value only on put). */
+export const KVRequest = { namespace: str(), key: str(), value: optStr() };
 export const PutKVConfigRequest = { namespace: str(), key: str(), value: str() };
 export const GetKVConfigResponse = { value: optStr() };
 export const GetKVListByNamespaceRequest = { namespace: str() };
 export const WipeWritePermRequest = { brokerName: str() };
-export const WipeWritePermResponse = { wipeTopicCount: int() };
-export const AddWritePermResponse = { addTopicCount: int() };
+export const WipeWritePermResponse = { wipeTopicCount: optInt() };
+export const AddWritePermResponse = { addTopicCount: optInt() };
 export const DeleteTopicInNamesrvRequest = { topic: str(), clusterName: optStr() };
 export const GetTopicsByClusterRequest = { cluster: str() };

@@ -5,6 +5,7 @@
  */
 import { inflateSync } from 'node:zlib';
 import { parseFastJson, toFastJson } from '../codec/fastjson.js';
+import { quoteJson } from '../codec/json-string.js';
 import { BadRequestError } from './header.js';
 
 export interface DataVersion {
@@ -206,8 +207,7 @@ function brokerDataJson(bd: BrokerData): Obj {
   return { brokerAddrs: bd.brokerAddrs, brokerName: bd.brokerName, cluster: bd.cluster };
 }
 
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-const quote = (s: string): string => (NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : '"' + s + '"');
+const quote = quoteJson;
 
 /**
  * TopicRouteData is the NameServer's hot reply, so it is written by hand rather than through the
