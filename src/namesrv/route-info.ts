@@ -53,10 +53,13 @@ export class RouteInfo {
   /** brokerAddr → liveness */
   private readonly live = new Map<string, BrokerLive>();
   private readonly filterServers = new Map<string, string[]>();
+  /** Bumped by every change that can alter a route, so encoded replies can be reused until then. */
+  version = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
   register(r: Registration): RegisterResult {
+    this.version++;
     let names = this.clusters.get(r.clusterName);
     if (!names) this.clusters.set(r.clusterName, (names = new Set()));
     names.add(r.brokerName);
@@ -115,6 +118,7 @@ export class RouteInfo {
   }
 
   unregister(clusterName: string, brokerAddr: string, brokerName: string, brokerId: number): void {
+    this.version++;
     this.live.delete(brokerAddr);
     this.filterServers.delete(brokerAddr);
     const bd = this.brokers.get(brokerName);
@@ -238,6 +242,7 @@ export class RouteInfo {
 
   /** Sets or clears the write permission of every queue the broker serves; returns the count touched. */
   setWritePerm(brokerName: string, writable: boolean): number {
+    this.version++;
     let count = 0;
     for (const byBroker of this.topicQueues.values()) {
       const qd = byBroker.get(brokerName);
@@ -249,6 +254,7 @@ export class RouteInfo {
   }
 
   deleteTopic(topic: string, clusterName?: string): void {
+    this.version++;
     if (!clusterName) {
       this.topicQueues.delete(topic);
       return;

@@ -28,7 +28,7 @@ export function parseAddress(address: string): { host: string; port: number } {
 }
 
 export class RemotingClient extends EventEmitter {
-  private readonly connections = new Map<string, { promise: Promise<Connection> }>();
+  private readonly connections = new Map<string, { promise: Promise<Connection>; conn?: Connection }>();
   private readonly handlers = new Map<number, ClientRequestHandler>();
   private closed = false;
 
@@ -46,10 +46,11 @@ export class RemotingClient extends EventEmitter {
     if (this.closed) return Promise.reject(new TransportError('client is closed', address));
     let entry = this.connections.get(address);
     if (!entry) {
-      const created = { promise: undefined as unknown as Promise<Connection> };
+      const created: { promise: Promise<Connection>; conn?: Connection } = { promise: undefined as unknown as Promise<Connection> };
       created.promise = this.open(address, () => {
         if (this.connections.get(address) === created) this.connections.delete(address);
       });
+      created.promise.then((c) => (created.conn = c), () => undefined);
       this.connections.set(address, created);
       entry = created;
     }
@@ -103,9 +104,11 @@ export class RemotingClient extends EventEmitter {
       );
   }
 
-  async invoke(address: string, request: RemotingCommand, timeoutMs: number): Promise<RemotingCommand> {
-    const conn = await this.connection(address);
-    return conn.request(request, timeoutMs);
+  invoke(address: string, request: RemotingCommand, timeoutMs: number): Promise<RemotingCommand> {
+    // An open connection is used at once: no extra promise hop on the hot path.
+    const open = this.connections.get(address)?.conn;
+    if (open && !open.isClosed) return open.request(request, timeoutMs);
+    return this.connection(address).then((conn) => conn.request(request, timeoutMs));
   }
 
   async invokeOneway(address: string, request: RemotingCommand): Promise<void> {

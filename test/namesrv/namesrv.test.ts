@@ -190,7 +190,11 @@ test('wipe and restore write permission, delete topics, topic lists by cluster, 
   try {
     await client.invoke(ns.addr, registerRequest({ cluster: 'C1', name: 'b1', addr: '10.0.0.1:10911', version: 277, topics: [{ topicName: 'T' }, { topicName: 'U', topicSysFlag: 1 }, { topicName: 'S', topicSysFlag: 2 }] }), 3000);
     await client.invoke(ns.addr, registerRequest({ cluster: 'C2', name: 'b2', addr: '10.0.0.2:10911', version: 277, topics: [{ topicName: 'T' }, { topicName: 'Other' }] }), 3000);
+    const routePerm = async (): Promise<number | undefined> =>
+      decodeTopicRouteData((await client.invoke(ns.addr, request(105, { topic: 'T' }), 3000)).body).queueDatas.find((q) => q.brokerName === 'b1')?.perm;
+    assert.equal(await routePerm(), 6, 'route served (and its encoding reused) before the wipe');
     const wipe = await client.invoke(ns.addr, request(205, { brokerName: 'b1' }), 3000);
+    assert.equal(await routePerm(), 4, 'a reused route encoding never outlives a change');
     assert.equal(wipe.extFields?.wipeTopicCount, '3');
     const perms = (): Map<string, number> =>
       new Map(ns.namesrv.routes.route('T')!.queueDatas.map((q) => [q.brokerName, q.perm]));

@@ -22,18 +22,26 @@ export function routeProcessors(ctx: NamesrvContext): Map<number, Processor> {
   const m = new Map<number, Processor>();
   const ok = ctx.version;
 
+  // Encoded route replies, reused until the route tables change (lookups outnumber changes by far).
+  const encoded = new Map<string, { version: number; body: Buffer }>();
   m.set(RequestCode.GET_ROUTEINFO_BY_TOPIC, (req) => {
     const h = decodeHeader(GetRouteInfoRequest, req.extFields);
     const orderConf = ctx.config.orderMessageEnable ? ctx.kv.get(ORDER_TOPIC_CONFIG_NAMESPACE, h.topic) : undefined;
+    // Standard JSON only for peers that asked for it (4.9.4+); older ones get the dialect Java sends.
+    const standard = req.version >= V4_9_4 || h.acceptStandardJsonOnly === true;
+    const key = `${standard ? 1 : 0}${orderConf ?? ''}\u0000${h.topic}`;
+    const cached = encoded.get(key);
+    if (cached && cached.version === ctx.routes.version) return responseTo(req, ResponseCode.SUCCESS, ok, { body: cached.body });
     const route = ctx.routes.route(h.topic, orderConf);
     if (!route) {
       return responseTo(req, ResponseCode.TOPIC_NOT_EXIST, ok, {
         remark: `No topic route info in name server for the topic: ${h.topic}${FAQ}`,
       });
     }
-    // Standard JSON only for peers that asked for it (4.9.4+); older ones get the dialect Java sends.
-    const standard = req.version >= V4_9_4 || h.acceptStandardJsonOnly === true;
-    return responseTo(req, ResponseCode.SUCCESS, ok, { body: encodeTopicRouteData(route, standard) });
+    const body = encodeTopicRouteData(route, standard);
+    if (encoded.size >= 10_000) encoded.clear();
+    encoded.set(key, { version: ctx.routes.version, body });
+    return responseTo(req, ResponseCode.SUCCESS, ok, { body });
   });
 
   m.set(RequestCode.GET_BROKER_CLUSTER_INFO, (req) =>
