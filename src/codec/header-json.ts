@@ -43,8 +43,18 @@ export function coerceExtFields(raw: unknown): ExtFields | undefined {
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new CodecError('header field extFields is not an object', false);
   }
+  const fields = raw as Record<string, unknown>;
+  // Java peers and our own clients send strings only: then the parsed object is used as it is.
+  let allStrings = true;
+  for (const key in fields) {
+    if (typeof fields[key] !== 'string') {
+      allStrings = false;
+      break;
+    }
+  }
+  if (allStrings && Object.getPrototypeOf(fields) === Object.prototype) return fields as ExtFields;
   const out: ExtFields = {};
-  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+  for (const [key, value] of Object.entries(fields)) {
     if (value === null || value === undefined) continue;
     out[key] = typeof value === 'object' ? JSON.stringify(value) : String(value);
   }
