@@ -33,6 +33,7 @@ import { ConsumeQueue, CQ_UNIT_SIZE } from './consume-queue.js';
 import { dispatchFromRecord, goesToConsumeQueue, readDispatchProps, tagsCodeFromProps, type DispatchRequest } from './dispatch.js';
 import { PutRefusedError, type PutMessageStatus } from './errors.js';
 import { IndexService } from './index-file.js';
+import type { MappedFile } from './mapped-file.js';
 import { StoreLock } from './lock.js';
 
 /** A message to append. `properties` is the raw properties string. */
@@ -126,6 +127,18 @@ function queueKey(topic: string, queueId: number): string {
   return `${topic}-${queueId}`;
 }
 
+interface PendingAppend {
+  file: MappedFile;
+  start: number;
+  end: number;
+  requests: DispatchRequest[];
+  /** Queue offsets before this append, to undo it if its bytes never reach the file. */
+  prevOffsets: Array<[string, number | undefined]>;
+  storeTimestamp: number;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
 interface FlushWaiter {
   offset: number;
   deadline: number;
@@ -161,6 +174,9 @@ export class MessageStore {
   private lastThoroughCommitFlush = Date.now();
   private lastThoroughCqFlush = Date.now();
   private flushWaiters: FlushWaiter[] = [];
+  /** Appends encoded this tick, written and dispatched together at its end. */
+  private pendingAppends: PendingAppend[] = [];
+  private writeScheduled = false;
   private flushing = false;
   private flushTimer: NodeJS.Timeout | undefined;
   private flushTimerDeadline = 0;
@@ -435,24 +451,71 @@ export class MessageStore {
   }
 
   private putMessages(msgs: readonly MessageInput[]): Promise<PutResult> {
-    let result: PutResult;
+    let appended: { result: PutResult; written: Promise<void> };
     try {
-      result = this.append(msgs);
+      appended = this.append(msgs);
     } catch (err) {
       return Promise.reject(err);
     }
-    if (this.config.flushDiskType === 'SYNC_FLUSH') {
+    const { result, written } = appended;
+    return written.then(() => {
+      if (this.config.flushDiskType !== 'SYNC_FLUSH') return result;
       const wait = getProperty(msgs[0]!.properties, Prop.WAIT) !== 'false';
       const end = result.physicalOffset + result.wroteBytes;
-      if (wait) {
-        return this.requestFlush(end).then((ok) => {
-          if (!ok) result.status = 'FLUSH_DISK_TIMEOUT';
-          return result;
-        });
+      if (!wait) {
+        void this.requestFlush(end);
+        return result;
       }
-      void this.requestFlush(end);
+      return this.requestFlush(end).then((ok) => {
+        if (!ok) result.status = 'FLUSH_DISK_TIMEOUT';
+        return result;
+      });
+    });
+  }
+
+  /**
+   * Appends made in one tick reach the kernel in one write at the end of the tick (pipelined sends
+   * arrive many per socket read); only then are they dispatched and acknowledged.
+   */
+  private writePending(): void {
+    this.writeScheduled = false;
+    const batch = this.pendingAppends;
+    this.pendingAppends = [];
+    if (batch.length === 0) return;
+    const failed = new Map<MappedFile, unknown>();
+    for (const file of new Set(batch.map((b) => b.file))) {
+      try {
+        file.writeOut();
+      } catch (err) {
+        failed.set(file, err);
+      }
     }
-    return Promise.resolve(result);
+    // Keep what reached the file; from the first append that did not, undo everything after it.
+    let cut = batch.findIndex((b) => failed.has(b.file) && b.file.writtenPos < b.end);
+    if (cut < 0) cut = batch.length;
+    if (cut < batch.length) {
+      const err = failed.get(batch[cut]!.file);
+      for (let i = batch.length - 1; i >= cut; i--) {
+        const b = batch[i]!;
+        for (const [key, prev] of b.prevOffsets) {
+          if (prev === undefined) this.topicQueueTable.delete(key);
+          else this.topicQueueTable.set(key, prev);
+        }
+        const mem = b.file.ensureMem();
+        mem.fill(0, b.start, b.file.wrotePos);
+        b.file.wrotePos = b.start;
+        b.file.writtenPos = Math.min(b.file.writtenPos, b.start);
+      }
+      this.noteWriteError(err);
+      const refusal = new PutRefusedError('SERVICE_NOT_AVAILABLE', `CommitLog write failed: ${(err as Error)?.message ?? String(err)}`);
+      for (let i = cut; i < batch.length; i++) batch[i]!.reject(refusal);
+    }
+    for (let i = 0; i < cut; i++) {
+      const b = batch[i]!;
+      this.lastAppendTimestamp = b.storeTimestamp;
+      for (const req of b.requests) this.dispatch(req);
+      b.resolve();
+    }
   }
 
   private refuseIfUnavailable(): void {
@@ -463,7 +526,7 @@ export class MessageStore {
     }
   }
 
-  private append(msgs: readonly MessageInput[]): PutResult {
+  private append(msgs: readonly MessageInput[]): { result: PutResult; written: Promise<void> } {
     this.refuseIfUnavailable();
     const prepared: PreparedRecord[] = [];
     const fields: MessageRecordFields[] = [];
@@ -537,28 +600,31 @@ export class MessageStore {
       pos += p.totalSize;
     }
     file.wrotePos = pos;
-    try {
-      file.writeOut();
-    } catch (err) {
-      // Nothing of this put is kept: the next append overwrites whatever reached the file.
-      mem.fill(0, start, pos);
-      file.wrotePos = start;
-      file.writtenPos = Math.min(file.writtenPos, start);
-      this.noteWriteError(err);
-      throw new PutRefusedError('SERVICE_NOT_AVAILABLE', `CommitLog write failed: ${(err as Error).message}`);
+    // Queue offsets advance now, so later appends of this tick continue from them.
+    const prevOffsets: Array<[string, number | undefined]> = [];
+    for (const [key, next] of pendingOffsets) {
+      prevOffsets.push([key, this.topicQueueTable.get(key)]);
+      this.topicQueueTable.set(key, next);
     }
-    for (const [key, next] of pendingOffsets) this.topicQueueTable.set(key, next);
-    this.lastAppendTimestamp = storeTimestamp;
-    for (const req of requests) this.dispatch(req);
+    const written = new Promise<void>((resolve, reject) => {
+      this.pendingAppends.push({ file, start, end: pos, requests, prevOffsets, storeTimestamp, resolve, reject });
+    });
+    if (!this.writeScheduled) {
+      this.writeScheduled = true;
+      process.nextTick(() => this.writePending());
+    }
     const first = records[0]!;
     return {
-      status: 'PUT_OK',
-      msgId: records.length === 1 ? first.msgId : records.map((r) => r.msgId).join(','),
-      physicalOffset: first.physicalOffset,
-      queueOffset: first.queueOffset,
-      wroteBytes: total,
-      storeTimestamp,
-      records,
+      result: {
+        status: 'PUT_OK',
+        msgId: records.length === 1 ? first.msgId : records.map((r) => r.msgId).join(','),
+        physicalOffset: first.physicalOffset,
+        queueOffset: first.queueOffset,
+        wroteBytes: total,
+        storeTimestamp,
+        records,
+      },
+      written,
     };
   }
 
@@ -1121,6 +1187,7 @@ export class MessageStore {
    */
   async close(): Promise<void> {
     if (this.shut) return;
+    this.writePending();
     this.shut = true;
     for (const t of this.timers) clearInterval(t);
     while (this.flushing || this.asyncFlushing) await new Promise((r) => setTimeout(r, 1));
