@@ -4,6 +4,7 @@
  */
 import { javaDouble, parseFastJson, parseObjectKey, toFastJson } from '../codec/fastjson.js';
 import { javaHashCode } from '../codec/message.js';
+import { subscriptionGroupDefaults as protocolGroupDefaults } from '../protocol/subscription-group.js';
 import { MQClientError } from './errors.js';
 import { mqKey, type MessageQueue } from './message.js';
 
@@ -280,17 +281,7 @@ export interface SubscriptionGroupConfig {
 }
 
 export function subscriptionGroupDefaults(groupName: string): Required<SubscriptionGroupConfig> {
-  return {
-    groupName,
-    consumeEnable: true,
-    consumeFromMinEnable: true,
-    consumeBroadcastEnable: true,
-    retryQueueNums: 1,
-    retryMaxTimes: 16,
-    brokerId: 0,
-    whichBrokerWhenConsumeSlowly: 1,
-    notifyConsumerIdsChangedEnable: true,
-  };
+  return protocolGroupDefaults(groupName);
 }
 
 export function encodeSubscriptionGroup(cfg: SubscriptionGroupConfig): Buffer {

@@ -27,15 +27,9 @@ export interface OffsetStore {
   remove(mq: MessageQueue): void;
 }
 
-export class RemoteOffsetStore implements OffsetStore {
-  private readonly table = new Map<string, { mq: MessageQueue; offset: number }>();
-
-  constructor(
-    private readonly client: ClientInstance,
-    private readonly group: string,
-  ) {}
-
-  load(): void {}
+/** The in-memory side both stores share: the latest offset per queue. */
+abstract class MemoryOffsets {
+  protected readonly table = new Map<string, { mq: MessageQueue; offset: number }>();
 
   update(mq: MessageQueue, offset: number, increaseOnly: boolean): void {
     const e = this.table.get(mqKey(mq));
@@ -46,6 +40,22 @@ export class RemoteOffsetStore implements OffsetStore {
   readMemory(mq: MessageQueue): number {
     return this.table.get(mqKey(mq))?.offset ?? -1;
   }
+
+  remove(mq: MessageQueue): void {
+    this.table.delete(mqKey(mq));
+  }
+}
+
+export class RemoteOffsetStore extends MemoryOffsets implements OffsetStore {
+
+  constructor(
+    private readonly client: ClientInstance,
+    private readonly group: string,
+  ) {
+    super();
+  }
+
+  load(): void {}
 
   async readStore(mq: MessageQueue): Promise<number> {
     try {
@@ -68,20 +78,17 @@ export class RemoteOffsetStore implements OffsetStore {
     await updateConsumerOffset(this.client, this.group, mq, e.offset, !sync);
   }
 
-  remove(mq: MessageQueue): void {
-    this.table.delete(mqKey(mq));
-  }
 }
 
 export function defaultOffsetStoreDir(): string {
   return process.env.ROCKETMQ_CLIENT_LOCAL_OFFSET_STORE_DIR ?? join(homedir(), '.rocketmq_offsets');
 }
 
-export class LocalFileOffsetStore implements OffsetStore {
-  private readonly table = new Map<string, { mq: MessageQueue; offset: number }>();
+export class LocalFileOffsetStore extends MemoryOffsets implements OffsetStore {
   readonly path: string;
 
   constructor(dir: string, clientId: string, group: string) {
+    super();
     this.path = join(dir, clientId.replace(/[:/\\]/g, '_'), group, 'offsets.json');
   }
 
@@ -98,16 +105,6 @@ export class LocalFileOffsetStore implements OffsetStore {
     } catch {
       // A corrupt file means starting over from consumeFromWhere, as Java does.
     }
-  }
-
-  update(mq: MessageQueue, offset: number, increaseOnly: boolean): void {
-    const e = this.table.get(mqKey(mq));
-    if (!e) this.table.set(mqKey(mq), { mq, offset });
-    else if (!increaseOnly || offset > e.offset) e.offset = offset;
-  }
-
-  readMemory(mq: MessageQueue): number {
-    return this.table.get(mqKey(mq))?.offset ?? -1;
   }
 
   async readStore(mq: MessageQueue): Promise<number> {
@@ -127,7 +124,7 @@ export class LocalFileOffsetStore implements OffsetStore {
     await this.persistAll();
   }
 
-  remove(): void {
+  override remove(): void {
     // Broadcast offsets stay: every queue belongs to every consumer.
   }
 }

@@ -64,27 +64,6 @@ export interface HostAddress {
   readonly port: number;
 }
 
-/** Everything a record carries, decoded. `body` aliases the input buffer. */
-export interface StoredMessage {
-  totalSize: number;
-  bodyCrc: number;
-  queueId: number;
-  flag: number;
-  queueOffset: number;
-  physicalOffset: number;
-  sysFlag: number;
-  bornTimestamp: number;
-  bornHost: HostAddress;
-  storeTimestamp: number;
-  storeHost: HostAddress;
-  reconsumeTimes: number;
-  preparedTransactionOffset: number;
-  body: Buffer;
-  topic: string;
-  /** The raw properties string (`name\u0001value\u0002…`); see {@link parseProperties}. */
-  properties: string;
-}
-
 /** Fields needed to encode a record. */
 export interface MessageRecordFields {
   queueId: number;
@@ -103,6 +82,13 @@ export interface MessageRecordFields {
   properties: string;
   /** Precomputed BODYCRC; computed from `body` when absent. */
   bodyCrc?: number;
+}
+
+/** Everything a record carries, decoded. `body` aliases the input buffer. */
+export interface StoredMessage extends Omit<MessageRecordFields, 'body' | 'bodyCrc'> {
+  totalSize: number;
+  bodyCrc: number;
+  body: Buffer;
 }
 
 // ---------------------------------------------------------------------------------------------

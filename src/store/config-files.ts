@@ -15,21 +15,11 @@ import { parseFastJson } from '../codec/fastjson.js';
 import { StoreError } from './errors.js';
 
 import type { DataVersion, TopicConfig } from '../protocol/route.js';
+import type { SubscriptionGroupConfig } from '../protocol/subscription-group.js';
 import { writeFileAtomic } from '../common/json-file.js';
 
-export type { DataVersion, TopicConfig };
+export type { DataVersion, TopicConfig, SubscriptionGroupConfig };
 
-export interface SubscriptionGroupConfig {
-  groupName: string;
-  consumeEnable: boolean;
-  consumeFromMinEnable: boolean;
-  consumeBroadcastEnable: boolean;
-  retryQueueNums: number;
-  retryMaxTimes: number;
-  brokerId: number;
-  whichBrokerWhenConsumeSlowly: number;
-  notifyConsumerIdsChangedEnable: boolean;
-}
 
 export interface TopicsFile {
   dataVersion: DataVersion;

@@ -1,22 +1,12 @@
 /** Consumer group settings (subscriptionGroup.json): retry limits, consume permissions. */
 import type { DataVersion } from '../../protocol/route.js';
+import { subscriptionGroupDefaults } from '../../protocol/subscription-group.js';
 import { decodeSubscriptionGroups, type StoreConfigFiles, type SubscriptionGroupConfig } from '../../store/config-files.js';
 
 export type { SubscriptionGroupConfig };
 
 export function groupConfig(groupName: string, init: Partial<SubscriptionGroupConfig> = {}): SubscriptionGroupConfig {
-  return {
-    groupName,
-    consumeEnable: true,
-    consumeFromMinEnable: true,
-    consumeBroadcastEnable: true,
-    retryQueueNums: 1,
-    retryMaxTimes: 16,
-    brokerId: 0,
-    whichBrokerWhenConsumeSlowly: 1,
-    notifyConsumerIdsChangedEnable: true,
-    ...init,
-  };
+  return { ...subscriptionGroupDefaults(groupName), ...init };
 }
 
 const BUILT_IN = ['TOOLS_CONSUMER', 'FILTERSRV_CONSUMER', 'SELF_TEST_C_GROUP', 'CID_ONS-HTTP-PROXY', 'CID_ONSAPI_PULL', 'CID_ONSAPI_PERMISSION', 'CID_ONSAPI_OWNER'];
