@@ -2,36 +2,60 @@
 import { CodecError } from './errors.js';
 import { LANGUAGES, SerializeType, languageByte, type ExtFields, type RemotingCommand } from './command.js';
 
-export function encodeBinaryHeader(cmd: RemotingCommand): Buffer {
-  const remark = cmd.remark ? Buffer.from(cmd.remark, 'utf8') : undefined;
-  const entries: Array<[Buffer, Buffer]> = [];
-  let extLength = 0;
-  if (cmd.extFields) {
-    for (const key in cmd.extFields) {
-      const value = cmd.extFields[key];
+/** An upper bound of the header's encoded size (UTF-8 needs at most 3 bytes per code unit). */
+export function binaryHeaderMaxBytes(cmd: RemotingCommand): number {
+  let n = 21 + 3 * (cmd.remark?.length ?? 0);
+  const ext = cmd.extFields;
+  if (ext) {
+    for (const key in ext) {
+      const value = ext[key];
       if (value === undefined || value === null) continue;
-      const k = Buffer.from(key, 'utf8');
-      const v = Buffer.from(String(value), 'utf8');
-      entries.push([k, v]);
-      extLength += 2 + k.length + 4 + v.length;
+      n += 6 + 3 * (key.length + (typeof value === 'string' ? value : String(value)).length);
     }
   }
-  const out = Buffer.allocUnsafe(2 + 1 + 2 + 4 + 4 + 4 + (remark?.length ?? 0) + 4 + extLength);
-  let p = out.writeInt16BE(cmd.code, 0);
+  return n;
+}
+
+/** Writes the header at `pos` (room for {@link binaryHeaderMaxBytes} assumed); returns its end. */
+export function writeBinaryHeader(cmd: RemotingCommand, out: Buffer, pos: number): number {
+  let p = out.writeInt16BE(cmd.code, pos);
   p = out.writeUInt8(languageByte(cmd.language), p);
   p = out.writeInt16BE(cmd.version, p);
   p = out.writeInt32BE(cmd.opaque, p);
   p = out.writeInt32BE(cmd.flag, p);
-  p = out.writeInt32BE(remark?.length ?? 0, p);
-  if (remark) p += remark.copy(out, p);
-  p = out.writeInt32BE(extLength, p);
-  for (const [k, v] of entries) {
-    p = out.writeInt16BE(k.length, p);
-    p += k.copy(out, p);
-    p = out.writeInt32BE(v.length, p);
-    p += v.copy(out, p);
+  const remarkLength = cmd.remark ? out.write(cmd.remark, p + 4, 'utf8') : 0;
+  out.writeInt32BE(remarkLength, p);
+  p += 4 + remarkLength;
+  const extAt = p;
+  p += 4;
+  const ext = cmd.extFields;
+  if (ext) {
+    for (const key in ext) {
+      const raw = ext[key];
+      if (raw === undefined || raw === null) continue;
+      const kl = out.write(key, p + 2, 'utf8');
+      out.writeInt16BE(kl, p);
+      p += 2 + kl;
+      const vl = out.write(typeof raw === 'string' ? raw : String(raw), p + 4, 'utf8');
+      out.writeInt32BE(vl, p);
+      p += 4 + vl;
+    }
   }
-  return out;
+  out.writeInt32BE(p - extAt - 4, extAt);
+  return p;
+}
+
+export function encodeBinaryHeader(cmd: RemotingCommand): Buffer {
+  const out = Buffer.allocUnsafe(binaryHeaderMaxBytes(cmd));
+  return out.subarray(0, writeBinaryHeader(cmd, out, 0));
+}
+
+/** Single-byte ASCII keys (SEND_MESSAGE_V2's a…m) as shared strings rather than a new one per frame. */
+const ONE_BYTE_KEYS = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i));
+
+function readKey(bytes: Buffer, p: number, kl: number): string {
+  if (kl === 1 && bytes[p]! < 128) return ONE_BYTE_KEYS[bytes[p]!]!;
+  return bytes.toString('utf8', p, p + kl);
 }
 
 export function decodeBinaryHeader(bytes: Buffer, body: Buffer | undefined): RemotingCommand {
@@ -65,7 +89,7 @@ export function decodeBinaryHeader(bytes: Buffer, body: Buffer | undefined): Rem
       p += 2;
       need(p, kl, 'ext key');
       if (p + kl > end) throw new CodecError('binary ext key overruns ext length', false);
-      const key = bytes.toString('utf8', p, p + kl);
+      const key = readKey(bytes, p, kl);
       p += kl;
       need(p, 4, 'ext value length');
       const vl = bytes.readInt32BE(p);

@@ -3,29 +3,137 @@ import { CodecError } from './errors.js';
 import { quoteJson } from './json-string.js';
 import { LANGUAGES, SerializeType, type ExtFields, type RemotingCommand } from './command.js';
 
+/** Quoted ext-field keys: the same few dozen names go out on every frame. */
+const quotedKeys = new Map<string, string>();
+function quoteKey(key: string): string {
+  let q = quotedKeys.get(key);
+  if (q === undefined) {
+    q = quoteJson(key);
+    if (quotedKeys.size < 4096) quotedKeys.set(key, q);
+  }
+  return q;
+}
+
 /**
- * Writes the header as fastjson writes the Java bean: members in alphabetical order, nulls omitted,
+ * The header as fastjson writes the Java bean: members in alphabetical order, nulls omitted,
  * `serializeTypeCurrentRPC` included so our bytes match Java's.
  */
-export function encodeJsonHeader(cmd: RemotingCommand): Buffer {
+export function jsonHeaderText(cmd: RemotingCommand): string {
   let s = '{"code":' + (cmd.code | 0);
   if (cmd.extFields !== undefined) {
     s += ',"extFields":{';
     let first = true;
-    for (const key in cmd.extFields) {
-      const value = cmd.extFields[key];
+    const ext = cmd.extFields;
+    for (const key in ext) {
+      const value = ext[key];
       if (value === undefined || value === null) continue;
-      s += (first ? '' : ',') + quoteJson(key) + ':' + quoteJson(String(value));
+      s += (first ? '' : ',') + quoteKey(key) + ':' + quoteJson(typeof value === 'string' ? value : String(value));
       first = false;
     }
     s += '}';
   }
   s += ',"flag":' + (cmd.flag | 0);
-  s += ',"language":' + quoteJson(cmd.language || 'JAVA');
+  s += cmd.language === 'JAVA' || !cmd.language ? ',"language":"JAVA"' : ',"language":' + quoteJson(cmd.language);
   s += ',"opaque":' + (cmd.opaque | 0);
   if (cmd.remark !== undefined && cmd.remark !== null) s += ',"remark":' + quoteJson(cmd.remark);
   s += ',"serializeTypeCurrentRPC":"JSON","version":' + (cmd.version | 0) + '}';
-  return Buffer.from(s, 'utf8');
+  return s;
+}
+
+const HEX = '0123456789abcdef';
+
+/**
+ * Writes `s` as a JSON string literal at `p` if it is pure ASCII, escaping as JSON.stringify does;
+ * returns the end, or -1 at the first non-ASCII character (the caller then takes the text path).
+ * A JS loop beats a native write for the short strings headers are made of.
+ */
+function writeAsciiLiteral(s: string, out: Buffer, p: number): number {
+  out[p++] = 0x22;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x20 && c < 0x7f) {
+      if (c === 0x22 || c === 0x5c) {
+        out[p++] = 0x5c;
+      }
+      out[p++] = c;
+    } else if (c < 0x20) {
+      out[p++] = 0x5c;
+      const short = c === 8 ? 0x62 : c === 9 ? 0x74 : c === 10 ? 0x6e : c === 12 ? 0x66 : c === 13 ? 0x72 : 0;
+      if (short !== 0) {
+        out[p++] = short;
+      } else {
+        out[p++] = 0x75;
+        out[p++] = 0x30;
+        out[p++] = 0x30;
+        out[p++] = HEX.charCodeAt(c >> 4);
+        out[p++] = HEX.charCodeAt(c & 15);
+      }
+    } else if (c === 0x7f) {
+      out[p++] = c;
+    } else {
+      return -1;
+    }
+  }
+  out[p++] = 0x22;
+  return p;
+}
+
+function writeAscii(s: string, out: Buffer, p: number): number {
+  for (let i = 0; i < s.length; i++) out[p++] = s.charCodeAt(i);
+  return p;
+}
+
+/** An upper bound of the bytes {@link writeJsonHeader} may need (6 per character when escaped). */
+export function jsonHeaderMaxBytes(cmd: RemotingCommand): number {
+  let n = 160 + 6 * ((cmd.remark?.length ?? 0) + (cmd.language?.length ?? 0));
+  const ext = cmd.extFields;
+  if (ext) {
+    for (const key in ext) {
+      const value = ext[key];
+      if (value === undefined || value === null) continue;
+      n += 6 + 6 * (key.length + (typeof value === 'string' ? value : String(value)).length);
+    }
+  }
+  return n;
+}
+
+/**
+ * Writes the same bytes as {@link jsonHeaderText} straight into `out` at `pos` (room for
+ * {@link jsonHeaderMaxBytes} assumed). Returns the end, or -1 when some text is not ASCII.
+ */
+export function writeJsonHeader(cmd: RemotingCommand, out: Buffer, pos: number): number {
+  let p = writeAscii('{"code":' + (cmd.code | 0), out, pos);
+  const ext = cmd.extFields;
+  if (ext !== undefined) {
+    p = writeAscii(',"extFields":{', out, p);
+    let first = true;
+    for (const key in ext) {
+      const raw = ext[key];
+      if (raw === undefined || raw === null) continue;
+      if (!first) out[p++] = 0x2c;
+      first = false;
+      p = writeAsciiLiteral(key, out, p);
+      if (p < 0) return -1;
+      out[p++] = 0x3a;
+      p = writeAsciiLiteral(typeof raw === 'string' ? raw : String(raw), out, p);
+      if (p < 0) return -1;
+    }
+    out[p++] = 0x7d;
+  }
+  p = writeAscii(',"flag":' + (cmd.flag | 0) + ',"language":', out, p);
+  p = writeAsciiLiteral(cmd.language || 'JAVA', out, p);
+  if (p < 0) return -1;
+  p = writeAscii(',"opaque":' + (cmd.opaque | 0), out, p);
+  if (cmd.remark !== undefined && cmd.remark !== null) {
+    p = writeAscii(',"remark":', out, p);
+    p = writeAsciiLiteral(cmd.remark, out, p);
+    if (p < 0) return -1;
+  }
+  return writeAscii(',"serializeTypeCurrentRPC":"JSON","version":' + (cmd.version | 0) + '}', out, p);
+}
+
+export function encodeJsonHeader(cmd: RemotingCommand): Buffer {
+  return Buffer.from(jsonHeaderText(cmd), 'utf8');
 }
 
 function toInt(value: unknown, field: string, fallback: number): number {

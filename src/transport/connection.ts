@@ -4,7 +4,8 @@
  */
 import type { Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
-import { FrameDecoder, encodeFrame, encodeFrameHead } from '../codec/frame.js';
+import { FrameDecoder } from '../codec/frame.js';
+import { FrameWriter } from '../codec/frame-writer.js';
 import { FLAG_ONEWAY, isResponse, type RemotingCommand } from '../codec/command.js';
 import type { CodecError } from '../codec/errors.js';
 import { ConnectionClosedError, RequestTimeoutError } from './errors.js';
@@ -134,8 +135,9 @@ export class Connection extends EventEmitter {
   }
 
   /**
-   * Writes a command; a large body is written as a separate buffer rather than copied. Frames
-   * written in the same tick leave in one writev (the socket is corked until the tick ends).
+   * Writes a command. Frames written in the same tick are encoded back to back and leave in one
+   * socket write when the tick ends; a large body is written as its own buffer rather than copied.
+   * Returns false when the socket's buffer is full (the peer reads slower than we write).
    */
   write(cmd: RemotingCommand): boolean {
     if (this.closed) return false;
@@ -143,21 +145,31 @@ export class Connection extends EventEmitter {
       this.close(`peer is not reading: ${this.socket.writableLength} bytes unsent`);
       return false;
     }
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(this.uncork);
-    }
     if (cmd.body && cmd.body.length > 64 * 1024) {
-      this.socket.write(encodeFrameHead(cmd));
+      this.frames.append(cmd, true);
+      this.flushFrames();
       return this.socket.write(cmd.body);
     }
-    return this.socket.write(encodeFrame(cmd));
+    this.frames.append(cmd);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(this.flushFrames);
+    }
+    return !this.socket.writableNeedDrain;
   }
 
-  private corked = false;
-  private readonly uncork = (): void => {
-    this.corked = false;
+  private readonly frames = new FrameWriter();
+  private flushScheduled = false;
+  private readonly flushFrames = (): void => {
+    this.flushScheduled = false;
+    const out = this.frames.take();
+    if (this.closed || out.length === 0) return;
+    if (out.length === 1) {
+      this.socket.write(out[0]!);
+      return;
+    }
+    this.socket.cork();
+    for (const b of out) this.socket.write(b);
     this.socket.uncork();
   };
 
@@ -211,6 +223,7 @@ export class Connection extends EventEmitter {
   end(): Promise<void> {
     return new Promise((resolve) => {
       if (this.closed) return resolve();
+      this.flushFrames();
       this.socket.end(() => resolve());
       setTimeout(() => {
         this.close('ended');

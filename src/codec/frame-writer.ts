@@ -1,0 +1,85 @@
+/**
+ * Encodes outgoing frames back to back into large chunks, so the frames a connection writes in one
+ * tick leave as one buffer: no allocation, header buffer or stream write per frame (remoting-protocol
+ * §1.2 framing, §1.4/§1.5 headers).
+ */
+import { SerializeType, type RemotingCommand } from './command.js';
+import { jsonHeaderMaxBytes, jsonHeaderText, writeJsonHeader } from './header-json.js';
+import { binaryHeaderMaxBytes, writeBinaryHeader } from './header-binary.js';
+
+const CHUNK_BYTES = 256 * 1024;
+
+export class FrameWriter {
+  private chunk: Buffer = Buffer.allocUnsafe(0);
+  /** Start of the bytes not yet handed out by {@link take}. */
+  private start = 0;
+  private pos = 0;
+  /** Filled parts of earlier chunks, not yet taken. */
+  private ready: Buffer[] = [];
+
+  /** Bytes encoded and not yet taken. */
+  get pendingBytes(): number {
+    let n = this.pos - this.start;
+    for (const b of this.ready) n += b.length;
+    return n;
+  }
+
+  /**
+   * Appends one whole frame. With `withoutBody` only the prefix and header are written (the frame
+   * length still counts the body), for a large body the caller writes as a buffer of its own.
+   */
+  append(cmd: RemotingCommand, withoutBody = false): void {
+    const bodyLength = cmd.body?.length ?? 0;
+    const inline = withoutBody ? 0 : bodyLength;
+    if (cmd.serializeType === SerializeType.ROCKETMQ) {
+      const out = this.reserve(8 + binaryHeaderMaxBytes(cmd) + inline);
+      const at = this.pos;
+      const end = writeBinaryHeader(cmd, out, at + 8);
+      this.finish(out, at, end - at - 8, SerializeType.ROCKETMQ, cmd.body, bodyLength, inline);
+      return;
+    }
+    let out = this.reserve(8 + jsonHeaderMaxBytes(cmd) + inline);
+    let at = this.pos;
+    const end = writeJsonHeader(cmd, out, at + 8);
+    if (end >= 0) {
+      this.finish(out, at, end - at - 8, SerializeType.JSON, cmd.body, bodyLength, inline);
+      return;
+    }
+    // Non-ASCII text: encode the header string as UTF-8 (at most 3 bytes per UTF-16 code unit).
+    const text = jsonHeaderText(cmd);
+    out = this.reserve(8 + 3 * text.length + inline);
+    at = this.pos;
+    const headerLength = out.write(text, at + 8, 'utf8');
+    this.finish(out, at, headerLength, SerializeType.JSON, cmd.body, bodyLength, inline);
+  }
+
+  /**
+   * The frames appended since the last take, in order, as buffers never written to again (more
+   * than one only when a tick's frames outgrew a chunk).
+   */
+  take(): Buffer[] {
+    const out = this.ready;
+    if (this.pos > this.start) out.push(this.chunk.subarray(this.start, this.pos));
+    this.ready = [];
+    this.start = this.pos;
+    return out;
+  }
+
+  private finish(out: Buffer, at: number, headerLength: number, type: SerializeType, body: Buffer | undefined, bodyLength: number, inline: number): void {
+    out.writeInt32BE(4 + headerLength + bodyLength, at);
+    out.writeUInt32BE(((type & 0xff) << 24 | headerLength) >>> 0, at + 4);
+    let end = at + 8 + headerLength;
+    if (inline > 0) end += body!.copy(out, end);
+    this.pos = end;
+  }
+
+  /** Makes room for `bytes` after the current position, moving to a fresh chunk when needed. */
+  private reserve(bytes: number): Buffer {
+    if (this.chunk.length - this.pos >= bytes) return this.chunk;
+    if (this.pos > this.start) this.ready.push(this.chunk.subarray(this.start, this.pos));
+    this.chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, bytes));
+    this.start = 0;
+    this.pos = 0;
+    return this.chunk;
+  }
+}
