@@ -96,9 +96,11 @@ export function toPullResult(response: import('../codec/command.js').RemotingCom
     messages = decodeMessages(response.body, { brokerName: mq.brokerName });
     rawCount = messages.length;
     if (sub) messages = messages.filter((m) => tagMatches(sub, m.tags));
+    const min = String(h.minOffset);
+    const max = String(h.maxOffset);
     for (const m of messages) {
-      m.properties.MIN_OFFSET = String(h.minOffset);
-      m.properties.MAX_OFFSET = String(h.maxOffset);
+      m.properties.MIN_OFFSET = min;
+      m.properties.MAX_OFFSET = max;
     }
   }
   return { status, nextBeginOffset: h.nextBeginOffset, minOffset: h.minOffset, maxOffset: h.maxOffset, suggestWhichBrokerId: h.suggestWhichBrokerId, messages, rawCount };

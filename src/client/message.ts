@@ -8,12 +8,12 @@ import { networkInterfaces } from 'node:os';
 import {
   decodeRecord,
   encodeOffsetMsgId,
-  offsetMsgIdOfRecord,
   parseProperties,
   Prop,
   SysFlag,
   type HostAddress,
   type StoredMessage,
+  writeLong,
 } from '../codec/message.js';
 import { MessageError } from './errors.js';
 
@@ -124,12 +124,23 @@ function propertiesObject(s: string): Record<string, string> {
     }
     const next = s.indexOf('\u0001', sep + 1);
     if (sep === start || sep === end - 1 || (next >= 0 && next < end)) return slowProperties(s);
-    const key = s.slice(start, sep);
+    const key = knownName(s, start, sep) ?? s.slice(start, sep);
     if (key === '__proto__') return slowProperties(s);
     out[key] = s.slice(sep + 1, end);
     start = end + 1;
   }
   return out;
+}
+
+/** RocketMQ's own property names by length: reusing the constant beats a fresh key per message. */
+const KNOWN_NAMES = new Map<number, string[]>();
+for (const name of RESERVED_PROPERTIES) KNOWN_NAMES.set(name.length, [...(KNOWN_NAMES.get(name.length) ?? []), name]);
+
+function knownName(s: string, start: number, end: number): string | undefined {
+  const candidates = KNOWN_NAMES.get(end - start);
+  if (candidates === undefined) return undefined;
+  for (const name of candidates) if (s.startsWith(name, start)) return name;
+  return undefined;
 }
 
 function slowProperties(s: string): Record<string, string> {
@@ -138,18 +149,84 @@ function slowProperties(s: string): Record<string, string> {
   return out;
 }
 
+/**
+ * Host texts and offset-id prefixes of one body: every message of a pull shares its store host
+ * and usually its born host, so each is formatted once rather than per message.
+ */
+class HostTexts {
+  private readonly born = new LastHostText();
+  private readonly store = new LastHostText();
+  private lastStore: HostAddress | undefined;
+  private lastPrefix = '';
+
+  bornText(h: HostAddress): string {
+    return this.born.text(h);
+  }
+
+  storeText(h: HostAddress): string {
+    return this.store.text(h);
+  }
+
+  /** Java's offset message id: store host bytes then the commit-log offset, upper-case hex. */
+  offsetMsgId(storeHost: HostAddress, physicalOffset: number): string {
+    const last = this.lastStore;
+    if (last === undefined || last.ip !== storeHost.ip || last.port !== storeHost.port) {
+      this.lastStore = storeHost;
+      // The id of offset 0 minus its 16 zero digits is the host part.
+      const zero = encodeOffsetMsgId(storeHost, 0);
+      this.lastPrefix = zero.slice(0, zero.length - 16);
+    }
+    return this.lastPrefix + offsetHex(physicalOffset);
+  }
+}
+
+class LastHostText {
+  private host: HostAddress | undefined;
+  private last = '';
+
+  text(h: HostAddress): string {
+    const prev = this.host;
+    if (prev === undefined || prev.ip !== h.ip || prev.port !== h.port) {
+      this.host = h;
+      this.last = hostText(h);
+    }
+    return this.last;
+  }
+}
+
+const HEX_PAIRS = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0'));
+
+/** A non-negative offset (< 2^53) as 16 upper-case hex digits. */
+function offsetHex(n: number): string {
+  if (n < 0 || !Number.isSafeInteger(n)) {
+    const b = Buffer.allocUnsafe(8);
+    writeLong(b, 0, n);
+    return b.toString('hex').toUpperCase();
+  }
+  const hi = Math.floor(n / 0x100000000);
+  const lo = (n - hi * 0x100000000) >>> 0;
+  const h = HEX_PAIRS;
+  return h[hi >>> 24]! + h[(hi >>> 16) & 255]! + h[(hi >>> 8) & 255]! + h[hi & 255]! + h[lo >>> 24]! + h[(lo >>> 16) & 255]! + h[(lo >>> 8) & 255]! + h[lo & 255]!;
+}
+
 /** Turns a decoded record into a MessageExt. `raw` keeps the compressed body (admin views). */
 export function toMessageExt(rec: StoredMessage, options: { raw?: boolean; brokerName?: string; offsetMsgId?: string } = {}): MessageExt {
+  return messageExtOf(rec, options.raw === true, options.brokerName, options.offsetMsgId, new HostTexts());
+}
+
+function messageExtOf(rec: StoredMessage, raw: boolean, brokerName: string | undefined, offsetMsgIdGiven: string | undefined, hosts: HostTexts): MessageExt {
   const props = propertiesObject(rec.properties);
-  const offsetMsgId = options.offsetMsgId ?? encodeOffsetMsgId(rec.storeHost, rec.physicalOffset);
+  const offsetMsgId = offsetMsgIdGiven ?? hosts.offsetMsgId(rec.storeHost, rec.physicalOffset);
   const keys = props[Prop.KEYS];
+  const uniqKey = props[Prop.UNIQ_KEY];
+  const delay = props[Prop.DELAY];
   return {
     topic: rec.topic,
-    body: options.raw ? rec.body : uncompressBody(rec.body, rec.sysFlag),
+    body: raw ? rec.body : uncompressBody(rec.body, rec.sysFlag),
     tags: props[Prop.TAGS],
-    keys: keys ? keys.split(' ').filter((k) => k !== '') : [],
+    keys: keys ? splitKeys(keys) : [],
     properties: props,
-    msgId: props[Prop.UNIQ_KEY] ?? offsetMsgId,
+    msgId: uniqKey ?? offsetMsgId,
     offsetMsgId,
     queueId: rec.queueId,
     queueOffset: rec.queueOffset,
@@ -157,28 +234,35 @@ export function toMessageExt(rec: StoredMessage, options: { raw?: boolean; broke
     sysFlag: rec.sysFlag,
     flag: rec.flag,
     bornTimestamp: rec.bornTimestamp,
-    bornHost: hostText(rec.bornHost),
+    bornHost: hosts.bornText(rec.bornHost),
     storeTimestamp: rec.storeTimestamp,
-    storeHost: hostText(rec.storeHost),
+    storeHost: hosts.storeText(rec.storeHost),
     reconsumeTimes: rec.reconsumeTimes,
     preparedTransactionOffset: rec.preparedTransactionOffset,
     bodyCrc: rec.bodyCrc,
     storeSize: rec.totalSize,
-    brokerName: options.brokerName,
-    delayLevel: props[Prop.DELAY] ? Number(props[Prop.DELAY]) : 0,
-    transactionId: props[Prop.UNIQ_KEY],
+    brokerName,
+    delayLevel: delay ? Number(delay) : 0,
+    transactionId: uniqKey,
   };
+}
+
+function splitKeys(keys: string): string[] {
+  if (keys.indexOf(' ') < 0) return [keys];
+  return keys.split(' ').filter((k) => k !== '');
 }
 
 /** Decodes every stored message of a pull/query body (stops quietly at trailing padding). */
 export function decodeMessages(body: Buffer | undefined, options: { raw?: boolean; brokerName?: string } = {}): MessageExt[] {
   const out: MessageExt[] = [];
   if (!body) return out;
+  const raw = options.raw === true;
+  const hosts = new HostTexts();
   let pos = 0;
   while (body.length - pos >= 8) {
     const size = body.readInt32BE(pos);
     if (size <= 0) break;
-    out.push(toMessageExt(decodeRecord(body, pos), { ...options, offsetMsgId: offsetMsgIdOfRecord(body, pos) }));
+    out.push(messageExtOf(decodeRecord(body, pos), raw, options.brokerName, undefined, hosts));
     pos += size;
   }
   return out;

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { allocateAveragely, allocateByCircle, allocateByConfig, allocateConsistentHash } from '../../src/client/allocate.js';
-import { decodeUniqueId, mqKey, UniqueIdGenerator, type MessageExt, type MessageQueue } from '../../src/client/message.js';
+import { decodeMessages, decodeUniqueId, mqKey, UniqueIdGenerator, type MessageExt, type MessageQueue } from '../../src/client/message.js';
 import { LatencyFaultTolerance } from '../../src/client/fault.js';
 import { buildSubscription, tagMatches } from '../../src/client/bodies.js';
 import { ProcessQueue } from '../../src/client/process-queue.js';
@@ -10,6 +10,7 @@ import { publishQueues, selectByHash, propertiesOf } from '../../src/client/prod
 import { parseNamesrvAddr, vipAddress } from '../../src/client/instance.js';
 import { parseConsumeTimestamp } from '../../src/client/push-consumer.js';
 import { MessageError } from '../../src/client/errors.js';
+import { encodeOffsetMsgId, encodeRecord, withHostFlags } from '../../src/codec/message.js';
 
 const mqs = (n: number, broker = 'b'): MessageQueue[] => Array.from({ length: n }, (_, i) => ({ topic: 'T', brokerName: broker, queueId: i }));
 const ids = (list: MessageQueue[]) => list.map((q) => q.queueId);
@@ -162,4 +163,44 @@ test('ACL signing: reproduces the signature recorded from ali-ons and signs bodi
   const expected = createHmac('sha1', 'SK').update('AK' + 'TOK' + 'G' + 'T').update('hello').digest('base64');
   assert.equal(req.extFields!.Signature, expected);
   assert.equal(aclSignature({ ...req.extFields!, _UNIQUE_KEY_QUERY: 'true' }, Buffer.from('hello'), 'SK'), expected, '_UNIQUE_KEY_QUERY is not signed');
+});
+
+test('decodeMessages: offset ids, host texts and known property names match the general codec for every host kind', () => {
+  const hosts = [
+    { ip: '127.0.0.1', port: 10911 },
+    { ip: '10.1.2.3', port: 1 },
+    { ip: 'fe80:0:0:0:0:0:0:1', port: 10911 },
+  ];
+  const offsets = [0, 1, 0xff, 0x1_0000_0000, 0x1_2345_6789_abcd, Number.MAX_SAFE_INTEGER - 1];
+  const records: Buffer[] = [];
+  const expected: Array<{ id: string; born: string; store: string }> = [];
+  let i = 0;
+  for (const store of hosts) {
+    for (const born of hosts) {
+      for (const physicalOffset of offsets) {
+        const bornHost = born;
+        const storeHost = store;
+        records.push(
+          encodeRecord({
+            queueId: 0, flag: 0, queueOffset: i++, physicalOffset, sysFlag: withHostFlags(0, bornHost, storeHost), bornTimestamp: 1, bornHost,
+            storeTimestamp: 2, storeHost, reconsumeTimes: 0, preparedTransactionOffset: 0, body: Buffer.from('b'), topic: 'T',
+            properties: `KEYS\u0001a b  c\u0002TAGS\u0001t\u0002custom\u0001v\u0002`,
+          }),
+        );
+        const text = (h: { ip: string; port: number }): string => (h.ip.includes(':') ? `[${h.ip}]:${h.port}` : `${h.ip}:${h.port}`);
+        expected.push({ id: encodeOffsetMsgId(storeHost, physicalOffset), born: text(bornHost), store: text(storeHost) });
+      }
+    }
+  }
+  const msgs = decodeMessages(Buffer.concat(records));
+  assert.equal(msgs.length, expected.length);
+  msgs.forEach((m, k) => {
+    assert.equal(m.offsetMsgId, expected[k]!.id);
+    assert.equal(m.msgId, expected[k]!.id);
+    assert.equal(m.bornHost, expected[k]!.born);
+    assert.equal(m.storeHost, expected[k]!.store);
+    assert.deepEqual(m.keys, ['a', 'b', 'c']);
+    assert.equal(m.tags, 't');
+    assert.deepEqual(m.properties, { KEYS: 'a b  c', TAGS: 't', custom: 'v' });
+  });
 });
