@@ -190,13 +190,20 @@ export class Broker {
     // Sends are counted so a drain knows when none is left in flight.
     for (const code of [RequestCode.SEND_MESSAGE, RequestCode.SEND_MESSAGE_V2, RequestCode.SEND_BATCH_MESSAGE, RequestCode.CONSUMER_SEND_MSG_BACK, RequestCode.END_TRANSACTION]) {
       const inner = processors.get(code)!;
-      processors.set(code, async (req, conn) => {
+      processors.set(code, (req, conn) => {
         this.sendsInFlight++;
+        let result;
         try {
-          return await inner(req, conn);
-        } finally {
+          result = inner(req, conn);
+        } catch (err) {
           this.sendsInFlight--;
+          throw err;
         }
+        if (!(result instanceof Promise)) {
+          this.sendsInFlight--;
+          return result;
+        }
+        return result.finally(() => this.sendsInFlight--);
       });
     }
     const serverOptions = {
@@ -281,11 +288,11 @@ export class Broker {
     this.slaveSync?.setMaster(reply.masterAddr);
   }
 
-  private async awaitReplication(endOffset: number): Promise<number | undefined> {
+  /** undefined right away unless a SYNC_MASTER must wait for its slave (no promise per send). */
+  private awaitReplication(endOffset: number): Promise<number | undefined> | undefined {
     if (this.storeConfig.brokerRole !== 'SYNC_MASTER' || !this.haMaster) return undefined;
-    if (!this.haMaster.slaveOk(endOffset, this.config.haSlaveFallbehindMax)) return ResponseCode.SLAVE_NOT_AVAILABLE;
-    const ok = await this.haMaster.waitForAck(endOffset, this.storeConfig.syncFlushTimeout);
-    return ok ? undefined : ResponseCode.FLUSH_SLAVE_TIMEOUT;
+    if (!this.haMaster.slaveOk(endOffset, this.config.haSlaveFallbehindMax)) return Promise.resolve(ResponseCode.SLAVE_NOT_AVAILABLE);
+    return this.haMaster.waitForAck(endOffset, this.storeConfig.syncFlushTimeout).then((ok) => (ok ? undefined : ResponseCode.FLUSH_SLAVE_TIMEOUT));
   }
 
   /** For tests and tools: HA state. */

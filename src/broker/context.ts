@@ -36,7 +36,8 @@ export interface BrokerContext {
    * SYNC_MASTER: waits until a slave has the bytes up to `endOffset`. Returns the response code a
    * stored message gets instead of SUCCESS (SLAVE_NOT_AVAILABLE, FLUSH_SLAVE_TIMEOUT), if any.
    */
-  awaitReplication(endOffset: number): Promise<number | undefined>;
+  /** A SYNC_MASTER's wait for its slave (a response code when it failed); undefined when there is none to wait for. */
+  awaitReplication(endOffset: number): Promise<number | undefined> | undefined;
   stats: BrokerStats;
 }
 

@@ -80,19 +80,15 @@ export function refusal(err: unknown): { ok: false; code: number; remark: string
   return { ok: false, code: ResponseCode.SYSTEM_ERROR, remark: `store error: ${(err as Error).message ?? String(err)}` };
 }
 
-export async function putMessages(ctx: BrokerContext, msgs: MessageInput[]): Promise<PutOutcome> {
-  const routed = msgs.map((m) => routeForStore(m, ctx.delayLevels.length));
-  try {
-    const result = routed.length === 1 ? await ctx.store.put(routed[0]!) : await ctx.store.putBatch(routed);
+export function putMessages(ctx: BrokerContext, msgs: MessageInput[]): Promise<PutOutcome> {
+  const routed = msgs.length === 1 ? [routeForStore(msgs[0]!, ctx.delayLevels.length)] : msgs.map((m) => routeForStore(m, ctx.delayLevels.length));
+  const put = routed.length === 1 ? ctx.store.put(routed[0]!) : ctx.store.putBatch(routed);
+  return put.then((result): PutOutcome | Promise<PutOutcome> => {
     ctx.stats.putMessages += routed.length;
     ctx.stats.putBytes += result.wroteBytes;
-    let code = STORED_CODES[result.status] ?? ResponseCode.SUCCESS;
-    if (getProperty(routed[0]!.properties, Prop.WAIT) !== 'false') {
-      const replicated = await ctx.awaitReplication(result.physicalOffset + result.wroteBytes);
-      if (replicated !== undefined && code === ResponseCode.SUCCESS) code = replicated;
-    }
-    return { ok: true, code, result };
-  } catch (err) {
-    return refusal(err);
-  }
+    const code = STORED_CODES[result.status] ?? ResponseCode.SUCCESS;
+    const replicated = getProperty(routed[0]!.properties, Prop.WAIT) !== 'false' ? ctx.awaitReplication(result.physicalOffset + result.wroteBytes) : undefined;
+    if (replicated === undefined) return { ok: true, code, result };
+    return replicated.then((slaveCode) => ({ ok: true, code: slaveCode !== undefined && code === ResponseCode.SUCCESS ? slaveCode : code, result }));
+  }).catch(refusal);
 }

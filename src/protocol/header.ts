@@ -50,14 +50,38 @@ export class HeaderError extends BadRequestError {
 const LONG_MAX = 9223372036854775807n;
 const LONG_MIN = -9223372036854775808n;
 
+/** Plain decimal digits, optionally signed, up to `maxDigits`: the number, else undefined (slow path decides). */
+function plainInteger(raw: string, maxDigits: number): number | undefined {
+  const len = raw.length;
+  let i = 0;
+  let negative = false;
+  const first = raw.charCodeAt(0);
+  if (first === 0x2d || first === 0x2b) {
+    negative = first === 0x2d;
+    i = 1;
+  }
+  if (len === i || len - i > maxDigits) return undefined;
+  let n = 0;
+  for (; i < len; i++) {
+    const c = raw.charCodeAt(i) - 0x30;
+    if (c < 0 || c > 9) return undefined;
+    n = n * 10 + c;
+  }
+  return negative ? -n : n;
+}
+
 function parseValue(kind: Kind, name: string, raw: string): string | number | boolean {
   switch (kind) {
     case 'string':
       return raw;
     case 'boolean':
+      if (raw === 'false') return false;
+      if (raw === 'true') return true;
       // Java's Boolean.parseBoolean: only a case-insensitive "true" is true.
       return raw.trim().toLowerCase() === 'true';
     case 'int': {
+      const quick = plainInteger(raw, 9);
+      if (quick !== undefined) return quick;
       const t = raw.trim();
       if (!/^[+-]?\d{1,10}$/.test(t)) throw new HeaderError(`the custom field ${name} is not an integer: ${raw}`);
       const n = Number(t);
@@ -65,6 +89,8 @@ function parseValue(kind: Kind, name: string, raw: string): string | number | bo
       return n;
     }
     case 'long': {
+      const quick = plainInteger(raw, 15);
+      if (quick !== undefined) return quick;
       const t = raw.trim();
       if (!/^[+-]?\d{1,19}$/.test(t)) throw new HeaderError(`the custom field ${name} is not a long: ${raw}`);
       // Offsets and timestamps (≤ 15 digits) are exact as doubles: skip the BigInt on the hot path.

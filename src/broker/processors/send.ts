@@ -2,8 +2,8 @@
 import { responseTo, type ExtFields, type RemotingCommand } from '../../codec/command.js';
 import { decodeBatchBody, encodeOffsetMsgId, getProperty, Prop, SysFlag, type HostAddress } from '../../codec/message.js';
 import { CodecError } from '../../codec/errors.js';
-import { decodeHeader, encodeHeader, type HeaderOf } from '../../protocol/header.js';
-import { ConsumerSendMsgBackRequest, SendMessageRequest, SendMessageRequestV2, SendMessageResponse } from '../../protocol/broker-headers.js';
+import { decodeHeader, type HeaderOf } from '../../protocol/header.js';
+import { ConsumerSendMsgBackRequest, SendMessageRequest, SendMessageRequestV2 } from '../../protocol/broker-headers.js';
 import { RequestCode } from '../../protocol/request-code.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { PERM_WRITE, isWriteable } from '../../protocol/perm.js';
@@ -26,9 +26,17 @@ function fromV2(h: HeaderOf<typeof SendMessageRequestV2>): SendHeader {
   };
 }
 
+const PEER_HOST = 'peerHost';
+
+/** The producer's address as a message's BORNHOST (read once per connection). */
 export function peerHost(conn: Connection): HostAddress {
-  const ip = (conn.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
-  return { ip, port: conn.socket.remotePort ?? 0 };
+  let host = conn.attributes.get(PEER_HOST) as HostAddress | undefined;
+  if (host === undefined) {
+    const ip = (conn.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+    host = { ip, port: conn.socket.remotePort ?? 0 };
+    conn.attributes.set(PEER_HOST, host);
+  }
+  return host;
 }
 
 export function randomQueue(n: number): number {
@@ -38,6 +46,13 @@ export function randomQueue(n: number): number {
 export function sendProcessors(ctx: BrokerContext): Map<number, Processor> {
   const m = new Map<number, Processor>();
   const traceFields = (): ExtFields => ({ MSG_REGION: ctx.config.regionId, TRACE_ON: String(ctx.config.traceOn) });
+  /** A stored message's answer: SendMessageResponse's fields and the trace fields, built in one go. */
+  const stored = (req: RemotingCommand, code: number, msgId: string, queueId: number, queueOffset: number): RemotingCommand =>
+    responseTo(req, code, ctx.version, {
+      extFields: { msgId, queueId: String(queueId), queueOffset: String(queueOffset), MSG_REGION: ctx.config.regionId, TRACE_ON: ctx.config.traceOn ? 'true' : 'false' },
+    });
+  /** Topic names already found valid (bounded; names are checked on every send). */
+  const validTopics = new Set<string>();
   const fail = (req: RemotingCommand, code: number, remark: string): RemotingCommand =>
     responseTo(req, code, ctx.version, { remark, extFields: traceFields() });
 
@@ -46,8 +61,12 @@ export function sendProcessors(ctx: BrokerContext): Map<number, Processor> {
     if (!ctx.isWritable()) {
       return { error: fail(req, ResponseCode.NO_PERMISSION, `the broker[${ctx.config.brokerIP1}] sending message is forbidden`) };
     }
-    const invalid = invalidTopicReason(h.topic);
-    if (invalid) return { error: fail(req, ResponseCode.MESSAGE_ILLEGAL, invalid) };
+    if (!validTopics.has(h.topic)) {
+      const invalid = invalidTopicReason(h.topic);
+      if (invalid) return { error: fail(req, ResponseCode.MESSAGE_ILLEGAL, invalid) };
+      if (validTopics.size >= 65536) validTopics.clear();
+      validTopics.add(h.topic);
+    }
     if (h.topic === TBW102) {
       return { error: fail(req, ResponseCode.SYSTEM_ERROR, `the topic[${h.topic}] is conflict with system reserved words.`) };
     }
@@ -121,12 +140,7 @@ export function sendProcessors(ctx: BrokerContext): Map<number, Processor> {
     const outcome = await putMessages(ctx, [msg]);
     if (!outcome.ok) return fail(req, outcome.code, outcome.remark);
     const record = outcome.result.records[0]!;
-    return responseTo(req, outcome.code, ctx.version, {
-      extFields: {
-        ...encodeHeader(SendMessageResponse, { msgId: record.msgId, queueId: msg.queueId, queueOffset: record.queueOffset }),
-        ...traceFields(),
-      },
-    });
+    return stored(req, outcome.code, record.msgId, msg.queueId, record.queueOffset);
   };
 
   const sendBatch = async (req: RemotingCommand, conn: Connection, h: SendHeader): Promise<RemotingCommand> => {
@@ -156,12 +170,7 @@ export function sendProcessors(ctx: BrokerContext): Map<number, Processor> {
     }));
     const outcome = await putMessages(ctx, msgs);
     if (!outcome.ok) return fail(req, outcome.code, outcome.remark);
-    return responseTo(req, outcome.code, ctx.version, {
-      extFields: {
-        ...encodeHeader(SendMessageResponse, { msgId: outcome.result.msgId, queueId, queueOffset: outcome.result.queueOffset }),
-        ...traceFields(),
-      },
-    });
+    return stored(req, outcome.code, outcome.result.msgId, queueId, outcome.result.queueOffset);
   };
 
   m.set(RequestCode.SEND_MESSAGE, (req, conn) => sendOne(req, conn, decodeHeader(SendMessageRequest, req.extFields)));
