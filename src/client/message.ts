@@ -320,9 +320,11 @@ export class UniqueIdGenerator {
   }
 }
 
-function hex(n: number, digits: number): string {
-  const h = n.toString(16).toUpperCase();
-  return h.length >= digits ? h : '00000000'.slice(0, digits - h.length) + h;
+/** `n` (unsigned) as `digits` (8 or 4) upper-case hex digits. */
+function hex(n: number, digits: 8 | 4): string {
+  const h = HEX_PAIRS;
+  const low = h[(n >>> 8) & 255]! + h[n & 255]!;
+  return digits === 4 ? low : h[n >>> 24]! + h[(n >>> 16) & 255]! + low;
 }
 
 /** Shared process-wide generator (ids must be unique per process). */

@@ -5,15 +5,15 @@
  * Sends never wait for one another: any number may be in flight on one connection.
  */
 import { deflateSync } from 'node:zlib';
-import { encodeHeader, decodeHeader } from '../protocol/header.js';
+import { decodeHeader } from '../protocol/header.js';
 import { RequestCode } from '../protocol/request-code.js';
 import { ResponseCode } from '../protocol/response-code.js';
 import { isWriteable } from '../protocol/perm.js';
 import type { TopicRouteData } from '../protocol/route.js';
 import { encodeBatchBody, javaHashCode, SysFlag, NAME_VALUE_SEPARATOR as NV, PROPERTY_SEPARATOR as PS } from '../codec/message.js';
-import type { RemotingCommand } from '../codec/command.js';
+import type { ExtFields, RemotingCommand } from '../codec/command.js';
 import { TransportError } from '../transport/errors.js';
-import { SendMessageRequestV2, SendMessageResponse } from './headers.js';
+import { SendMessageResponse } from './headers.js';
 import { ClientInstance, asError, type ClientOptions, type ProducerHook } from './instance.js';
 import { ClientStateError, ClientTimeoutError, MessageError, MQBrokerError, MQClientError, NoRouteError } from './errors.js';
 import { LatencyFaultTolerance, type FaultStrategyOptions } from './fault.js';
@@ -393,32 +393,37 @@ export class Producer implements ProducerHook {
     };
   }
 
-  private async sendKernel(p: PreparedSend, mq: MessageQueue, viaDefaultTopic: boolean, mode: 'sync' | 'oneway', timeoutMs: number): Promise<SendResult | undefined> {
-    const master =
-      this.client.masterAddr(mq.brokerName) ?? (await this.client.findMaster(mq.brokerName, viaDefaultTopic ? this.options.createTopicKey ?? 'TBW102' : mq.topic));
+  private sendKernel(p: PreparedSend, mq: MessageQueue, viaDefaultTopic: boolean, mode: 'sync' | 'oneway', timeoutMs: number): Promise<SendResult | undefined> {
+    const known = this.client.masterAddr(mq.brokerName);
+    if (known === undefined) {
+      return this.client
+        .findMaster(mq.brokerName, viaDefaultTopic ? this.options.createTopicKey ?? 'TBW102' : mq.topic)
+        .then((master) => this.sendTo(master, p, mq, mode, timeoutMs));
+    }
+    return this.sendTo(known, p, mq, mode, timeoutMs);
+  }
+
+  private sendTo(master: string, p: PreparedSend, mq: MessageQueue, mode: 'sync' | 'oneway', timeoutMs: number): Promise<SendResult | undefined> {
     const addr = this.client.brokerCallAddr(master);
-    const ext = encodeHeader(SendMessageRequestV2, {
+    // SendMessageRequestV2's one-letter fields, written directly (this runs for every message).
+    const ext: ExtFields = {
       a: this.group,
       b: p.topic,
       c: this.options.createTopicKey ?? 'TBW102',
-      d: this.options.defaultTopicQueueNums ?? 4,
-      e: mq.queueId,
-      f: p.sysFlag,
-      g: Date.now(),
-      h: p.flag,
+      d: String(this.options.defaultTopicQueueNums ?? 4),
+      e: String(mq.queueId),
+      f: String(p.sysFlag),
+      g: String(Date.now()),
+      h: String(p.flag),
       i: p.properties,
-      j: p.reconsumeTimes ?? 0,
-      k: false,
-      l: p.maxReconsumeTimes,
-      m: p.batch,
-    });
+      j: String(p.reconsumeTimes ?? 0),
+      k: 'false',
+    };
+    if (p.maxReconsumeTimes !== undefined) ext.l = String(p.maxReconsumeTimes);
+    ext.m = p.batch ? 'true' : 'false';
     const request = this.client.request(p.batch ? RequestCode.SEND_BATCH_MESSAGE : RequestCode.SEND_MESSAGE_V2, ext, p.body);
-    if (mode === 'oneway') {
-      await this.client.oneway(addr, request);
-      return undefined;
-    }
-    const response = await this.client.invoke(addr, request, timeoutMs);
-    return toSendResult(response, mq, p.uniqIds, addr);
+    if (mode === 'oneway') return this.client.oneway(addr, request).then(() => undefined);
+    return this.client.invoke(addr, request, timeoutMs).then((response) => toSendResult(response, mq, p.uniqIds, addr));
   }
 }
 
