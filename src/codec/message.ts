@@ -104,10 +104,31 @@ export function readLong(buf: Uint8Array, pos: number): number {
 
 /** Writes a number (integral, within ±2^53) as a signed 64-bit big-endian integer. */
 export function writeLong(buf: Uint8Array, pos: number, value: number): void {
-  const b = buf as Buffer;
+  if (pos < 0 || pos + 8 > buf.length) throw new RangeError(`writeLong at ${pos} outside ${buf.length} bytes`);
+  putLong(buf, pos, value);
+}
+
+// Unchecked big-endian stores for encoders that checked the bounds of the whole record first
+// (plain byte stores are several times cheaper than Buffer's checked writeInt32BE).
+
+function putInt(buf: Uint8Array, pos: number, value: number): void {
+  buf[pos] = value >>> 24;
+  buf[pos + 1] = value >>> 16;
+  buf[pos + 2] = value >>> 8;
+  buf[pos + 3] = value;
+}
+
+function putLong(buf: Uint8Array, pos: number, value: number): void {
   const hi = Math.floor(value / TWO_32);
-  b.writeInt32BE(hi, pos);
-  b.writeUInt32BE(value - hi * TWO_32, pos + 4);
+  const lo = value - hi * TWO_32;
+  buf[pos] = hi >>> 24;
+  buf[pos + 1] = hi >>> 16;
+  buf[pos + 2] = hi >>> 8;
+  buf[pos + 3] = hi;
+  buf[pos + 4] = lo >>> 24;
+  buf[pos + 5] = lo >>> 16;
+  buf[pos + 6] = lo >>> 8;
+  buf[pos + 7] = lo;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -275,77 +296,117 @@ export function withHostFlags(sysFlag: number, bornHost: HostAddress, storeHost:
   return f;
 }
 
-function writeHost(buf: Buffer, pos: number, host: HostAddress, ipBytes?: Uint8Array): number {
-  const ip = ipBytes ?? hostIpBytes(host);
-  buf.set(ip, pos);
-  buf.writeInt32BE(host.port, pos + ip.length);
-  return pos + ip.length + 4;
-}
-
 /**
- * Pre-encoded pieces of a message that stay the same wherever it lands: a writer (the store's
- * append path) encodes these once and then patches offsets and timestamps at the final position.
+ * Sizes, flags and checksum of a record, worked out before it is written (prepareRecord), plus
+ * pre-encoded pieces a writer may already hold. The store reuses one instance per append.
  */
 export interface PreparedRecord {
-  readonly totalSize: number;
-  readonly sysFlag: number;
-  readonly topicBytes: number;
-  readonly propertiesBytes: number;
-  readonly bodyCrc: number;
+  totalSize: number;
+  sysFlag: number;
+  topicBytes: number;
+  propertiesBytes: number;
+  bodyCrc: number;
+  /** The topic's UTF-8 bytes when the caller has them (else `fields.topic` is encoded). */
+  topicUtf8: Uint8Array | undefined;
+  bornHostIp: Uint8Array;
+  storeHostIp: Uint8Array;
 }
 
-/** Computes sizes, flags and CRC for a record; throws {@link CodecError} if a field is too long. */
-export function prepareRecord(fields: Omit<MessageRecordFields, 'queueOffset' | 'physicalOffset' | 'storeTimestamp'>): PreparedRecord {
-  const topicBytes = Buffer.byteLength(fields.topic, 'utf8');
-  if (topicBytes > 127) throw new CodecError(`topic of ${topicBytes} bytes exceeds 127`, false);
-  const propertiesBytes = Buffer.byteLength(fields.properties, 'utf8');
-  if (propertiesBytes > 32767) throw new CodecError(`properties of ${propertiesBytes} bytes exceed 32767`, false);
-  const sysFlag = withHostFlags(fields.sysFlag, fields.bornHost, fields.storeHost);
-  return {
-    totalSize: recordLength(sysFlag, fields.body.length, topicBytes, propertiesBytes),
-    sysFlag,
-    topicBytes,
-    propertiesBytes,
-    bodyCrc: fields.bodyCrc ?? bodyCrc(fields.body),
-  };
+function isInt32(n: number): boolean {
+  return (n | 0) === n;
 }
 
 /**
- * Writes one record at `pos` of `out` (which must have `prepared.totalSize` bytes free there) and
- * returns the position after it. `storeHostIp` may pass the store host's IP bytes to skip parsing.
+ * Computes sizes, flags and CRC for a record into `into` (a new object by default); throws
+ * {@link CodecError} if a field is too long or not a 32-bit integer where the layout has one.
+ * `topicUtf8` may pass the topic's bytes, saving their encoding.
  */
-export function encodeRecordInto(
-  out: Buffer,
-  pos: number,
-  fields: MessageRecordFields,
-  prepared: PreparedRecord = prepareRecord(fields),
-  storeHostIp?: Uint8Array,
-): number {
+export function prepareRecord(
+  fields: Omit<MessageRecordFields, 'queueOffset' | 'physicalOffset' | 'storeTimestamp'>,
+  into?: PreparedRecord,
+  topicUtf8?: Uint8Array,
+): PreparedRecord {
+  const topicBytes = topicUtf8 ? topicUtf8.length : Buffer.byteLength(fields.topic, 'utf8');
+  if (topicBytes > 127) throw new CodecError(`topic of ${topicBytes} bytes exceeds 127`, false);
+  const properties = fields.properties;
+  const propertiesBytes = properties.length === 0 ? 0 : Buffer.byteLength(properties, 'utf8');
+  if (propertiesBytes > 32767) throw new CodecError(`properties of ${propertiesBytes} bytes exceed 32767`, false);
+  if (!isInt32(fields.queueId) || !isInt32(fields.flag) || !isInt32(fields.sysFlag) || !isInt32(fields.reconsumeTimes)) {
+    throw new CodecError('queueId, flag, sysFlag and reconsumeTimes must be 32-bit integers', false);
+  }
+  if (!isInt32(fields.bornHost.port) || !isInt32(fields.storeHost.port)) throw new CodecError('host ports must be 32-bit integers', false);
+  const bornHostIp = hostIpBytes(fields.bornHost);
+  const storeHostIp = hostIpBytes(fields.storeHost);
+  let sysFlag = fields.sysFlag & ~(SysFlag.BORNHOST_V6 | SysFlag.STOREHOST_V6);
+  if (bornHostIp.length === 16) sysFlag |= SysFlag.BORNHOST_V6;
+  if (storeHostIp.length === 16) sysFlag |= SysFlag.STOREHOST_V6;
+  const p: PreparedRecord = into ?? {
+    totalSize: 0,
+    sysFlag: 0,
+    topicBytes: 0,
+    propertiesBytes: 0,
+    bodyCrc: 0,
+    topicUtf8: undefined,
+    bornHostIp,
+    storeHostIp,
+  };
+  p.totalSize = recordLength(sysFlag, fields.body.length, topicBytes, propertiesBytes);
+  p.sysFlag = sysFlag;
+  p.topicBytes = topicBytes;
+  p.propertiesBytes = propertiesBytes;
+  p.bodyCrc = fields.bodyCrc ?? bodyCrc(fields.body);
+  p.topicUtf8 = topicUtf8;
+  p.bornHostIp = bornHostIp;
+  p.storeHostIp = storeHostIp;
+  return p;
+}
+
+/**
+ * Writes one record at `pos` of `out` and returns the position after it; throws
+ * {@link CodecError} when `out` has fewer than `prepared.totalSize` bytes there.
+ */
+export function encodeRecordInto(out: Buffer, pos: number, fields: MessageRecordFields, prepared: PreparedRecord = prepareRecord(fields)): number {
   const start = pos;
-  out.writeInt32BE(prepared.totalSize, pos);
-  out.writeInt32BE(MESSAGE_MAGIC, pos + 4);
-  out.writeInt32BE(prepared.bodyCrc, pos + 8);
-  out.writeInt32BE(fields.queueId, pos + 12);
-  out.writeInt32BE(fields.flag, pos + 16);
-  writeLong(out, pos + 20, fields.queueOffset);
-  writeLong(out, pos + 28, fields.physicalOffset);
-  out.writeInt32BE(prepared.sysFlag, pos + 36);
-  writeLong(out, pos + 40, fields.bornTimestamp);
-  pos = writeHost(out, pos + 48, fields.bornHost);
-  writeLong(out, pos, fields.storeTimestamp);
-  pos = writeHost(out, pos + 8, fields.storeHost, storeHostIp);
-  out.writeInt32BE(fields.reconsumeTimes, pos);
-  writeLong(out, pos + 4, fields.preparedTransactionOffset);
-  out.writeInt32BE(fields.body.length, pos + 12);
-  out.set(fields.body, pos + 16);
-  pos += 16 + fields.body.length;
-  out.writeInt8(prepared.topicBytes, pos);
-  out.write(fields.topic, pos + 1, 'utf8');
-  pos += 1 + prepared.topicBytes;
-  out.writeInt16BE(prepared.propertiesBytes, pos);
-  if (prepared.propertiesBytes > 0) out.write(fields.properties, pos + 2, 'utf8');
-  pos += 2 + prepared.propertiesBytes;
-  if (pos - start !== prepared.totalSize) throw new CodecError(`record encoded to ${pos - start} bytes, expected ${prepared.totalSize}`, false);
+  const totalSize = prepared.totalSize;
+  if (pos < 0 || pos + totalSize > out.length) throw new CodecError(`record of ${totalSize} bytes does not fit at ${pos} of ${out.length}`, false);
+  putInt(out, pos, totalSize);
+  putInt(out, pos + 4, MESSAGE_MAGIC);
+  putInt(out, pos + 8, prepared.bodyCrc);
+  putInt(out, pos + 12, fields.queueId);
+  putInt(out, pos + 16, fields.flag);
+  putLong(out, pos + 20, fields.queueOffset);
+  putLong(out, pos + 28, fields.physicalOffset);
+  putInt(out, pos + 36, prepared.sysFlag);
+  putLong(out, pos + 40, fields.bornTimestamp);
+  let ip = prepared.bornHostIp;
+  out.set(ip, pos + 48);
+  pos += 48 + ip.length;
+  putInt(out, pos, fields.bornHost.port);
+  putLong(out, pos + 4, fields.storeTimestamp);
+  ip = prepared.storeHostIp;
+  out.set(ip, pos + 12);
+  pos += 12 + ip.length;
+  putInt(out, pos, fields.storeHost.port);
+  putInt(out, pos + 4, fields.reconsumeTimes);
+  putLong(out, pos + 8, fields.preparedTransactionOffset);
+  const body = fields.body;
+  putInt(out, pos + 16, body.length);
+  out.set(body, pos + 20);
+  pos += 20 + body.length;
+  const topicBytes = prepared.topicBytes;
+  out[pos] = topicBytes;
+  if (prepared.topicUtf8) out.set(prepared.topicUtf8, pos + 1);
+  else out.write(fields.topic, pos + 1, topicBytes, 'utf8');
+  pos += 1 + topicBytes;
+  const propertiesBytes = prepared.propertiesBytes;
+  out[pos] = propertiesBytes >>> 8;
+  out[pos + 1] = propertiesBytes;
+  if (propertiesBytes > 0) {
+    // Byte length equal to the string length means ASCII, which latin1 writes faster.
+    out.write(fields.properties, pos + 2, propertiesBytes, propertiesBytes === fields.properties.length ? 'latin1' : 'utf8');
+  }
+  pos += 2 + propertiesBytes;
+  if (pos - start !== totalSize) throw new CodecError(`record encoded to ${pos - start} bytes, expected ${totalSize}`, false);
   return pos;
 }
 

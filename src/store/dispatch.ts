@@ -1,23 +1,15 @@
 /**
  * What a CommitLog record contributes to the consume queues and the index (store-ha-config
- * §2.6, §4.3), read either from a put in progress or from the record bytes (recovery, HA).
+ * §2.6, §4.3): its queue entry (offset, size, tags code) and the hashes of its index keys.
+ *
+ * The append path and recovery both read these from the record bytes (the properties were just
+ * written, or are being replayed) in one pass, without building strings: tag codes and index key
+ * hashes are Java `String.hashCode` values, which for ASCII text are computed byte by byte.
+ * Properties holding non-ASCII text in TAGS, KEYS or UNIQ_KEY take the string path.
  */
 import { getProperty, javaHashCode, readLong, storeTimestampPosition, bodyLengthPosition, SysFlag, Prop } from '../codec/message.js';
 
 export const SCHEDULE_TOPIC = 'SCHEDULE_TOPIC_XXXX';
-
-export interface DispatchRequest {
-  topic: string;
-  queueId: number;
-  queueOffset: number;
-  physicalOffset: number;
-  size: number;
-  tagsCode: number;
-  storeTimestamp: number;
-  sysFlag: number;
-  keys: string | undefined;
-  uniqKey: string | undefined;
-}
 
 /**
  * The consume-queue tags code: `String.hashCode(TAGS)` (0 without tags); in the schedule topic
@@ -27,16 +19,21 @@ export function tagsCodeOf(topic: string, properties: string, storeTimestamp: nu
   if (topic === SCHEDULE_TOPIC) {
     const level = getProperty(properties, Prop.DELAY);
     if (level !== undefined) {
-      let n = Number.parseInt(level, 10);
-      if (n > delayLevels.length) n = delayLevels.length;
-      if (n > 0) return storeTimestamp + delayLevels[n - 1]!;
+      const code = delayTagsCode(level, storeTimestamp, delayLevels);
+      if (code !== undefined) return code;
     }
   }
   const tags = getProperty(properties, Prop.TAGS);
   return tags ? javaHashCode(tags) : 0;
 }
 
-/** The properties the dispatch needs, read in one pass over the properties string. */
+function delayTagsCode(level: string, storeTimestamp: number, delayLevels: readonly number[]): number | undefined {
+  let n = Number.parseInt(level, 10);
+  if (n > delayLevels.length) n = delayLevels.length;
+  return n > 0 ? storeTimestamp + delayLevels[n - 1]! : undefined;
+}
+
+/** The properties the dispatch needs (string path). First valid occurrence of each wins. */
 export interface DispatchProps {
   tags: string | undefined;
   keys: string | undefined;
@@ -70,44 +67,309 @@ export function readDispatchProps(s: string): DispatchProps {
   return out;
 }
 
-/** Tags code from already extracted properties (see {@link tagsCodeOf}). */
-export function tagsCodeFromProps(topic: string, p: DispatchProps, storeTimestamp: number, delayLevels: readonly number[]): number {
-  if (topic === SCHEDULE_TOPIC && p.delay !== undefined) {
-    let n = Number.parseInt(p.delay, 10);
-    if (n > delayLevels.length) n = delayLevels.length;
-    if (n > 0) return storeTimestamp + delayLevels[n - 1]!;
-  }
-  return p.tags ? javaHashCode(p.tags) : 0;
-}
-
 /** True for records that get a consume-queue entry (not PREPARED, not ROLLBACK). */
 export function goesToConsumeQueue(sysFlag: number): boolean {
   const t = sysFlag & SysFlag.TRANSACTION_MASK;
   return t === SysFlag.TRANSACTION_NOT || t === SysFlag.TRANSACTION_COMMIT;
 }
 
-/** Builds a dispatch request from a validated record at `pos` (body not read). */
-export function dispatchFromRecord(buf: Buffer, pos: number, delayLevels: readonly number[]): DispatchRequest {
-  const sysFlag = buf.readInt32BE(pos + 36);
-  const storeTimestamp = readLong(buf, pos + storeTimestampPosition(sysFlag));
-  const bodyLenPos = pos + bodyLengthPosition(sysFlag);
-  const topicPos = bodyLenPos + 4 + buf.readInt32BE(bodyLenPos);
-  const topicLength = buf.readInt8(topicPos);
-  const topic = buf.toString('utf8', topicPos + 1, topicPos + 1 + topicLength);
-  const propsPos = topicPos + 1 + topicLength;
-  const propsLength = buf.readInt16BE(propsPos);
-  const properties = propsLength > 0 ? buf.toString('utf8', propsPos + 2, propsPos + 2 + propsLength) : '';
-  const dp = readDispatchProps(properties);
-  return {
-    topic,
-    queueId: buf.readInt32BE(pos + 12),
-    queueOffset: readLong(buf, pos + 20),
-    physicalOffset: readLong(buf, pos + 28),
-    size: buf.readInt32BE(pos),
-    tagsCode: tagsCodeFromProps(topic, dp, storeTimestamp, delayLevels),
-    storeTimestamp,
-    sysFlag,
-    keys: dp.keys,
-    uniqKey: dp.uniqKey,
-  };
+/** True for records that get index entries (all but ROLLBACK). */
+export function goesToIndex(sysFlag: number): boolean {
+  return (sysFlag & SysFlag.TRANSACTION_MASK) !== SysFlag.TRANSACTION_ROLLBACK;
+}
+
+/** Per-topic constants of the append and dispatch paths. */
+export class TopicInfo {
+  /** The topic's UTF-8 bytes (TOPIC field of a record). */
+  readonly utf8: Buffer;
+  /** `String.hashCode(topic + '#')`: index keys are `topic#key`, hashed on from here. */
+  readonly keySeed: number;
+  readonly schedule: boolean;
+
+  constructor(readonly name: string) {
+    this.utf8 = Buffer.from(name, 'utf8');
+    this.keySeed = javaHashCode(name + '#');
+    this.schedule = name === SCHEDULE_TOPIC;
+  }
+}
+
+/** TopicInfo by name; a cache (bounded), so identity only says "same topic" while it lasts. */
+export class TopicTable {
+  private readonly byName = new Map<string, TopicInfo>();
+
+  get(name: string): TopicInfo {
+    let t = this.byName.get(name);
+    if (!t) {
+      if (this.byName.size >= 8192) this.byName.clear();
+      t = new TopicInfo(name);
+      this.byName.set(name, t);
+    }
+    return t;
+  }
+
+  /** The TopicInfo of the topic whose UTF-8 bytes are `buf[from, to)`. */
+  fromBytes(buf: Buffer, from: number, to: number, last: TopicInfo | undefined): TopicInfo {
+    if (last && last.utf8.length === to - from) {
+      const u = last.utf8;
+      let k = 0;
+      while (k < u.length && u[k] === buf[from + k]) k++;
+      if (k === u.length) return last;
+    }
+    return this.get(buf.toString('utf8', from, to));
+  }
+}
+
+const INITIAL = 1024;
+
+/**
+ * Dispatch requests in parallel arrays, reused from tick to tick: entry i is one record's queue
+ * entry and its index key hashes `keyHashes[keyEnds[i-1] .. keyEnds[i])` (uniq key first, then
+ * KEYS in order). Avoids an object per message on the append path.
+ */
+export class DispatchLog {
+  length = 0;
+  topics: TopicInfo[] = [];
+  queueIds = new Int32Array(INITIAL);
+  sysFlags = new Int32Array(INITIAL);
+  sizes = new Int32Array(INITIAL);
+  queueOffsets = new Float64Array(INITIAL);
+  physicalOffsets = new Float64Array(INITIAL);
+  tagsCodes = new Float64Array(INITIAL);
+  storeTimestamps = new Float64Array(INITIAL);
+  keyEnds = new Int32Array(INITIAL);
+  keyHashes = new Int32Array(INITIAL * 2);
+  keyCount = 0;
+  /** Topic of the previous record added by addRecord, kept across clear() (replay adds one at a time). */
+  private lastTopic: TopicInfo | undefined = undefined;
+
+  clear(): void {
+    this.length = 0;
+    this.keyCount = 0;
+    this.topics.length = 0;
+  }
+
+  /** Start of entry i's key hashes. */
+  keyStart(i: number): number {
+    return i === 0 ? 0 : this.keyEnds[i - 1]!;
+  }
+
+  /** Drops entries from `length` on (an append that failed half way). */
+  truncate(length: number): void {
+    this.length = length;
+    this.keyCount = length === 0 ? 0 : this.keyEnds[length - 1]!;
+    this.topics.length = length;
+  }
+
+  /**
+   * Adds the record at `pos` of `buf` whose properties are `buf[propsFrom, propsTo)`. `properties`
+   * is the same text as a string when the caller has it (append path); otherwise the bytes are
+   * decoded when the string path is needed. `withKeys`: compute index key hashes.
+   */
+  add(
+    buf: Buffer,
+    topic: TopicInfo,
+    queueId: number,
+    queueOffset: number,
+    physicalOffset: number,
+    size: number,
+    storeTimestamp: number,
+    sysFlag: number,
+    propsFrom: number,
+    propsTo: number,
+    properties: string | undefined,
+    delayLevels: readonly number[],
+    withKeys: boolean,
+  ): void {
+    const i = this.length;
+    if (i === this.sizes.length) this.grow();
+    this.topics.push(topic);
+    this.queueIds[i] = queueId;
+    this.sysFlags[i] = sysFlag;
+    this.sizes[i] = size;
+    this.queueOffsets[i] = queueOffset;
+    this.physicalOffsets[i] = physicalOffset;
+    this.storeTimestamps[i] = storeTimestamp;
+    this.length = i + 1;
+    if (!this.scanProps(buf, propsFrom, propsTo, topic, storeTimestamp, delayLevels, withKeys && goesToIndex(sysFlag))) {
+      // Non-ASCII text in a field that is hashed: Java hashes UTF-16 code units.
+      this.addFromString(properties ?? buf.toString('utf8', propsFrom, propsTo), topic, storeTimestamp, delayLevels, withKeys && goesToIndex(sysFlag));
+    }
+    this.keyEnds[i] = this.keyCount;
+  }
+
+  private grow(): void {
+    const n = this.sizes.length * 2;
+    const i32 = (a: Int32Array) => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    const f64 = (a: Float64Array) => {
+      const b = new Float64Array(n);
+      b.set(a);
+      return b;
+    };
+    this.queueIds = i32(this.queueIds);
+    this.sysFlags = i32(this.sysFlags);
+    this.sizes = i32(this.sizes);
+    this.keyEnds = i32(this.keyEnds);
+    this.queueOffsets = f64(this.queueOffsets);
+    this.physicalOffsets = f64(this.physicalOffsets);
+    this.tagsCodes = f64(this.tagsCodes);
+    this.storeTimestamps = f64(this.storeTimestamps);
+  }
+
+  private pushKey(hash: number): void {
+    if (this.keyCount === this.keyHashes.length) {
+      const b = new Int32Array(this.keyHashes.length * 2);
+      b.set(this.keyHashes);
+      this.keyHashes = b;
+    }
+    this.keyHashes[this.keyCount++] = hash;
+  }
+
+  /**
+   * One pass over the properties bytes (items `name\u0001value`, separated by \u0002; an item
+   * with an empty name or value, or a second \u0001, is skipped; the first valid TAGS, KEYS,
+   * UNIQ_KEY, DELAY count). Sets the tags code and pushes key hashes; returns false, having done
+   * neither, when a field to hash holds non-ASCII bytes.
+   */
+  private scanProps(b: Buffer, from: number, to: number, topic: TopicInfo, storeTimestamp: number, delayLevels: readonly number[], withKeys: boolean): boolean {
+    let tagsFrom = -1;
+    let tagsTo = -1;
+    let keysFrom = -1;
+    let keysTo = -1;
+    let uniqFrom = -1;
+    let uniqTo = -1;
+    let delayFrom = -1;
+    let delayTo = -1;
+    let i = from;
+    while (i < to) {
+      let sep = -1;
+      let extraSep = false;
+      let high = 0;
+      let e = i;
+      for (; e < to; e++) {
+        const c = b[e]!;
+        if (c === 2) break;
+        if (c === 1) {
+          if (sep < 0) sep = e;
+          else extraSep = true;
+        }
+        high |= c;
+      }
+      if (sep > i && sep < e - 1 && !extraSep) {
+        const n = sep - i;
+        const c0 = b[i];
+        let field = 0;
+        if (n === 4) {
+          if (c0 === 84 && b[i + 1] === 65 && b[i + 2] === 71 && b[i + 3] === 83) field = 1; // TAGS
+          else if (c0 === 75 && b[i + 1] === 69 && b[i + 2] === 89 && b[i + 3] === 83) field = 2; // KEYS
+        } else if (n === 8) {
+          // UNIQ_KEY
+          if (c0 === 85 && b[i + 1] === 78 && b[i + 2] === 73 && b[i + 3] === 81 && b[i + 4] === 95 && b[i + 5] === 75 && b[i + 6] === 69 && b[i + 7] === 89) field = 3;
+        } else if (n === 5) {
+          if (c0 === 68 && b[i + 1] === 69 && b[i + 2] === 76 && b[i + 3] === 65 && b[i + 4] === 89) field = 4; // DELAY
+        }
+        if (field !== 0 && high >= 0x80 && field !== 4) return false;
+        if (field === 1 && tagsFrom < 0) {
+          tagsFrom = sep + 1;
+          tagsTo = e;
+        } else if (field === 2 && keysFrom < 0) {
+          keysFrom = sep + 1;
+          keysTo = e;
+        } else if (field === 3 && uniqFrom < 0) {
+          uniqFrom = sep + 1;
+          uniqTo = e;
+        } else if (field === 4 && delayFrom < 0) {
+          delayFrom = sep + 1;
+          delayTo = e;
+        }
+      }
+      i = e + 1;
+    }
+    let tagsCode = 0;
+    let delayed = false;
+    if (topic.schedule && delayFrom >= 0) {
+      const code = delayTagsCode(b.toString('utf8', delayFrom, delayTo), storeTimestamp, delayLevels);
+      if (code !== undefined) {
+        tagsCode = code;
+        delayed = true;
+      }
+    }
+    if (!delayed && tagsFrom >= 0) {
+      let h = 0;
+      for (let k = tagsFrom; k < tagsTo; k++) h = (Math.imul(31, h) + b[k]!) | 0;
+      tagsCode = h;
+    }
+    this.tagsCodes[this.length - 1] = tagsCode;
+    if (!withKeys) return true;
+    const seed = topic.keySeed;
+    if (uniqFrom >= 0) {
+      let h = seed;
+      for (let k = uniqFrom; k < uniqTo; k++) h = (Math.imul(31, h) + b[k]!) | 0;
+      this.pushKey(h);
+    }
+    if (keysFrom >= 0) {
+      let h = seed;
+      let len = 0;
+      for (let k = keysFrom; k < keysTo; k++) {
+        const c = b[k]!;
+        if (c === 32) {
+          if (len > 0) this.pushKey(h);
+          h = seed;
+          len = 0;
+        } else {
+          h = (Math.imul(31, h) + c) | 0;
+          len++;
+        }
+      }
+      if (len > 0) this.pushKey(h);
+    }
+    return true;
+  }
+
+  private addFromString(properties: string, topic: TopicInfo, storeTimestamp: number, delayLevels: readonly number[], withKeys: boolean): void {
+    const p = readDispatchProps(properties);
+    let tagsCode: number | undefined;
+    if (topic.schedule && p.delay !== undefined) tagsCode = delayTagsCode(p.delay, storeTimestamp, delayLevels);
+    this.tagsCodes[this.length - 1] = tagsCode ?? (p.tags ? javaHashCode(p.tags) : 0);
+    if (!withKeys) return;
+    if (p.uniqKey) this.pushKey(javaHashCode(topic.name + '#' + p.uniqKey));
+    if (p.keys) {
+      for (const k of p.keys.split(' ')) if (k.length > 0) this.pushKey(javaHashCode(topic.name + '#' + k));
+    }
+  }
+
+  /**
+   * Adds a validated record read back from the CommitLog (recovery, replication), reading its
+   * header fields from the bytes. Returns the entry's index.
+   */
+  addRecord(buf: Buffer, pos: number, topics: TopicTable, delayLevels: readonly number[], withKeys: boolean): number {
+    const sysFlag = buf.readInt32BE(pos + 36);
+    const storeTimestamp = readLong(buf, pos + storeTimestampPosition(sysFlag));
+    const bodyLenPos = pos + bodyLengthPosition(sysFlag);
+    const topicPos = bodyLenPos + 4 + buf.readInt32BE(bodyLenPos);
+    const topicLength = buf.readInt8(topicPos);
+    const topic = topics.fromBytes(buf, topicPos + 1, topicPos + 1 + topicLength, this.lastTopic);
+    this.lastTopic = topic;
+    const propsPos = topicPos + 1 + topicLength;
+    const propsLength = buf.readInt16BE(propsPos);
+    this.add(
+      buf,
+      topic,
+      buf.readInt32BE(pos + 12),
+      readLong(buf, pos + 20),
+      readLong(buf, pos + 28),
+      buf.readInt32BE(pos),
+      storeTimestamp,
+      sysFlag,
+      propsPos + 2,
+      propsPos + 2 + Math.max(0, propsLength),
+      undefined,
+      delayLevels,
+      withKeys,
+    );
+    return this.length - 1;
+  }
 }

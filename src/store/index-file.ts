@@ -18,7 +18,11 @@ const PAGE = 4096;
 
 /** `|String.hashCode(key)|`, with Java's abs(MIN_VALUE) = MIN_VALUE mapped to 0. */
 export function indexKeyHash(key: string): number {
-  const h = javaHashCode(key);
+  return slotHash(javaHashCode(key));
+}
+
+/** The non-negative hash stored in an entry and used for the slot, from `String.hashCode`. */
+function slotHash(h: number): number {
   return h === -2147483648 ? 0 : Math.abs(h);
 }
 
@@ -42,7 +46,9 @@ export class IndexFile {
   header: IndexHeader;
   private mem: Buffer | null = null;
   private fd: number;
-  private dirtySlotPages = new Set<number>();
+  /** Slot-table pages changed since the last writeOut (1 = dirty), and how many. */
+  private dirtySlotPages: Uint8Array;
+  private dirtySlotPageCount = 0;
   private entriesWritten: number;
   private closed = false;
 
@@ -56,6 +62,7 @@ export class IndexFile {
     this.fd = fd;
     this.header = header;
     this.entriesWritten = header.indexCount;
+    this.dirtySlotPages = new Uint8Array(Math.ceil((INDEX_HEADER_SIZE + hashSlotNum * SLOT_SIZE) / PAGE));
   }
 
   get fileSize(): number {
@@ -152,10 +159,15 @@ export class IndexFile {
 
   /** Adds a key; false when the file is full. Mirrors Java's putKey, including timeDiff rules. */
   putKey(key: string, phyOffset: number, storeTimestamp: number): boolean {
+    return this.putHash(javaHashCode(key), phyOffset, storeTimestamp);
+  }
+
+  /** {@link putKey} with the key's `String.hashCode` already computed. */
+  putHash(javaHash: number, phyOffset: number, storeTimestamp: number): boolean {
     const h = this.header;
     if (h.indexCount >= this.indexNum) return false;
-    const mem = this.ensureMem();
-    const keyHash = indexKeyHash(key);
+    const mem = this.mem ?? this.ensureMem();
+    const keyHash = slotHash(javaHash);
     const slotPos = INDEX_HEADER_SIZE + (keyHash % this.hashSlotNum) * SLOT_SIZE;
     let slotValue = mem.readInt32BE(slotPos);
     if (slotValue <= 0 || slotValue > h.indexCount) slotValue = 0;
@@ -163,12 +175,16 @@ export class IndexFile {
     if (h.beginTimestamp <= 0 || timeDiff < 0) timeDiff = 0;
     else if (timeDiff > 0x7fffffff) timeDiff = 0x7fffffff;
     const entryPos = INDEX_HEADER_SIZE + this.hashSlotNum * SLOT_SIZE + h.indexCount * ENTRY_SIZE;
-    mem.writeInt32BE(keyHash, entryPos);
+    putInt(mem, entryPos, keyHash);
     writeLong(mem, entryPos + 4, phyOffset);
-    mem.writeInt32BE(timeDiff, entryPos + 12);
-    mem.writeInt32BE(slotValue, entryPos + 16);
-    mem.writeInt32BE(h.indexCount, slotPos);
-    this.dirtySlotPages.add(Math.floor(slotPos / PAGE));
+    putInt(mem, entryPos + 12, timeDiff);
+    putInt(mem, entryPos + 16, slotValue);
+    putInt(mem, slotPos, h.indexCount);
+    const page = (slotPos / PAGE) | 0;
+    if (this.dirtySlotPages[page] === 0) {
+      this.dirtySlotPages[page] = 1;
+      this.dirtySlotPageCount++;
+    }
     if (h.indexCount <= 1) {
       h.beginPhyOffset = phyOffset;
       h.beginTimestamp = storeTimestamp;
@@ -228,7 +244,8 @@ export class IndexFile {
     // overwritten by the next puts, so only the rebuilt part is written back.
     writeFully(this.fd, mem, 0, slotsEnd + this.header.indexCount * ENTRY_SIZE);
     this.entriesWritten = this.header.indexCount;
-    this.dirtySlotPages.clear();
+    this.dirtySlotPages.fill(0);
+    this.dirtySlotPageCount = 0;
   }
 
   /** Hands new entries, touched slot pages and the header to the kernel, in that order. */
@@ -240,22 +257,18 @@ export class IndexFile {
     const to = slotsEnd + this.header.indexCount * ENTRY_SIZE;
     if (to > from) writeFully(this.fd, mem, from, to);
     this.entriesWritten = this.header.indexCount;
-    if (this.dirtySlotPages.size > 0) {
-      const pages = [...this.dirtySlotPages].sort((a, b) => a - b);
-      this.dirtySlotPages.clear();
-      let runStart = pages[0]!;
-      let prev = runStart;
-      const flushRun = (a: number, b: number) =>
-        writeFully(this.fd, mem, Math.max(INDEX_HEADER_SIZE, a * PAGE), Math.min(slotsEnd, (b + 1) * PAGE));
-      for (let i = 1; i < pages.length; i++) {
-        const p = pages[i]!;
-        if (p !== prev + 1) {
-          flushRun(runStart, prev);
-          runStart = p;
-        }
-        prev = p;
+    if (this.dirtySlotPageCount > 0) {
+      // Runs of consecutive dirty pages, each written with one call.
+      const dirty = this.dirtySlotPages;
+      for (let p = 0; p < dirty.length; p++) {
+        if (dirty[p] === 0) continue;
+        let q = p;
+        while (q + 1 < dirty.length && dirty[q + 1] === 1) q++;
+        writeFully(this.fd, mem, Math.max(INDEX_HEADER_SIZE, p * PAGE), Math.min(slotsEnd, (q + 1) * PAGE));
+        dirty.fill(0, p, q + 1);
+        p = q;
       }
-      flushRun(runStart, prev);
+      this.dirtySlotPageCount = 0;
     }
     this.writeHeaderToMem();
     writeFully(this.fd, mem, 0, INDEX_HEADER_SIZE);
@@ -290,18 +303,15 @@ export class IndexFile {
   }
 }
 
-function writeFully(fd: number, buf: Buffer, from: number, to: number): void {
-  while (from < to) from += fs.writeSync(fd, buf, from, to - from, from);
+function putInt(buf: Uint8Array, pos: number, value: number): void {
+  buf[pos] = value >>> 24;
+  buf[pos + 1] = value >>> 16;
+  buf[pos + 2] = value >>> 8;
+  buf[pos + 3] = value;
 }
 
-/** What the index needs from a dispatched record. */
-export interface IndexRequest {
-  topic: string;
-  physicalOffset: number;
-  storeTimestamp: number;
-  sysFlag: number;
-  uniqKey: string | undefined;
-  keys: string | undefined;
+function writeFully(fd: number, buf: Buffer, from: number, to: number): void {
+  while (from < to) from += fs.writeSync(fd, buf, from, to - from, from);
 }
 
 /** The set of index files: building, querying, crash handling and deletion. */
@@ -386,23 +396,22 @@ export class IndexService {
     if (this.lastIndexedPhy >= phyOffset) this.lastIndexedPhy = phyOffset - 1;
   }
 
-  build(req: IndexRequest): void {
-    if ((req.sysFlag & SysFlag.TRANSACTION_MASK) === SysFlag.TRANSACTION_ROLLBACK) return;
-    if (req.physicalOffset < this.lastIndexedPhy || (req.physicalOffset === this.lastIndexedPhy && this.lastIsComplete)) return;
-    if (req.uniqKey) this.put(req.topic + '#' + req.uniqKey, req);
-    if (req.keys) {
-      for (const k of req.keys.split(' ')) if (k.length > 0) this.put(req.topic + '#' + k, req);
+  /**
+   * Indexes one record under the keys whose `String.hashCode` values (of `topic#key`: the unique
+   * key first, then each KEYS element) are `hashes[from, to)`. Rollback records are not indexed.
+   */
+  add(physicalOffset: number, storeTimestamp: number, sysFlag: number, hashes: Int32Array, from: number, to: number): void {
+    if ((sysFlag & SysFlag.TRANSACTION_MASK) === SysFlag.TRANSACTION_ROLLBACK) return;
+    if (physicalOffset < this.lastIndexedPhy || (physicalOffset === this.lastIndexedPhy && this.lastIsComplete)) return;
+    for (let i = from; i < to; i++) {
+      let file = this.writableFile();
+      if (!file.putHash(hashes[i]!, physicalOffset, storeTimestamp)) {
+        file = this.writableFile();
+        file.putHash(hashes[i]!, physicalOffset, storeTimestamp);
+      }
     }
-    this.lastIndexedPhy = req.physicalOffset;
+    this.lastIndexedPhy = physicalOffset;
     this.lastIsComplete = true;
-  }
-
-  private put(key: string, req: IndexRequest): void {
-    let file = this.writableFile();
-    if (!file.putKey(key, req.physicalOffset, req.storeTimestamp)) {
-      file = this.writableFile();
-      file.putKey(key, req.physicalOffset, req.storeTimestamp);
-    }
   }
 
   private writableFile(): IndexFile {

@@ -16,12 +16,13 @@ import {
   decodeRecord,
   encodeRecordInto,
   getProperty,
-  hostIpBytes,
   prepareRecord,
   readLong,
   storeTimestampPosition,
   encodeOffsetMsgId,
   Prop,
+  RECORD_FIXED_SIZE,
+  BLANK_HEADER_SIZE,
   type PreparedRecord,
   type MessageRecordFields,
 } from '../codec/message.js';
@@ -30,7 +31,7 @@ import { Checkpoint } from './checkpoint.js';
 import { CommitLog } from './commit-log.js';
 import { parseDelayLevels, resolveStoreConfig, type StoreConfig } from './config.js';
 import { ConsumeQueue, CQ_UNIT_SIZE } from './consume-queue.js';
-import { dispatchFromRecord, goesToConsumeQueue, readDispatchProps, tagsCodeFromProps, type DispatchRequest } from './dispatch.js';
+import { DispatchLog, goesToConsumeQueue, TopicTable, type TopicInfo } from './dispatch.js';
 import { PutRefusedError, type PutMessageStatus } from './errors.js';
 import { IndexService } from './index-file.js';
 import type { MappedFile } from './mapped-file.js';
@@ -131,12 +132,62 @@ interface PendingAppend {
   file: MappedFile;
   start: number;
   end: number;
-  requests: DispatchRequest[];
-  /** Queue offsets before this append, to undo it if its bytes never reach the file. */
-  prevOffsets: Array<[string, number | undefined]>;
+  /** Its records in the tick's dispatch log: entries [logFrom, logTo). */
+  logFrom: number;
+  logTo: number;
   storeTimestamp: number;
-  resolve: () => void;
+  result: StoredResult;
+  /** SYNC_FLUSH: the producer waits for the flush (WAIT is not false). */
+  waitFlush: boolean;
+  resolve: (result: PutResult) => void;
   reject: (err: Error) => void;
+}
+
+/**
+ * What a put resolves to. The message ids and per-record list are built only when asked for:
+ * records of one append are contiguous, so `layout` ([size, queueOffset] per record, for
+ * batches) is all that is kept.
+ */
+class StoredResult implements PutResult {
+  status: PutResult['status'] = 'PUT_OK';
+  private ids: string | undefined = undefined;
+  private list: AppendedRecord[] | undefined = undefined;
+
+  constructor(
+    readonly physicalOffset: number,
+    readonly queueOffset: number,
+    readonly wroteBytes: number,
+    readonly storeTimestamp: number,
+    private readonly msgIdPrefix: string,
+    private readonly layout: number[] | undefined,
+  ) {}
+
+  get records(): AppendedRecord[] {
+    if (this.list) return this.list;
+    const list: AppendedRecord[] = [];
+    if (!this.layout) {
+      list.push({ physicalOffset: this.physicalOffset, queueOffset: this.queueOffset, size: this.wroteBytes, msgId: this.idAt(this.physicalOffset) });
+    } else {
+      let phy = this.physicalOffset;
+      for (let i = 0; i < this.layout.length; i += 2) {
+        const size = this.layout[i]!;
+        list.push({ physicalOffset: phy, queueOffset: this.layout[i + 1]!, size, msgId: this.idAt(phy) });
+        phy += size;
+      }
+    }
+    this.list = list;
+    return list;
+  }
+
+  /** Offset message id(s), comma-joined for a batch (what SEND responses carry). */
+  get msgId(): string {
+    if (this.ids === undefined) this.ids = this.layout ? this.records.map((r) => r.msgId).join(',') : this.idAt(this.physicalOffset);
+    return this.ids;
+  }
+
+  private idAt(physicalOffset: number): string {
+    return this.msgIdPrefix + physicalOffset.toString(16).toUpperCase().padStart(16, '0');
+  }
 }
 
 interface FlushWaiter {
@@ -156,7 +207,6 @@ export class MessageStore {
   private readonly topicQueueTable = new Map<string, number>();
   private readonly delayLevels: number[];
   private readonly storeHost: HostAddress;
-  private readonly storeHostIp: Buffer;
   /** Hex of store IP + port: the first 16 (or 40) characters of every offset message id. */
   private readonly msgIdPrefix: string;
   private readonly lock: StoreLock;
@@ -176,6 +226,15 @@ export class MessageStore {
   private flushWaiters: FlushWaiter[] = [];
   /** Appends encoded this tick, written and dispatched together at its end. */
   private pendingAppends: PendingAppend[] = [];
+  /** Dispatch requests of this tick's appends; a spare swaps in while a tick's are dispatched. */
+  private tickLog = new DispatchLog();
+  private spareLog: DispatchLog | undefined = new DispatchLog();
+  /** One record at a time, for recovery and replication. */
+  private readonly replayLog = new DispatchLog();
+  private readonly topicTable = new TopicTable();
+  /** Scratch objects of the append path (one record at a time). */
+  private readonly scratchFields: MessageRecordFields;
+  private readonly scratchPrepared: PreparedRecord;
   private writeScheduled = false;
   private flushing = false;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -190,7 +249,24 @@ export class MessageStore {
     this.log = options.log ?? ((level, message) => level === 'warn' && console.warn(`[store] ${message}`));
     this.delayLevels = parseDelayLevels(config.messageDelayLevel);
     this.storeHost = { ip: config.brokerIP1, port: config.listenPort };
-    this.storeHostIp = hostIpBytes(this.storeHost);
+    this.scratchFields = {
+      queueId: 0,
+      flag: 0,
+      queueOffset: 0,
+      physicalOffset: 0,
+      sysFlag: 0,
+      bornTimestamp: 0,
+      bornHost: this.storeHost,
+      storeTimestamp: 0,
+      storeHost: this.storeHost,
+      reconsumeTimes: 0,
+      preparedTransactionOffset: 0,
+      body: Buffer.alloc(0),
+      topic: '',
+      properties: '',
+      bodyCrc: undefined,
+    };
+    this.scratchPrepared = prepareRecord(this.scratchFields);
     this.msgIdPrefix = encodeOffsetMsgId(this.storeHost, 0).slice(0, -16);
     this.commitLog = new CommitLog(config.storePathCommitLog, config.mapedFileSizeCommitLog, config.commitLogCachedFiles);
     this.index = new IndexService(join(config.storePathRootDir, 'index'), config.maxHashSlotNum, config.maxIndexNum, (file) => {
@@ -357,26 +433,32 @@ export class MessageStore {
   private replay(from: number, to: number, verify: boolean): { endOffset: number; stop: string; detail?: string } {
     const expected = new Map<string, number>();
     let rejected: string | undefined;
+    const log = this.replayLog;
     const result = this.commitLog.scan(from, to, verify && this.config.checkCRCOnRecover, (buf, pos) => {
-      const req = dispatchFromRecord(buf, pos, this.delayLevels);
-      if (verify && goesToConsumeQueue(req.sysFlag)) {
-        const key = queueKey(req.topic, req.queueId);
+      log.clear();
+      log.addRecord(buf, pos, this.topicTable, this.delayLevels, this.config.messageIndexEnable);
+      if (verify && goesToConsumeQueue(log.sysFlags[0]!)) {
+        const topic = log.topics[0]!.name;
+        const queueId = log.queueIds[0]!;
+        const queueOffset = log.queueOffsets[0]!;
+        const physicalOffset = log.physicalOffsets[0]!;
+        const key = queueKey(topic, queueId);
         const want = expected.get(key);
-        if (want !== undefined && want !== req.queueOffset) {
-          rejected = `record at ${req.physicalOffset} has queue offset ${req.queueOffset}, expected ${want} for ${key}`;
+        if (want !== undefined && want !== queueOffset) {
+          rejected = `record at ${physicalOffset} has queue offset ${queueOffset}, expected ${want} for ${key}`;
           return false;
         }
-        const cq = this.consumeQueue(req.topic, req.queueId, false);
-        if (want === undefined && cq && req.queueOffset < cq.maxOffsetInQueue()) {
-          const e = cq.entry(req.queueOffset);
-          if (e && e.size !== 0x7fffffff && (e.physicalOffset !== req.physicalOffset || e.size !== req.size)) {
-            rejected = `record at ${req.physicalOffset} disagrees with consume queue ${key} entry ${req.queueOffset}`;
+        const cq = this.consumeQueue(topic, queueId, false);
+        if (want === undefined && cq && queueOffset < cq.maxOffsetInQueue()) {
+          const e = cq.entry(queueOffset);
+          if (e && e.size !== 0x7fffffff && (e.physicalOffset !== physicalOffset || e.size !== log.sizes[0]!)) {
+            rejected = `record at ${physicalOffset} disagrees with consume queue ${key} entry ${queueOffset}`;
             return false;
           }
         }
-        expected.set(key, req.queueOffset + 1);
+        expected.set(key, queueOffset + 1);
       }
-      this.dispatch(req);
+      this.dispatch(log, 0, 1);
       this.recovery.dispatched++;
       return true;
     });
@@ -424,16 +506,36 @@ export class MessageStore {
     return cq;
   }
 
-  private dispatch(req: DispatchRequest): void {
-    if (goesToConsumeQueue(req.sysFlag)) {
-      const cq = this.consumeQueue(req.topic, req.queueId, true)!;
-      cq.put(req.physicalOffset, req.size, req.tagsCode, req.queueOffset);
-      this.options.onMessageArrived?.(req.topic, req.queueId, req.queueOffset + 1, req.tagsCode);
+  /** Hands entries [from, to) of a dispatch log to their consume queues and the index. */
+  private dispatch(log: DispatchLog, from: number, to: number): void {
+    const arrived = this.options.onMessageArrived;
+    const indexed = this.config.messageIndexEnable;
+    // Consecutive records of one queue (a batch) look their consume queue up once.
+    let cq: ConsumeQueue | undefined;
+    let cqTopic: TopicInfo | undefined;
+    let cqQueueId = -1;
+    for (let i = from; i < to; i++) {
+      const sysFlag = log.sysFlags[i]!;
+      const physicalOffset = log.physicalOffsets[i]!;
+      const size = log.sizes[i]!;
+      if (goesToConsumeQueue(sysFlag)) {
+        const topic = log.topics[i]!;
+        const queueId = log.queueIds[i]!;
+        if (!cq || topic !== cqTopic || queueId !== cqQueueId) {
+          cq = this.consumeQueue(topic.name, queueId, true)!;
+          cqTopic = topic;
+          cqQueueId = queueId;
+        }
+        const queueOffset = log.queueOffsets[i]!;
+        const tagsCode = log.tagsCodes[i]!;
+        cq.put(physicalOffset, size, tagsCode, queueOffset);
+        if (arrived) arrived(topic.name, queueId, queueOffset + 1, tagsCode);
+      }
+      if (indexed) this.index.add(physicalOffset, log.storeTimestamps[i]!, sysFlag, log.keyHashes, log.keyStart(i), log.keyEnds[i]!);
+      this.lastDispatchTimestamp = log.storeTimestamps[i]!;
+      const end = physicalOffset + size;
+      if (end > this.reputFromOffset) this.reputFromOffset = end;
     }
-    if (this.config.messageIndexEnable) this.index.build(req);
-    this.lastDispatchTimestamp = req.storeTimestamp;
-    const end = req.physicalOffset + req.size;
-    if (end > this.reputFromOffset) this.reputFromOffset = end;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -451,26 +553,11 @@ export class MessageStore {
   }
 
   private putMessages(msgs: readonly MessageInput[]): Promise<PutResult> {
-    let appended: { result: PutResult; written: Promise<void> };
     try {
-      appended = this.append(msgs);
+      return this.append(msgs);
     } catch (err) {
       return Promise.reject(err);
     }
-    const { result, written } = appended;
-    return written.then(() => {
-      if (this.config.flushDiskType !== 'SYNC_FLUSH') return result;
-      const wait = getProperty(msgs[0]!.properties, Prop.WAIT) !== 'false';
-      const end = result.physicalOffset + result.wroteBytes;
-      if (!wait) {
-        void this.requestFlush(end);
-        return result;
-      }
-      return this.requestFlush(end).then((ok) => {
-        if (!ok) result.status = 'FLUSH_DISK_TIMEOUT';
-        return result;
-      });
-    });
   }
 
   /**
@@ -480,26 +567,37 @@ export class MessageStore {
   private writePending(): void {
     this.writeScheduled = false;
     const batch = this.pendingAppends;
-    this.pendingAppends = [];
     if (batch.length === 0) return;
-    const failed = new Map<MappedFile, unknown>();
-    for (const file of new Set(batch.map((b) => b.file))) {
+    this.pendingAppends = [];
+    // Appends made while this tick is dispatched (a callback putting) go to another log.
+    const log = this.tickLog;
+    this.tickLog = this.spareLog ?? new DispatchLog();
+    this.spareLog = undefined;
+    let failed: Map<MappedFile, unknown> | undefined;
+    let written: MappedFile | undefined;
+    for (let i = 0; i < batch.length; i++) {
+      const file = batch[i]!.file;
+      if (file === written || failed?.has(file)) continue;
       try {
         file.writeOut();
+        written = file;
       } catch (err) {
-        failed.set(file, err);
+        (failed ??= new Map()).set(file, err);
       }
     }
     // Keep what reached the file; from the first append that did not, undo everything after it.
-    let cut = batch.findIndex((b) => failed.has(b.file) && b.file.writtenPos < b.end);
-    if (cut < 0) cut = batch.length;
+    let cut = batch.length;
+    if (failed) {
+      cut = batch.findIndex((b) => failed.has(b.file) && b.file.writtenPos < b.end);
+      if (cut < 0) cut = batch.length;
+    }
     if (cut < batch.length) {
-      const err = failed.get(batch[cut]!.file);
+      const err = failed!.get(batch[cut]!.file);
       for (let i = batch.length - 1; i >= cut; i--) {
         const b = batch[i]!;
-        for (const [key, prev] of b.prevOffsets) {
-          if (prev === undefined) this.topicQueueTable.delete(key);
-          else this.topicQueueTable.set(key, prev);
+        // Each queue continues from the first offset the undone appends gave it.
+        for (let k = b.logTo - 1; k >= b.logFrom; k--) {
+          if (goesToConsumeQueue(log.sysFlags[k]!)) this.topicQueueTable.set(queueKey(log.topics[k]!.name, log.queueIds[k]!), log.queueOffsets[k]!);
         }
         const mem = b.file.ensureMem();
         mem.fill(0, b.start, b.file.wrotePos);
@@ -510,12 +608,28 @@ export class MessageStore {
       const refusal = new PutRefusedError('SERVICE_NOT_AVAILABLE', `CommitLog write failed: ${(err as Error)?.message ?? String(err)}`);
       for (let i = cut; i < batch.length; i++) batch[i]!.reject(refusal);
     }
+    const sync = this.config.flushDiskType === 'SYNC_FLUSH';
     for (let i = 0; i < cut; i++) {
       const b = batch[i]!;
       this.lastAppendTimestamp = b.storeTimestamp;
-      for (const req of b.requests) this.dispatch(req);
-      b.resolve();
+      this.dispatch(log, b.logFrom, b.logTo);
+      if (!sync) {
+        b.resolve(b.result);
+        continue;
+      }
+      const result = b.result;
+      const flushed = this.requestFlush(result.physicalOffset + result.wroteBytes);
+      if (!b.waitFlush) {
+        b.resolve(result);
+        continue;
+      }
+      flushed.then((ok) => {
+        if (!ok) result.status = 'FLUSH_DISK_TIMEOUT';
+        b.resolve(result);
+      }, b.reject);
     }
+    log.clear();
+    this.spareLog = log;
   }
 
   private refuseIfUnavailable(): void {
@@ -526,125 +640,128 @@ export class MessageStore {
     }
   }
 
-  private append(msgs: readonly MessageInput[]): { result: PutResult; written: Promise<void> } {
-    this.refuseIfUnavailable();
-    const prepared: PreparedRecord[] = [];
-    const fields: MessageRecordFields[] = [];
-    let total = 0;
-    for (const m of msgs) {
-      const f = this.fieldsOf(m);
-      let p: PreparedRecord;
-      try {
-        p = prepareRecord(f);
-      } catch (err) {
-        if (err instanceof CodecError) {
-          const status = err.message.includes('properties') ? 'PROPERTIES_SIZE_EXCEEDED' : 'MESSAGE_ILLEGAL';
-          throw new PutRefusedError(status, err.message);
-        }
-        throw err;
-      }
-      if (p.totalSize > this.config.maxMessageSize) {
-        throw new PutRefusedError('MESSAGE_ILLEGAL', `message of ${p.totalSize} bytes exceeds maxMessageSize ${this.config.maxMessageSize}`);
-      }
-      prepared.push(p);
-      fields.push(f);
-      total += p.totalSize;
-    }
-    if (total + 8 > this.config.mapedFileSizeCommitLog) {
-      throw new PutRefusedError('MESSAGE_ILLEGAL', `batch of ${total} bytes does not fit in one CommitLog segment`);
-    }
-
-    let reserved;
+  /** Sizes, flags and CRC of `m` into the scratch objects; refuses what cannot be stored. */
+  private prepare(m: MessageInput, topic: TopicInfo): PreparedRecord {
+    const f = this.scratchFields;
+    f.queueId = m.queueId;
+    f.flag = m.flag ?? 0;
+    f.sysFlag = m.sysFlag ?? 0;
+    f.bornTimestamp = m.bornTimestamp;
+    f.bornHost = m.bornHost;
+    f.reconsumeTimes = m.reconsumeTimes ?? 0;
+    f.preparedTransactionOffset = m.preparedTransactionOffset ?? 0;
+    f.body = m.body;
+    f.topic = topic.name;
+    f.properties = m.properties;
+    let p: PreparedRecord;
     try {
-      reserved = this.commitLog.reserve(total);
+      p = prepareRecord(f, this.scratchPrepared, topic.utf8);
     } catch (err) {
-      this.noteWriteError(err);
-      throw new PutRefusedError('CREATE_MAPEDFILE_FAILED', `cannot prepare a CommitLog segment: ${(err as Error).message}`);
+      if (err instanceof CodecError) {
+        const status = err.message.includes('properties') ? 'PROPERTIES_SIZE_EXCEEDED' : 'MESSAGE_ILLEGAL';
+        throw new PutRefusedError(status, err.message);
+      }
+      throw err;
     }
-    const { file, pos: start } = reserved;
-    const mem = file.ensureMem();
-    const storeTimestamp = (this.options.now ?? Date.now)();
-    const records: AppendedRecord[] = [];
-    const requests: DispatchRequest[] = [];
-    const pendingOffsets = new Map<string, number>();
-    let pos = start;
-    for (let i = 0; i < msgs.length; i++) {
+    if (p.totalSize > this.config.maxMessageSize) {
+      throw new PutRefusedError('MESSAGE_ILLEGAL', `message of ${p.totalSize} bytes exceeds maxMessageSize ${this.config.maxMessageSize}`);
+    }
+    return p;
+  }
+
+  /**
+   * Encodes the messages into the active segment's image (one pass: sizes, CRC, bytes, dispatch
+   * request), advances their queue offsets, and queues the write for the end of the tick.
+   * Nothing is left behind when a message is refused.
+   */
+  private append(msgs: readonly MessageInput[]): Promise<PutResult> {
+    this.refuseIfUnavailable();
+    const n = msgs.length;
+    // Whether the batch fits the active segment is decided on a bound (UTF-8 needs at most 3
+    // bytes per UTF-16 unit); only close to the segment end are exact sizes worked out first.
+    let bound = 0;
+    for (let i = 0; i < n; i++) {
       const m = msgs[i]!;
-      const p = prepared[i]!;
-      const sysFlag = m.sysFlag ?? 0;
-      const key = queueKey(m.topic, m.queueId);
-      const inQueue = goesToConsumeQueue(sysFlag);
-      // Prepared and rollback records take no queue offset (stored as 0).
-      const queueOffset = inQueue ? pendingOffsets.get(key) ?? this.topicQueueTable.get(key) ?? 0 : 0;
-      if (inQueue) pendingOffsets.set(key, queueOffset + 1);
-      const physicalOffset = file.fileFromOffset + pos;
-      const f = fields[i]!;
-      const dp = readDispatchProps(m.properties);
-      f.queueOffset = queueOffset;
-      f.physicalOffset = physicalOffset;
-      f.storeTimestamp = storeTimestamp;
-      encodeRecordInto(mem, pos, f, p, this.storeHostIp);
-      records.push({ physicalOffset, queueOffset, size: p.totalSize, msgId: this.msgIdPrefix + physicalOffset.toString(16).toUpperCase().padStart(16, '0') });
-      requests.push({
-        topic: m.topic,
-        queueId: m.queueId,
-        queueOffset,
-        physicalOffset,
-        size: p.totalSize,
-        tagsCode: tagsCodeFromProps(m.topic, dp, storeTimestamp, this.delayLevels),
-        storeTimestamp,
-        sysFlag: p.sysFlag,
-        keys: dp.keys,
-        uniqKey: dp.uniqKey,
-      });
-      pos += p.totalSize;
+      bound += RECORD_FIXED_SIZE + 24 + m.body.length + 3 * (m.topic.length + m.properties.length);
     }
+    let file = this.commitLog.queue.last;
+    if (!file || file.wrotePos + bound + BLANK_HEADER_SIZE > file.fileSize) {
+      let total = 0;
+      for (let i = 0; i < n; i++) total += this.prepare(msgs[i]!, this.topicTable.get(msgs[i]!.topic)).totalSize;
+      if (total + BLANK_HEADER_SIZE > this.config.mapedFileSizeCommitLog) {
+        throw new PutRefusedError('MESSAGE_ILLEGAL', `batch of ${total} bytes does not fit in one CommitLog segment`);
+      }
+      try {
+        file = this.commitLog.reserve(total).file;
+      } catch (err) {
+        this.noteWriteError(err);
+        throw new PutRefusedError('CREATE_MAPEDFILE_FAILED', `cannot prepare a CommitLog segment: ${(err as Error).message}`);
+      }
+    }
+    const mem = file.ensureMem();
+    const start = file.wrotePos;
+    const storeTimestamp = (this.options.now ?? Date.now)();
+    const log = this.tickLog;
+    const logFrom = log.length;
+    const indexed = this.config.messageIndexEnable;
+    const f = this.scratchFields;
+    f.storeTimestamp = storeTimestamp;
+    const layout = n > 1 ? new Array<number>(2 * n) : undefined;
+    let firstQueueOffset = 0;
+    let pos = start;
+    // The queue of the current run of messages, its table key and its next offset.
+    let topic: TopicInfo | undefined;
+    let queueId = -1;
+    let key = '';
+    let next = 0;
+    try {
+      for (let i = 0; i < n; i++) {
+        const m = msgs[i]!;
+        if (!topic || m.topic !== topic.name || m.queueId !== queueId) {
+          if (topic) this.topicQueueTable.set(key, next);
+          topic = this.topicTable.get(m.topic);
+          queueId = m.queueId;
+          key = queueKey(m.topic, queueId);
+          next = this.topicQueueTable.get(key) ?? 0;
+        }
+        const p = this.prepare(m, topic);
+        // Prepared and rollback records take no queue offset (stored as 0).
+        const queueOffset = goesToConsumeQueue(p.sysFlag) ? next++ : 0;
+        const physicalOffset = file.fileFromOffset + pos;
+        f.queueOffset = queueOffset;
+        f.physicalOffset = physicalOffset;
+        if (pos + p.totalSize + BLANK_HEADER_SIZE > file.fileSize) throw new Error(`append bound exceeded at ${physicalOffset}`);
+        const end = encodeRecordInto(mem, pos, f, p);
+        log.add(mem, topic, queueId, queueOffset, physicalOffset, p.totalSize, storeTimestamp, p.sysFlag, end - p.propertiesBytes, end, m.properties, this.delayLevels, indexed);
+        if (layout) {
+          layout[2 * i] = p.totalSize;
+          layout[2 * i + 1] = queueOffset;
+        }
+        if (i === 0) firstQueueOffset = queueOffset;
+        pos = end;
+      }
+    } catch (err) {
+      // Undo: nothing of this append stays (bytes past wrotePos are zero, offsets unchanged).
+      mem.fill(0, start, pos);
+      for (let k = log.length - 1; k >= logFrom; k--) {
+        if (goesToConsumeQueue(log.sysFlags[k]!)) this.topicQueueTable.set(queueKey(log.topics[k]!.name, log.queueIds[k]!), log.queueOffsets[k]!);
+      }
+      log.truncate(logFrom);
+      throw err;
+    }
+    if (topic) this.topicQueueTable.set(key, next);
     file.wrotePos = pos;
-    // Queue offsets advance now, so later appends of this tick continue from them.
-    const prevOffsets: Array<[string, number | undefined]> = [];
-    for (const [key, next] of pendingOffsets) {
-      prevOffsets.push([key, this.topicQueueTable.get(key)]);
-      this.topicQueueTable.set(key, next);
-    }
-    const written = new Promise<void>((resolve, reject) => {
-      this.pendingAppends.push({ file, start, end: pos, requests, prevOffsets, storeTimestamp, resolve, reject });
+    const result = new StoredResult(file.fileFromOffset + start, firstQueueOffset, pos - start, storeTimestamp, this.msgIdPrefix, layout);
+    const waitFlush = this.config.flushDiskType === 'SYNC_FLUSH' && getProperty(msgs[0]!.properties, Prop.WAIT) !== 'false';
+    const appended = file;
+    const promise = new Promise<PutResult>((resolve, reject) => {
+      this.pendingAppends.push({ file: appended, start, end: pos, logFrom, logTo: log.length, storeTimestamp, result, waitFlush, resolve, reject });
     });
     if (!this.writeScheduled) {
       this.writeScheduled = true;
       process.nextTick(() => this.writePending());
     }
-    const first = records[0]!;
-    return {
-      result: {
-        status: 'PUT_OK',
-        msgId: records.length === 1 ? first.msgId : records.map((r) => r.msgId).join(','),
-        physicalOffset: first.physicalOffset,
-        queueOffset: first.queueOffset,
-        wroteBytes: total,
-        storeTimestamp,
-        records,
-      },
-      written,
-    };
-  }
-
-  private fieldsOf(m: MessageInput): MessageRecordFields {
-    return {
-      queueId: m.queueId,
-      flag: m.flag ?? 0,
-      queueOffset: 0,
-      physicalOffset: 0,
-      sysFlag: m.sysFlag ?? 0,
-      bornTimestamp: m.bornTimestamp,
-      bornHost: m.bornHost,
-      storeTimestamp: 0,
-      storeHost: this.storeHost,
-      reconsumeTimes: m.reconsumeTimes ?? 0,
-      preparedTransactionOffset: m.preparedTransactionOffset ?? 0,
-      body: m.body,
-      topic: m.topic,
-      properties: m.properties,
-    };
+    return promise;
   }
 
   private noteWriteError(err: unknown): void {
@@ -1094,10 +1211,12 @@ export class MessageStore {
   private reput(): void {
     const end = this.commitLog.maxOffset();
     if (this.reputFromOffset >= end) return;
+    const log = this.replayLog;
     const r = this.commitLog.scan(this.reputFromOffset, end, false, (buf, pos) => {
-      const req = dispatchFromRecord(buf, pos, this.delayLevels);
-      this.dispatch(req);
-      if (goesToConsumeQueue(req.sysFlag)) this.topicQueueTable.set(queueKey(req.topic, req.queueId), req.queueOffset + 1);
+      log.clear();
+      log.addRecord(buf, pos, this.topicTable, this.delayLevels, this.config.messageIndexEnable);
+      this.dispatch(log, 0, 1);
+      if (goesToConsumeQueue(log.sysFlags[0]!)) this.topicQueueTable.set(queueKey(log.topics[0]!.name, log.queueIds[0]!), log.queueOffsets[0]! + 1);
     });
     this.reputFromOffset = r.endOffset;
     const rest = end - r.endOffset;
