@@ -231,102 +231,121 @@ export class DispatchLog {
   /**
    * One pass over the properties bytes (items `name\u0001value`, separated by \u0002; an item
    * with an empty name or value, or a second \u0001, is skipped; the first valid TAGS, KEYS,
-   * UNIQ_KEY, DELAY count). Sets the tags code and pushes key hashes; returns false, having done
-   * neither, when a field to hash holds non-ASCII bytes.
+   * UNIQ_KEY, DELAY count), hashing values as it goes. Sets the tags code and pushes key hashes;
+   * returns false, having done neither, when a field to hash holds non-ASCII bytes.
    */
   private scanProps(b: Buffer, from: number, to: number, topic: TopicInfo, storeTimestamp: number, delayLevels: readonly number[], withKeys: boolean): boolean {
-    let tagsFrom = -1;
-    let tagsTo = -1;
-    let keysFrom = -1;
-    let keysTo = -1;
-    let uniqFrom = -1;
-    let uniqTo = -1;
+    const seed = topic.keySeed;
+    let tags = 0;
+    let haveTags = false;
+    let uniq = 0;
+    let haveUniq = false;
+    let haveKeys = false;
+    let keyCount = 0;
     let delayFrom = -1;
     let delayTo = -1;
     let i = from;
     while (i < to) {
-      let sep = -1;
-      let extraSep = false;
+      // Name: up to the first \u0001 (or the item's end).
+      let k = i;
+      let c = 0;
+      while (k < to) {
+        c = b[k]!;
+        if (c === 1 || c === 2) break;
+        k++;
+      }
+      if (k === to || c === 2) {
+        i = k + 1;
+        continue;
+      }
+      const n = k - i;
+      const c0 = b[i];
+      let field = 0;
+      if (n === 4) {
+        if (c0 === 84 && b[i + 1] === 65 && b[i + 2] === 71 && b[i + 3] === 83) field = haveTags ? 0 : 1; // TAGS
+        else if (c0 === 75 && b[i + 1] === 69 && b[i + 2] === 89 && b[i + 3] === 83) field = haveKeys || !withKeys ? 0 : 2; // KEYS
+      } else if (n === 8) {
+        if (c0 === 85 && b[i + 1] === 78 && b[i + 2] === 73 && b[i + 3] === 81 && b[i + 4] === 95 && b[i + 5] === 75 && b[i + 6] === 69 && b[i + 7] === 89) {
+          field = haveUniq || !withKeys ? 0 : 3; // UNIQ_KEY
+        }
+      } else if (n === 5) {
+        if (c0 === 68 && b[i + 1] === 69 && b[i + 2] === 76 && b[i + 3] === 65 && b[i + 4] === 89) field = delayFrom >= 0 ? 0 : 4; // DELAY
+      }
+      const start = ++k;
+      if (field === 0) {
+        while (k < to && b[k] !== 2) k++;
+        i = k + 1;
+        continue;
+      }
+      // Value: hashed while looking for its end; invalid with a second \u0001 or when empty.
+      let bad = false;
       let high = 0;
-      let e = i;
-      for (; e < to; e++) {
-        const c = b[e]!;
-        if (c === 2) break;
-        if (c === 1) {
-          if (sep < 0) sep = e;
-          else extraSep = true;
-        }
-        high |= c;
-      }
-      if (sep > i && sep < e - 1 && !extraSep) {
-        const n = sep - i;
-        const c0 = b[i];
-        let field = 0;
-        if (n === 4) {
-          if (c0 === 84 && b[i + 1] === 65 && b[i + 2] === 71 && b[i + 3] === 83) field = 1; // TAGS
-          else if (c0 === 75 && b[i + 1] === 69 && b[i + 2] === 89 && b[i + 3] === 83) field = 2; // KEYS
-        } else if (n === 8) {
-          // UNIQ_KEY
-          if (c0 === 85 && b[i + 1] === 78 && b[i + 2] === 73 && b[i + 3] === 81 && b[i + 4] === 95 && b[i + 5] === 75 && b[i + 6] === 69 && b[i + 7] === 89) field = 3;
-        } else if (n === 5) {
-          if (c0 === 68 && b[i + 1] === 69 && b[i + 2] === 76 && b[i + 3] === 65 && b[i + 4] === 89) field = 4; // DELAY
-        }
-        if (field !== 0 && high >= 0x80 && field !== 4) return false;
-        if (field === 1 && tagsFrom < 0) {
-          tagsFrom = sep + 1;
-          tagsTo = e;
-        } else if (field === 2 && keysFrom < 0) {
-          keysFrom = sep + 1;
-          keysTo = e;
-        } else if (field === 3 && uniqFrom < 0) {
-          uniqFrom = sep + 1;
-          uniqTo = e;
-        } else if (field === 4 && delayFrom < 0) {
-          delayFrom = sep + 1;
-          delayTo = e;
-        }
-      }
-      i = e + 1;
-    }
-    let tagsCode = 0;
-    let delayed = false;
-    if (topic.schedule && delayFrom >= 0) {
-      const code = delayTagsCode(b.toString('utf8', delayFrom, delayTo), storeTimestamp, delayLevels);
-      if (code !== undefined) {
-        tagsCode = code;
-        delayed = true;
-      }
-    }
-    if (!delayed && tagsFrom >= 0) {
       let h = 0;
-      for (let k = tagsFrom; k < tagsTo; k++) h = (Math.imul(31, h) + b[k]!) | 0;
-      tagsCode = h;
-    }
-    this.tagsCodes[this.length - 1] = tagsCode;
-    if (!withKeys) return true;
-    const seed = topic.keySeed;
-    if (uniqFrom >= 0) {
-      let h = seed;
-      for (let k = uniqFrom; k < uniqTo; k++) h = (Math.imul(31, h) + b[k]!) | 0;
-      this.pushKey(h);
-    }
-    if (keysFrom >= 0) {
-      let h = seed;
-      let len = 0;
-      for (let k = keysFrom; k < keysTo; k++) {
-        const c = b[k]!;
-        if (c === 32) {
-          if (len > 0) this.pushKey(h);
-          h = seed;
-          len = 0;
-        } else {
+      if (field === 2) {
+        // KEYS: one hash per space-separated key, kept aside (the unique key is indexed first).
+        let len = 0;
+        h = seed;
+        for (; k < to; k++) {
+          c = b[k]!;
+          if (c === 2) break;
+          high |= c;
+          if (c === 32) {
+            if (len > 0) this.keepKey(keyCount++, h);
+            h = seed;
+            len = 0;
+          } else {
+            if (c === 1) bad = true;
+            h = (Math.imul(31, h) + c) | 0;
+            len++;
+          }
+        }
+        if (len > 0) this.keepKey(keyCount++, h);
+        if (bad || k === start) keyCount = 0;
+        else haveKeys = true;
+      } else {
+        h = field === 3 ? seed : 0;
+        for (; k < to; k++) {
+          c = b[k]!;
+          if (c === 2) break;
+          if (c === 1) bad = true;
+          high |= c;
           h = (Math.imul(31, h) + c) | 0;
-          len++;
+        }
+        if (!bad && k > start) {
+          if (field === 1) {
+            tags = h;
+            haveTags = true;
+          } else if (field === 3) {
+            uniq = h;
+            haveUniq = true;
+          } else {
+            delayFrom = start;
+            delayTo = k;
+            high = 0;
+          }
         }
       }
-      if (len > 0) this.pushKey(h);
+      if (high >= 0x80 && !bad && k > start) return false;
+      i = k + 1;
     }
+    let tagsCode = haveTags ? tags : 0;
+    if (topic.schedule && delayFrom >= 0) tagsCode = delayTagsCode(b.toString('utf8', delayFrom, delayTo), storeTimestamp, delayLevels) ?? tagsCode;
+    this.tagsCodes[this.length - 1] = tagsCode;
+    if (haveUniq) this.pushKey(uniq);
+    for (let j = 0; j < keyCount; j++) this.pushKey(this.keysAside[j]!);
     return true;
+  }
+
+  /** KEYS hashes of the record being scanned, until the unique key has been pushed. */
+  private keysAside = new Int32Array(64);
+
+  private keepKey(j: number, hash: number): void {
+    if (j === this.keysAside.length) {
+      const b = new Int32Array(j * 2);
+      b.set(this.keysAside);
+      this.keysAside = b;
+    }
+    this.keysAside[j] = hash;
   }
 
   private addFromString(properties: string, topic: TopicInfo, storeTimestamp: number, delayLevels: readonly number[], withKeys: boolean): void {
