@@ -63,6 +63,8 @@ export class Broker {
   private transactions!: Transactions;
   private readonly log: Logger;
   private readonly timers: NodeJS.Timeout[] = [];
+  /** The config tables' files (topics, groups, offsets), written in the background while running. */
+  private files!: StoreConfigFiles;
   private draining = false;
   private wiped = false;
   private stopped = false;
@@ -100,6 +102,8 @@ export class Broker {
     mkdirSync(join(this.storeConfig.storePathRootDir, 'config'), { recursive: true });
     // 3.5.8 kept topics and groups under the user's home; an operator points legacyConfigDir there.
     const files = new StoreConfigFiles(this.storeConfig.storePathRootDir, c.legacyConfigDir || undefined);
+    files.onBackgroundError = (path, err) => this.log.warn(`could not write ${path}: ${(err as Error).message ?? String(err)}`);
+    this.files = files;
 
     const clients = new ClientRegistry();
     const topics = new TopicTable({
@@ -369,10 +373,12 @@ export class Broker {
     this.ctx.pullHold.releaseAll();
     await Promise.all([this.main.close(2000), this.vip.close(2000)]);
     await this.outbound.close();
-    this.ctx.offsets.persist(true);
-    this.ctx.delayOffsets.persist();
-    this.ctx.topics.persist();
-    this.ctx.groups.persist();
+    // Background writes first, so none can land after (and over) the final ones.
+    await this.files.idle();
+    this.ctx.offsets.persist(true, true);
+    this.ctx.delayOffsets.persist(true);
+    this.ctx.topics.persist(true);
+    this.ctx.groups.persist(true);
     await this.store.close();
     this.log.info('broker stopped');
   }

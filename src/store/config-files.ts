@@ -16,7 +16,7 @@ import { StoreError } from './errors.js';
 
 import type { DataVersion, TopicConfig } from '../protocol/route.js';
 import type { SubscriptionGroupConfig } from '../protocol/subscription-group.js';
-import { writeFileAtomic } from '../common/json-file.js';
+import { BackgroundFileWriter, writeFileAtomic } from '../common/json-file.js';
 
 export type { DataVersion, TopicConfig, SubscriptionGroupConfig };
 
@@ -252,19 +252,38 @@ export class StoreConfigFiles {
     return readConfigFile(this.path('delayOffset.json'), decodeDelayOffsets);
   }
 
-  saveTopics(f: TopicsFile): void {
-    writeConfigFile(this.path('topics.json'), formatTopics(f));
+  /**
+   * Table writes. `background`: formatted now, written and fsynced off the event loop (the
+   * broker's periodic and on-change persists); otherwise written before returning (shutdown,
+   * tools), which must come after {@link idle}.
+   */
+  saveTopics(f: TopicsFile, background = false): void {
+    this.save(this.path('topics.json'), formatTopics(f), background);
   }
 
-  saveSubscriptionGroups(f: SubscriptionGroupsFile): void {
-    writeConfigFile(this.path('subscriptionGroup.json'), formatSubscriptionGroups(f));
+  saveSubscriptionGroups(f: SubscriptionGroupsFile, background = false): void {
+    this.save(this.path('subscriptionGroup.json'), formatSubscriptionGroups(f), background);
   }
 
-  saveConsumerOffsets(t: ConsumerOffsetTable): void {
-    writeConfigFile(this.path('consumerOffset.json'), formatConsumerOffsets(t));
+  saveConsumerOffsets(t: ConsumerOffsetTable, background = false): void {
+    this.save(this.path('consumerOffset.json'), formatConsumerOffsets(t), background);
   }
 
-  saveDelayOffsets(t: DelayOffsetTable): void {
-    writeConfigFile(this.path('delayOffset.json'), formatDelayOffsets(t));
+  saveDelayOffsets(t: DelayOffsetTable, background = false): void {
+    this.save(this.path('delayOffset.json'), formatDelayOffsets(t), background);
+  }
+
+  /** Where background write failures are reported (the broker logs them). */
+  onBackgroundError: (path: string, err: unknown) => void = () => {};
+  private readonly background = new BackgroundFileWriter((path, err) => this.onBackgroundError(path, err));
+
+  private save(path: string, text: string, background: boolean): void {
+    if (background) this.background.write(path, text);
+    else writeConfigFile(path, text);
+  }
+
+  /** Resolves once no background write is pending. */
+  idle(): Promise<void> {
+    return this.background.idle();
   }
 }

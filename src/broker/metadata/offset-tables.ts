@@ -16,10 +16,11 @@ export class ConsumerOffsets {
     this.table = this.files.loadConsumerOffsets() ?? new Map();
   }
 
-  persist(force = false): void {
+  /** Writes consumerOffset.json when changed (or `force`): in the background, or now (`sync`). */
+  persist(force = false, sync = false): void {
     if (!this.dirty && !force) return;
     this.dirty = false;
-    this.files.saveConsumerOffsets(this.table);
+    this.files.saveConsumerOffsets(this.table, !sync);
   }
 
   /** Negative offsets (ali-ons commits -1 before it knows one) never overwrite a stored offset. */
@@ -82,8 +83,9 @@ export class DelayOffsets {
     this.table = this.files.loadDelayOffsets() ?? new Map();
   }
 
-  persist(): void {
-    this.files.saveDelayOffsets(new Map([...this.table].sort((a, b) => a[0] - b[0])));
+  /** Writes delayOffset.json: in the background, or now (`sync`, at shutdown). */
+  persist(sync = false): void {
+    this.files.saveDelayOffsets(new Map([...this.table].sort((a, b) => a[0] - b[0])), !sync);
   }
 
   get(level: number): number {

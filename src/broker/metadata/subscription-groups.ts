@@ -31,8 +31,9 @@ export class SubscriptionGroups {
     this.dataVersion = file.dataVersion;
   }
 
-  persist(): void {
-    this.files.saveSubscriptionGroups({ dataVersion: this.dataVersion, subscriptionGroupTable: this.table });
+  /** Writes subscriptionGroup.json: in the background, or now (`sync`, at shutdown). */
+  persist(sync = false): void {
+    this.files.saveSubscriptionGroups({ dataVersion: this.dataVersion, subscriptionGroupTable: this.table }, !sync);
   }
 
   get(group: string): SubscriptionGroupConfig | undefined {

@@ -67,8 +67,9 @@ export class TopicTable {
     this.dataVersion = file.dataVersion;
   }
 
-  persist(): void {
-    this.options.files.saveTopics({ dataVersion: this.dataVersion, topicConfigTable: this.table });
+  /** Writes topics.json: in the background, or now (`sync`, at shutdown). */
+  persist(sync = false): void {
+    this.options.files.saveTopics({ dataVersion: this.dataVersion, topicConfigTable: this.table }, !sync);
   }
 
   get(topic: string): TopicConfig | undefined {
