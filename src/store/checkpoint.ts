@@ -41,13 +41,23 @@ export class Checkpoint {
 
   /** Writes the three fields and forces them to disk. */
   flush(): void {
-    if (this.closed) return;
+    if (this.write()) fs.fdatasyncSync(this.fd);
+  }
+
+  /** {@link flush} with the fdatasync on the thread pool (the periodic pass). */
+  async flushAsync(): Promise<void> {
+    if (!this.write()) return;
+    await new Promise<void>((resolve, reject) => fs.fdatasync(this.fd, (err) => (err && !this.closed ? reject(err) : resolve())));
+  }
+
+  private write(): boolean {
+    if (this.closed) return false;
     const b = Buffer.alloc(24);
     writeLong(b, 0, this.physicMsgTimestamp);
     writeLong(b, 8, this.logicsMsgTimestamp);
     writeLong(b, 16, this.indexMsgTimestamp);
     fs.writeSync(this.fd, b, 0, 24, 0);
-    fs.fdatasyncSync(this.fd);
+    return true;
   }
 
   close(): void {

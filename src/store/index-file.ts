@@ -248,8 +248,12 @@ export class IndexFile {
     this.dirtySlotPageCount = 0;
   }
 
-  /** Hands new entries, touched slot pages and the header to the kernel, in that order. */
-  writeOut(): void {
+  /**
+   * Hands new entries, touched slot pages and the header to the kernel, in that order. Without
+   * `slots` the slot pages stay pending: a crash rebuilds them from the entries (relink), so the
+   * frequent passes skip them and only thorough ones, a full file and close write them.
+   */
+  writeOut(slots = true): void {
     const mem = this.mem;
     if (!mem) return;
     const slotsEnd = INDEX_HEADER_SIZE + this.hashSlotNum * SLOT_SIZE;
@@ -257,7 +261,7 @@ export class IndexFile {
     const to = slotsEnd + this.header.indexCount * ENTRY_SIZE;
     if (to > from) writeFully(this.fd, mem, from, to);
     this.entriesWritten = this.header.indexCount;
-    if (this.dirtySlotPageCount > 0) {
+    if (slots && this.dirtySlotPageCount > 0) {
       // Runs of consecutive dirty pages, each written with one call.
       const dirty = this.dirtySlotPages;
       for (let p = 0; p < dirty.length; p++) {
@@ -277,6 +281,12 @@ export class IndexFile {
   flushSync(): void {
     this.writeOut();
     if (!this.closed) fs.fdatasyncSync(this.fd);
+  }
+
+  /** fdatasync of what was written, on the thread pool; a file closed meanwhile is not an error. */
+  syncAsync(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve, reject) => fs.fdatasync(this.fd, (err) => (err && !this.closed ? reject(err) : resolve())));
   }
 
   /** Releases the in-memory image (after the file is full and written out). */
@@ -461,13 +471,18 @@ export class IndexService {
     return deleted;
   }
 
-  writeOut(): void {
-    for (const f of this.files) f.writeOut();
+  writeOut(slots = true): void {
+    for (const f of this.files) f.writeOut(slots);
   }
 
   flushSync(): void {
     const last = this.files[this.files.length - 1];
     last?.flushSync();
+  }
+
+  /** Syncs the file being filled (full ones were synced when they filled up). */
+  syncAsync(): Promise<void> {
+    return this.files[this.files.length - 1]?.syncAsync() ?? Promise.resolve();
   }
 
   close(): void {

@@ -484,7 +484,7 @@ export class MessageStore {
     };
     // SYNC_FLUSH also needs it: replicated appends (slave) and WAIT=false puts wait for nobody.
     every(this.config.flushIntervalCommitLog, () => void this.asyncFlush());
-    every(this.config.flushIntervalConsumeQueue, () => this.flushConsumeQueues(false));
+    every(this.config.flushIntervalConsumeQueue, () => void this.flushConsumeQueuesInBackground());
     every(this.config.cleanResourceInterval, () => this.cleanFiles());
   }
 
@@ -885,6 +885,34 @@ export class MessageStore {
       }
     } catch (err) {
       this.noteWriteError(err);
+    }
+  }
+
+  private cqSyncing = false;
+
+  /**
+   * The periodic pass (Java's FlushConsumeQueueService thread): new consume-queue and index
+   * entries go to the kernel now; every flushConsumeQueueThoroughInterval the files are also
+   * fdatasynced, on the thread pool, and only then does the checkpoint's logics timestamp advance.
+   */
+  private async flushConsumeQueuesInBackground(): Promise<void> {
+    if (this.shut || this.cqSyncing) return;
+    const thorough = Date.now() - this.lastThoroughCqFlush >= this.config.flushConsumeQueueThoroughInterval;
+    const ts = this.lastDispatchTimestamp;
+    try {
+      for (const cq of this.allConsumeQueues()) cq.writeOut();
+      this.index.writeOut(thorough);
+      if (!thorough) return;
+      this.cqSyncing = true;
+      this.lastThoroughCqFlush = Date.now();
+      await Promise.all([...[...this.allConsumeQueues()].map((cq) => cq.queue.flush().catch(ignoreClosed)), this.index.syncAsync()]);
+      if (this.shut) return;
+      if (ts > 0) this.checkpoint.logicsMsgTimestamp = ts;
+      await this.checkpoint.flushAsync();
+    } catch (err) {
+      this.noteWriteError(err);
+    } finally {
+      this.cqSyncing = false;
     }
   }
 
@@ -1330,4 +1358,9 @@ export class MessageStore {
     this.commitLog.close();
     this.checkpoint.close();
   }
+}
+
+/** A consume queue deleted while its fdatasync ran (deleteTopic, retention) is nothing to report. */
+function ignoreClosed(err: unknown): void {
+  if ((err as NodeJS.ErrnoException).code !== 'EBADF') throw err;
 }
