@@ -4,8 +4,11 @@
  * Node has no mmap, so a segment is a file descriptor used with positional reads and writes,
  * plus an optional in-memory image of the whole file (`mem`) that plays the role of the mapping
  * for recently written data: appends land in `mem` first, are handed to the kernel with one
- * `write` per append (or batch of appends), and readers get zero-copy subarrays of `mem`.
+ * `write` per append (or batch of appends), and reads of recent data copy from `mem`.
  * Segments without an image are read with `pread`.
+ *
+ * Only `[0, wrotePos)` of an image is meaningful: a new image is zero past it, an image reused
+ * from an older segment (see CommitLog) holds stale bytes there, and nothing reads past wrotePos.
  *
  * Three positions, as in Java: `wrotePos` (valid bytes), `writtenPos` (handed to the kernel:
  * survives a process crash) and `flushedPos` (covered by fdatasync: survives a power loss).
@@ -68,10 +71,13 @@ export class MappedFile {
     return this.wrotePos >= this.fileSize;
   }
 
-  /** Allocates the in-memory image, loading the file's valid bytes. Zero pages stay untouched. */
-  ensureMem(): Buffer {
+  /**
+   * Allocates the in-memory image (or adopts `reuse`, an image of the same size whose contents
+   * past the valid bytes do not matter), loading the file's valid bytes.
+   */
+  ensureMem(reuse?: Buffer): Buffer {
     if (!this.mem) {
-      const mem = Buffer.alloc(this.fileSize);
+      const mem = reuse && reuse.length === this.fileSize ? reuse : Buffer.alloc(this.fileSize);
       let done = 0;
       while (done < this.wrotePos) {
         const n = fs.readSync(this.fd, mem, done, this.wrotePos - done, done);
@@ -83,16 +89,32 @@ export class MappedFile {
     return this.mem;
   }
 
-  dropMem(): void {
+  /** Lets go of the image and returns it (for reuse by an owner that never handed out views of it). */
+  dropMem(): Buffer | null {
+    const mem = this.mem;
     this.mem = null;
+    return mem;
   }
 
   /**
-   * Returns `length` bytes at `pos`: a subarray of the image when there is one, else a fresh
-   * buffer filled by pread (short if the file is shorter).
+   * Returns `length` bytes at `pos`: a subarray of the image when there is one (a view: callers
+   * that keep it must own the image's lifetime), else a fresh buffer filled by pread (short if
+   * the file is shorter).
    */
   read(pos: number, length: number): Buffer {
     if (this.mem) return this.mem.subarray(pos, pos + length);
+    return this.pread(pos, length);
+  }
+
+  /** {@link read} that always returns memory of its own (a copy of the image's bytes). */
+  readCopy(pos: number, length: number): Buffer {
+    if (!this.mem) return this.pread(pos, length);
+    const out = Buffer.allocUnsafe(length);
+    this.mem.copy(out, 0, pos, pos + length);
+    return out;
+  }
+
+  private pread(pos: number, length: number): Buffer {
     const out = Buffer.allocUnsafe(length);
     let done = 0;
     while (done < length) {

@@ -197,6 +197,8 @@ interface FlushWaiter {
 }
 
 export class MessageStore {
+  /** Physical memory of the machine (os.totalmem), read once. */
+  private static totalMemory: number | undefined;
   readonly config: StoreConfig;
   readonly commitLog: CommitLog;
   readonly index: IndexService;
@@ -599,7 +601,7 @@ export class MessageStore {
         for (let k = b.logTo - 1; k >= b.logFrom; k--) {
           if (goesToConsumeQueue(log.sysFlags[k]!)) this.topicQueueTable.set(queueKey(log.topics[k]!.name, log.queueIds[k]!), log.queueOffsets[k]!);
         }
-        const mem = b.file.ensureMem();
+        const mem = this.commitLog.image(b.file);
         mem.fill(0, b.start, b.file.wrotePos);
         b.file.wrotePos = b.start;
         b.file.writtenPos = Math.min(b.file.writtenPos, b.start);
@@ -698,7 +700,7 @@ export class MessageStore {
         throw new PutRefusedError('CREATE_MAPEDFILE_FAILED', `cannot prepare a CommitLog segment: ${(err as Error).message}`);
       }
     }
-    const mem = file.ensureMem();
+    const mem = this.commitLog.image(file);
     const start = file.wrotePos;
     const storeTimestamp = (this.options.now ?? Date.now)();
     const log = this.tickLog;
@@ -930,12 +932,6 @@ export class MessageStore {
   // -------------------------------------------------------------------------------------------
   // Reads
 
-  private maxTransfer(inDisk: boolean): { bytes: number; count: number } {
-    const c = this.config;
-    return inDisk
-      ? { bytes: c.maxTransferBytesOnMessageInDisk, count: c.maxTransferCountOnMessageInDisk }
-      : { bytes: c.maxTransferBytesOnMessageInMemory, count: c.maxTransferCountOnMessageInMemory };
-  }
 
   private nextOffsetCorrection(oldOffset: number, newOffset: number): number {
     return this.config.brokerRole === 'SLAVE' ? oldOffset : newOffset;
@@ -985,12 +981,16 @@ export class MessageStore {
   private readQueue(cq: ConsumeQueue, offset: number, maxMsgNums: number, filter: TagsCodeFilter | undefined, result: GetMessageResult): void {
     const maxOffsetPy = this.commitLog.maxOffset();
     const minPhy = this.commitLog.minOffset();
-    const memory = totalmem() * (this.config.accessMessageInMemoryMaxRatio / 100);
+    const c = this.config;
+    // os.totalmem() reads /proc/meminfo on every call; the machine's memory does not change.
+    const memory = (MessageStore.totalMemory ??= totalmem()) * (c.accessMessageInMemoryMaxRatio / 100);
     const maxFilter = Math.max(16000, maxMsgNums * 20);
     let scanned = 0;
     let maxPhyPulling = 0;
     let nextPhyFileStart = -1;
     let first = true;
+    // [offset, size] of each record taken; copied after the scan, one copy per adjacent run.
+    const spans: number[] = [];
     result.status = 'NO_MATCHED_MESSAGE';
     outer: while (scanned < maxFilter) {
       const chunk = cq.entries(offset + scanned, Math.min(1024, maxFilter - scanned));
@@ -1015,29 +1015,30 @@ export class MessageStore {
           continue;
         }
         const inDisk = maxOffsetPy - phy > memory;
-        const limit = this.maxTransfer(inDisk);
-        const count = result.messages.length;
+        const limitBytes = inDisk ? c.maxTransferBytesOnMessageInDisk : c.maxTransferBytesOnMessageInMemory;
+        const limitCount = inDisk ? c.maxTransferCountOnMessageInDisk : c.maxTransferCountOnMessageInMemory;
+        const count = spans.length >> 1;
         if (count > 0 && result.bufferTotalSize > 0 &&
-          (maxMsgNums <= count || result.bufferTotalSize + size > limit.bytes || count > limit.count - 1)) {
+          (maxMsgNums <= count || result.bufferTotalSize + size > limitBytes || count > limitCount - 1)) {
           break outer;
         }
         scanned++;
         if (size === 0x7fffffff) continue;
         if (filter && !filter(tagsCode)) continue;
-        const record = phy >= minPhy ? this.commitLog.read(phy, size) : undefined;
-        if (!record) {
+        if (phy < minPhy || !this.commitLog.holds(phy, size)) {
           if (result.bufferTotalSize === 0) result.status = 'MESSAGE_WAS_REMOVING';
           const f = this.commitLog.queue.findByOffset(phy);
           nextPhyFileStart = f ? f.fileTailOffset : phy - (phy % this.config.mapedFileSizeCommitLog) + this.config.mapedFileSizeCommitLog;
           continue;
         }
-        result.messages.push(record);
+        spans.push(phy, size);
         result.queueOffsets.push(offset + scanned - 1);
         result.bufferTotalSize += size;
         result.status = 'FOUND';
         nextPhyFileStart = -1;
       }
     }
+    this.commitLog.readRecords(spans, result.messages);
     result.nextBeginOffset = offset + scanned;
     result.suggestPullingFromSlave = maxOffsetPy - maxPhyPulling > memory;
   }
