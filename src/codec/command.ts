@@ -87,3 +87,18 @@ export function responseTo(
     serializeType: request.serializeType,
   };
 }
+
+/** Entries and UTF-16 code units of the ext fields that are written (null values are skipped). */
+export function extFieldsSize(ext: ExtFields | undefined): { entries: number; chars: number } {
+  let entries = 0;
+  let chars = 0;
+  if (ext) {
+    for (const key in ext) {
+      const value = ext[key];
+      if (value === undefined || value === null) continue;
+      entries++;
+      chars += key.length + (typeof value === 'string' ? value : String(value)).length;
+    }
+  }
+  return { entries, chars };
+}

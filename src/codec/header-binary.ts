@@ -1,19 +1,11 @@
 /** ROCKETMQ binary header (serialize type 1), remoting-protocol §1.5. */
 import { CodecError } from './errors.js';
-import { LANGUAGES, SerializeType, languageByte, type ExtFields, type RemotingCommand } from './command.js';
+import { LANGUAGES, SerializeType, extFieldsSize, languageByte, type ExtFields, type RemotingCommand } from './command.js';
 
 /** An upper bound of the header's encoded size (UTF-8 needs at most 3 bytes per code unit). */
 export function binaryHeaderMaxBytes(cmd: RemotingCommand): number {
-  let n = 21 + 3 * (cmd.remark?.length ?? 0);
-  const ext = cmd.extFields;
-  if (ext) {
-    for (const key in ext) {
-      const value = ext[key];
-      if (value === undefined || value === null) continue;
-      n += 6 + 3 * (key.length + (typeof value === 'string' ? value : String(value)).length);
-    }
-  }
-  return n;
+  const ext = extFieldsSize(cmd.extFields);
+  return 21 + 3 * (cmd.remark?.length ?? 0) + 6 * ext.entries + 3 * ext.chars;
 }
 
 /** Writes the header at `pos` (room for {@link binaryHeaderMaxBytes} assumed); returns its end. */

@@ -1,7 +1,7 @@
 /** JSON header (serialize type 0), remoting-protocol §1.4. */
 import { CodecError } from './errors.js';
 import { quoteJson } from './json-string.js';
-import { LANGUAGES, SerializeType, type ExtFields, type RemotingCommand } from './command.js';
+import { LANGUAGES, SerializeType, extFieldsSize, type ExtFields, type RemotingCommand } from './command.js';
 
 /** Quoted ext-field keys: the same few dozen names go out on every frame. */
 const quotedKeys = new Map<string, string>();
@@ -85,16 +85,8 @@ function writeAscii(s: string, out: Buffer, p: number): number {
 
 /** An upper bound of the bytes {@link writeJsonHeader} may need (6 per character when escaped). */
 export function jsonHeaderMaxBytes(cmd: RemotingCommand): number {
-  let n = 160 + 6 * ((cmd.remark?.length ?? 0) + (cmd.language?.length ?? 0));
-  const ext = cmd.extFields;
-  if (ext) {
-    for (const key in ext) {
-      const value = ext[key];
-      if (value === undefined || value === null) continue;
-      n += 6 + 6 * (key.length + (typeof value === 'string' ? value : String(value)).length);
-    }
-  }
-  return n;
+  const ext = extFieldsSize(cmd.extFields);
+  return 160 + 6 * ((cmd.remark?.length ?? 0) + (cmd.language?.length ?? 0)) + 6 * ext.entries + 6 * ext.chars;
 }
 
 /**
