@@ -98,8 +98,13 @@ const TWO_32 = 4294967296;
 
 /** Reads a signed 64-bit big-endian integer as a number (exact within ±2^53). */
 export function readLong(buf: Uint8Array, pos: number): number {
-  const b = buf as Buffer;
-  return b.readInt32BE(pos) * TWO_32 + b.readUInt32BE(pos + 4);
+  if (pos < 0 || pos + 8 > buf.length) throw new RangeError(`readLong at ${pos} outside ${buf.length} bytes`);
+  return getInt(buf, pos) * TWO_32 + (getInt(buf, pos + 4) >>> 0);
+}
+
+/** Unchecked big-endian int32 read, for readers that checked the bounds first. */
+function getInt(buf: Uint8Array, pos: number): number {
+  return (buf[pos]! << 24) | (buf[pos + 1]! << 16) | (buf[pos + 2]! << 8) | buf[pos + 3]!;
 }
 
 /** Writes a number (integral, within ±2^53) as a signed 64-bit big-endian integer. */
@@ -436,51 +441,63 @@ export type RecordCheck =
   | { kind: 'invalid'; problem: RecordProblem; detail: string };
 
 /**
- * Validates the record at `pos` without allocating: magic, TOTALSIZE against the field lengths,
- * field bounds and, if `checkCrc`, the body CRC. `end` bounds the readable bytes.
+ * Validates the record at `pos`: magic, TOTALSIZE against the field lengths, field bounds and, if
+ * `checkCrc`, the body CRC. `end` bounds the readable bytes.
  */
 export function checkRecord(buf: Buffer, pos: number, end: number, checkCrc: boolean): RecordCheck {
-  if (end - pos < 8) return { kind: 'invalid', problem: 'truncated', detail: 'fewer than 8 bytes' };
-  const totalSize = buf.readInt32BE(pos);
-  const magic = buf.readInt32BE(pos + 4);
-  if (magic === BLANK_MAGIC) return { kind: 'blank', size: totalSize };
-  if (magic !== MESSAGE_MAGIC) return { kind: 'invalid', problem: 'bad-magic', detail: `magic ${(magic >>> 0).toString(16)}` };
-  if (totalSize < RECORD_FIXED_SIZE) return { kind: 'invalid', problem: 'bad-length', detail: `TOTALSIZE ${totalSize}` };
-  if (end - pos < totalSize) return { kind: 'invalid', problem: 'truncated', detail: `TOTALSIZE ${totalSize} past end` };
-  const sysFlag = buf.readInt32BE(pos + 36);
+  const size = messageRecordSize(buf, pos, end, checkCrc);
+  return size >= 0 ? { kind: 'message', size } : lastCheck!;
+}
+
+/** What the last {@link messageRecordSize} that returned -1 found. */
+let lastCheck: RecordCheck | undefined;
+
+function refuse(problem: RecordProblem, detail: string): number {
+  lastCheck = { kind: 'invalid', problem, detail };
+  return -1;
+}
+
+/**
+ * {@link checkRecord} without allocating, for scans: TOTALSIZE of the valid message record at
+ * `pos`, or -1 for anything else (a blank record, or an invalid one); checkRecord on the same
+ * bytes then says which.
+ */
+export function messageRecordSize(buf: Buffer, pos: number, end: number, checkCrc: boolean): number {
+  if (end > buf.length) end = buf.length;
+  if (end - pos < 8) return refuse('truncated', 'fewer than 8 bytes');
+  const totalSize = getInt(buf, pos);
+  const magic = getInt(buf, pos + 4);
+  if (magic === BLANK_MAGIC) {
+    lastCheck = { kind: 'blank', size: totalSize };
+    return -1;
+  }
+  if (magic !== MESSAGE_MAGIC) return refuse('bad-magic', `magic ${(magic >>> 0).toString(16)}`);
+  if (totalSize < RECORD_FIXED_SIZE) return refuse('bad-length', `TOTALSIZE ${totalSize}`);
+  if (end - pos < totalSize) return refuse('truncated', `TOTALSIZE ${totalSize} past end`);
+  const sysFlag = getInt(buf, pos + 36);
   const bodyLenPos = pos + bodyLengthPosition(sysFlag);
-  if (bodyLenPos + 4 > pos + totalSize) return { kind: 'invalid', problem: 'bad-length', detail: 'header longer than record' };
-  const bodyLength = buf.readInt32BE(bodyLenPos);
-  if (bodyLength < 0 || bodyLenPos + 4 + bodyLength + 1 > pos + totalSize) {
-    return { kind: 'invalid', problem: 'bad-length', detail: `body length ${bodyLength}` };
-  }
+  if (bodyLenPos + 4 > pos + totalSize) return refuse('bad-length', 'header longer than record');
+  const bodyLength = getInt(buf, bodyLenPos);
+  if (bodyLength < 0 || bodyLenPos + 4 + bodyLength + 1 > pos + totalSize) return refuse('bad-length', `body length ${bodyLength}`);
   const topicPos = bodyLenPos + 4 + bodyLength;
-  const topicLength = buf.readInt8(topicPos);
-  if (topicLength <= 0 || topicPos + 1 + topicLength + 2 > pos + totalSize) {
-    return { kind: 'invalid', problem: 'bad-length', detail: `topic length ${topicLength}` };
-  }
-  const propsLength = buf.readInt16BE(topicPos + 1 + topicLength);
-  if (propsLength < 0) return { kind: 'invalid', problem: 'bad-length', detail: `properties length ${propsLength}` };
+  const topicLength = (buf[topicPos]! << 24) >> 24;
+  if (topicLength <= 0 || topicPos + 1 + topicLength + 2 > pos + totalSize) return refuse('bad-length', `topic length ${topicLength}`);
+  const propsPos = topicPos + 1 + topicLength;
+  const propsLength = (((buf[propsPos]! << 8) | buf[propsPos + 1]!) << 16) >> 16;
+  if (propsLength < 0) return refuse('bad-length', `properties length ${propsLength}`);
   const computed = recordLength(sysFlag, bodyLength, topicLength, propsLength);
-  if (computed !== totalSize) {
-    return { kind: 'invalid', problem: 'bad-length', detail: `TOTALSIZE ${totalSize} but fields add up to ${computed}` };
-  }
+  if (computed !== totalSize) return refuse('bad-length', `TOTALSIZE ${totalSize} but fields add up to ${computed}`);
   if (checkCrc) {
     // BODYCRC covers only the body. A write torn inside TOPIC or PROPERTIES shows as NUL bytes
     // (zero-filled tail), malformed UTF-8, or a property item without its \u0001 separator.
     // (A trailing \u0002 is not required: 4.9.3+ producers omit it.)
-    const topicStart = topicPos + 1;
-    if (hasZero(buf, topicStart, topicStart + topicLength)) {
-      return { kind: 'invalid', problem: 'bad-field', detail: 'NUL byte in topic' };
-    }
-    if (propsLength > 0 && !plausibleProperties(buf, topicStart + topicLength + 2, topicStart + topicLength + 2 + propsLength)) {
-      return { kind: 'invalid', problem: 'bad-field', detail: 'malformed properties' };
-    }
-    const stored = buf.readInt32BE(pos + 8);
+    if (hasZero(buf, topicPos + 1, propsPos)) return refuse('bad-field', 'NUL byte in topic');
+    if (propsLength > 0 && !plausibleProperties(buf, propsPos + 2, propsPos + 2 + propsLength)) return refuse('bad-field', 'malformed properties');
+    const stored = getInt(buf, pos + 8);
     const actual = bodyCrc(buf.subarray(bodyLenPos + 4, bodyLenPos + 4 + bodyLength));
-    if (stored !== actual) return { kind: 'invalid', problem: 'bad-crc', detail: `body CRC ${stored} != ${actual}` };
+    if (stored !== actual) return refuse('bad-crc', `body CRC ${stored} != ${actual}`);
   }
-  return { kind: 'message', size: totalSize };
+  return totalSize;
 }
 
 /** No NUL, valid UTF-8, and every non-empty \u0002-separated item holds a \u0001. */
@@ -489,6 +506,12 @@ function plausibleProperties(buf: Buffer, from: number, to: number): boolean {
   let itemEmpty = true;
   for (let i = from; i < to; ) {
     const b = buf[i]!;
+    if (b > 2 && b < 0x80) {
+      // The common byte: printable ASCII.
+      itemEmpty = false;
+      i++;
+      continue;
+    }
     if (b < 0x80) {
       if (b === 0) return false;
       if (b === 2) {

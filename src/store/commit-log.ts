@@ -10,7 +10,7 @@
  * because no view of an image ever leaves the CommitLog: reads hand out copies.
  */
 import * as fs from 'node:fs';
-import { checkRecord, encodeBlankInto, BLANK_HEADER_SIZE, readLong, type RecordProblem } from '../codec/message.js';
+import { checkRecord, encodeBlankInto, messageRecordSize, BLANK_HEADER_SIZE, MESSAGE_MAGIC, readLong, type RecordProblem } from '../codec/message.js';
 import { MappedFile, MappedFileQueue, offsetToFileName } from './mapped-file.js';
 import { join } from 'node:path';
 
@@ -25,8 +25,9 @@ export interface ScanResult {
 }
 
 /**
- * Called for every valid message record during a scan with the buffer holding it. Returning
- * false stops the scan *before* this record (used to refuse records that fail cross-checks).
+ * Called for every valid message record during a scan with the buffer holding it (a window the
+ * scan reuses: do not keep it). Returning false stops the scan *before* this record (used to
+ * refuse records that fail cross-checks).
  */
 export type RecordVisitor = (buf: Buffer, pos: number, physicalOffset: number, size: number) => boolean | void;
 
@@ -39,6 +40,8 @@ export class CommitLog {
   private preallocating = false;
   /** An image let go by trimCache, for the next segment that needs one. */
   private spareImage: Buffer | null = null;
+  /** Window that scans of segments without an image read into, reused. */
+  private scanWindow: Buffer | null = null;
 
   constructor(
     readonly dir: string,
@@ -231,6 +234,16 @@ export class CommitLog {
   }
 
   /**
+   * Store timestamp of the message record at `offset` if one of `size` bytes starts there (its
+   * magic, TOTALSIZE and PHYSICALOFFSET say so), else -1.
+   */
+  storeTimestampIfRecord(offset: number, size: number): number {
+    const head = this.peek(offset, 64);
+    if (!head || head.readInt32BE(4) !== MESSAGE_MAGIC || head.readInt32BE(0) !== size || readLong(head, 28) !== offset) return -1;
+    return readLong(head, head.readInt32BE(36) & 0x10 ? 68 : 56);
+  }
+
+  /**
    * Raw bytes from `offset` to the valid end of its segment, at most `maxBytes` (HA transfer: a
    * frame never crosses a segment boundary).
    */
@@ -275,7 +288,7 @@ export class CommitLog {
       if (!file) return { endOffset: offset, stop: 'end' };
       const fileEnd = Math.min(file.wrotePos, end - file.fileFromOffset);
       let winStart = offset - file.fileFromOffset;
-      let win = file.mem ? file.mem : file.read(winStart, Math.min(SCAN_WINDOW, fileEnd - winStart));
+      let win = file.mem ? file.mem : this.readWindow(file, winStart, Math.min(SCAN_WINDOW, fileEnd - winStart));
       let base = file.mem ? 0 : winStart;
       let pos = winStart;
       for (;;) {
@@ -285,16 +298,26 @@ export class CommitLog {
           return { endOffset: offset, stop: 'end' };
         }
         const winEnd = base + win.length;
-        let check = checkRecord(win, pos - base, Math.min(winEnd, fileEnd) - base, checkCrc);
+        const at = file.fileFromOffset + pos;
+        const size = messageRecordSize(win, pos - base, Math.min(winEnd, fileEnd) - base, checkCrc);
+        if (size > 0) {
+          // The common case: a valid message record.
+          if (readLong(win, pos - base + 28) !== at) {
+            return { endOffset: at, stop: 'bad-offset', detail: `record at ${at} says PHYSICALOFFSET ${readLong(win, pos - base + 28)}` };
+          }
+          if (visit(win, pos - base, at, size) === false) return { endOffset: at, stop: 'rejected' };
+          pos += size;
+          continue;
+        }
+        const check = checkRecord(win, pos - base, Math.min(winEnd, fileEnd) - base, checkCrc);
         if (check.kind === 'invalid' && check.problem === 'truncated' && winEnd < fileEnd) {
           // The record runs past the window: reload a window starting at it.
           const size = win.length - (pos - base) >= 4 ? win.readInt32BE(pos - base) : 0;
           winStart = pos;
-          win = file.read(winStart, Math.min(fileEnd - winStart, Math.max(SCAN_WINDOW, size > 0 ? size : 0)));
+          win = this.readWindow(file, winStart, Math.min(fileEnd - winStart, Math.max(SCAN_WINDOW, size > 0 ? size : 0)));
           base = winStart;
           continue;
         }
-        const at = file.fileFromOffset + pos;
         if (check.kind === 'blank') {
           if (check.size !== file.fileSize - pos) {
             return { endOffset: at, stop: 'bad-length', detail: `blank record of ${check.size} bytes at ${at} does not reach the segment end` };
@@ -309,14 +332,15 @@ export class CommitLog {
           }
           return { endOffset: at, stop, detail: check.detail };
         }
-        if (readLong(win, pos - base + 28) !== at) {
-          return { endOffset: at, stop: 'bad-offset', detail: `record at ${at} says PHYSICALOFFSET ${readLong(win, pos - base + 28)}` };
-        }
-        if (visit(win, pos - base, at, check.size) === false) return { endOffset: at, stop: 'rejected' };
-        pos += check.size;
+        throw new Error(`record check disagrees with itself at ${at}`);
       }
     }
     return { endOffset: offset, stop: 'end' };
+  }
+
+  private readWindow(file: MappedFile, pos: number, length: number): Buffer {
+    if (!this.scanWindow || this.scanWindow.length < length) this.scanWindow = Buffer.allocUnsafe(Math.max(SCAN_WINDOW, length));
+    return this.scanWindow.subarray(0, file.readInto(this.scanWindow, pos, length));
   }
 
   /** Drops everything at and after `offset`. */

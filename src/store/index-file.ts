@@ -131,8 +131,7 @@ export class IndexFile {
     return this.mem;
   }
 
-  private writeHeaderToMem(): void {
-    const m = this.mem!;
+  private writeHeaderToMem(m: Buffer = this.mem!): void {
     const h = this.header;
     writeLong(m, 0, h.beginTimestamp);
     writeLong(m, 8, h.endTimestamp);
@@ -229,21 +228,27 @@ export class IndexFile {
    * from the entries, so slots written after the header can never point at missing entries.
    */
   relink(): void {
-    // ensureMem loads only header, slots and the counted entries; the rest of the image is zero.
-    const mem = this.ensureMem();
+    // Entries reach the file before the header that counts them, each with its link to the
+    // previous entry of its slot, so the counted entries and their links are intact; only the
+    // slot table (written last, and only by thorough passes) may be stale. It is rebuilt: each
+    // slot points at the newest entry hashing to it. The image gets the header and the counted
+    // entries; the old slot table is not even read.
     const slotsEnd = INDEX_HEADER_SIZE + this.hashSlotNum * SLOT_SIZE;
+    const count = this.header.indexCount;
+    const mem = this.mem ?? Buffer.alloc(this.fileSize);
+    this.writeHeaderToMem(mem);
+    readFully(this.fd, mem, slotsEnd + ENTRY_SIZE, slotsEnd + count * ENTRY_SIZE);
     mem.fill(0, INDEX_HEADER_SIZE, slotsEnd);
-    for (let i = 1; i < this.header.indexCount; i++) {
-      const pos = slotsEnd + i * ENTRY_SIZE;
-      const slotPos = INDEX_HEADER_SIZE + (mem.readInt32BE(pos) % this.hashSlotNum) * SLOT_SIZE;
-      mem.writeInt32BE(mem.readInt32BE(slotPos), pos + 16);
-      mem.writeInt32BE(i, slotPos);
+    const slots = this.hashSlotNum;
+    for (let i = 1, pos = slotsEnd + ENTRY_SIZE; i < count; i++, pos += ENTRY_SIZE) {
+      const hash = ((mem[pos]! << 24) | (mem[pos + 1]! << 16) | (mem[pos + 2]! << 8) | mem[pos + 3]!) >>> 0;
+      putInt(mem, INDEX_HEADER_SIZE + (hash % slots) * SLOT_SIZE, i);
     }
-    this.writeHeaderToMem();
+    this.mem = mem;
     // Entries past the count on disk are unreachable (no slot or link points there) and get
-    // overwritten by the next puts, so only the rebuilt part is written back.
-    writeFully(this.fd, mem, 0, slotsEnd + this.header.indexCount * ENTRY_SIZE);
-    this.entriesWritten = this.header.indexCount;
+    // overwritten by the next puts.
+    writeFully(this.fd, mem, 0, slotsEnd);
+    this.entriesWritten = count;
     this.dirtySlotPages.fill(0);
     this.dirtySlotPageCount = 0;
   }
@@ -318,6 +323,14 @@ function putInt(buf: Uint8Array, pos: number, value: number): void {
   buf[pos + 1] = value >>> 16;
   buf[pos + 2] = value >>> 8;
   buf[pos + 3] = value;
+}
+
+function readFully(fd: number, buf: Buffer, from: number, to: number): void {
+  while (from < to) {
+    const n = fs.readSync(fd, buf, from, to - from, from);
+    if (n === 0) break;
+    from += n;
+  }
 }
 
 function writeFully(fd: number, buf: Buffer, from: number, to: number): void {

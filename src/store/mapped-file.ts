@@ -114,6 +114,18 @@ export class MappedFile {
     return out;
   }
 
+  /** Reads up to `length` bytes at `pos` into `target` (from the image or the file); returns the count. */
+  readInto(target: Buffer, pos: number, length: number): number {
+    if (this.mem) return this.mem.copy(target, 0, pos, pos + length);
+    let done = 0;
+    while (done < length) {
+      const n = fs.readSync(this.fd, target, done, length - done, pos + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return done;
+  }
+
   private pread(pos: number, length: number): Buffer {
     const out = Buffer.allocUnsafe(length);
     let done = 0;

@@ -27,7 +27,7 @@ import {
   type MessageRecordFields,
 } from '../codec/message.js';
 import { CodecError } from '../codec/errors.js';
-import { Checkpoint } from './checkpoint.js';
+import { Checkpoint, WrittenMark } from './checkpoint.js';
 import { CommitLog } from './commit-log.js';
 import { parseDelayLevels, resolveStoreConfig, type StoreConfig } from './config.js';
 import { ConsumeQueue, CQ_UNIT_SIZE } from './consume-queue.js';
@@ -119,6 +119,8 @@ export interface RecoveryReport {
   truncatedAt?: number;
   stop?: string;
   replayedFrom?: number;
+  /** Abnormal recovery after a crash of the process only (the kernel kept running). */
+  sameBoot?: boolean;
   dispatched: number;
 }
 
@@ -203,6 +205,7 @@ export class MessageStore {
   readonly commitLog: CommitLog;
   readonly index: IndexService;
   readonly checkpoint: Checkpoint;
+  private readonly writtenMark: WrittenMark;
   readonly recovery: RecoveryReport;
   private readonly consumeQueues = new Map<string, Map<number, ConsumeQueue>>();
   /** Next queue offset per `topic-queueId`. */
@@ -276,6 +279,7 @@ export class MessageStore {
       this.checkpoint.flush();
     });
     this.checkpoint = new Checkpoint(join(config.storePathRootDir, 'checkpoint'));
+    this.writtenMark = new WrittenMark(join(config.storePathRootDir, 'apogee.written'));
     this.recovery = { normal: true, commitLogMaxOffset: 0, dispatched: 0 };
   }
 
@@ -385,9 +389,17 @@ export class MessageStore {
       this.consumeQueues.clear();
       return;
     }
-    const limit = this.config.messageIndexEnable && this.config.messageIndexSafe
+    let limit = this.config.messageIndexEnable && this.config.messageIndexSafe
       ? this.checkpoint.minTimestampIndex()
       : this.checkpoint.minTimestamp();
+    // Only this process crashed (the kernel kept running): what it had handed to the kernel is
+    // intact, and the consume queues and the index held every record up to the written mark.
+    // Replay from 3 s before it, the margin Java keeps before the checkpoint.
+    const mark = this.writtenMark.thisBoot();
+    if (mark && mark.offset <= this.commitLog.maxOffset() && mark.timestamp - 3000 > limit) {
+      limit = mark.timestamp - 3000;
+      this.recovery.sameBoot = true;
+    }
     let start = files[0]!.fileFromOffset;
     for (let i = files.length - 1; i >= 0; i--) {
       const f = files[i]!;
@@ -399,8 +411,10 @@ export class MessageStore {
         break;
       }
     }
-    // Records stored at or before the checkpoint's limit are already in the consume queues and
-    // the index: skip them with a header-only walk instead of replaying the whole segment.
+    // Records stored at or before the limit are already in the consume queues and the index:
+    // skip them with a header-only walk instead of replaying the whole segment, from a record
+    // boundary close to the limit that the consume queues point at.
+    start = this.boundaryNear(limit, start);
     const skipped = this.commitLog.scan(start, Number.MAX_SAFE_INTEGER, false, (buf, pos) => readLong(buf, pos + storeTimestampPosition(buf.readInt32BE(pos + 36))) <= limit);
     start = skipped.endOffset;
     this.index.repairAfterCrash();
@@ -408,6 +422,34 @@ export class MessageStore {
     this.recovery.replayedFrom = start;
     const result = this.replay(start, Number.MAX_SAFE_INTEGER, true);
     this.finishCommitLogRecovery(result.endOffset, result.stop, result.detail);
+  }
+
+  /**
+   * The start of a record at or after `from` stored at or before `limit`, as late as a binary
+   * search in the busiest consume queues finds (their entries are record starts, and store times
+   * grow along the CommitLog); `from` when there is none. A candidate counts only if the record
+   * there names its own offset and size, so a damaged queue entry cannot mislead the walk.
+   */
+  private boundaryNear(limit: number, from: number): number {
+    const queues = [...this.allConsumeQueues()].filter((cq) => cq.maxPhysicOffset > from);
+    queues.sort((a, b) => b.maxPhysicOffset - a.maxPhysicOffset);
+    let best = from;
+    for (const cq of queues.slice(0, 8)) {
+      let lo = cq.minOffsetInQueue();
+      let hi = cq.maxOffsetInQueue() - 1;
+      while (lo <= hi) {
+        const mid = Math.floor((lo + hi) / 2);
+        const e = cq.entry(mid);
+        const ts = e && e.size !== 0x7fffffff ? this.commitLog.storeTimestampIfRecord(e.physicalOffset, e.size) : -1;
+        if (ts >= 0 && ts <= limit) {
+          if (e!.physicalOffset > best) best = e!.physicalOffset;
+          lo = mid + 1;
+        } else {
+          hi = mid - 1;
+        }
+      }
+    }
+    return best;
   }
 
   private finishCommitLogRecovery(end: number, stop: string, detail: string | undefined): void {
@@ -433,32 +475,36 @@ export class MessageStore {
    * cross-checked against their queue's offset sequence; the first failure ends the scan.
    */
   private replay(from: number, to: number, verify: boolean): { endOffset: number; stop: string; detail?: string } {
-    const expected = new Map<string, number>();
+    // Next queue offset expected per topic and queue id.
+    const expected = new Map<TopicInfo, number[]>();
     let rejected: string | undefined;
     const log = this.replayLog;
     const result = this.commitLog.scan(from, to, verify && this.config.checkCRCOnRecover, (buf, pos) => {
       log.clear();
       log.addRecord(buf, pos, this.topicTable, this.delayLevels, this.config.messageIndexEnable);
       if (verify && goesToConsumeQueue(log.sysFlags[0]!)) {
-        const topic = log.topics[0]!.name;
+        const topic = log.topics[0]!;
         const queueId = log.queueIds[0]!;
         const queueOffset = log.queueOffsets[0]!;
         const physicalOffset = log.physicalOffsets[0]!;
-        const key = queueKey(topic, queueId);
-        const want = expected.get(key);
+        let next = expected.get(topic);
+        if (!next) expected.set(topic, (next = []));
+        const want = next[queueId];
         if (want !== undefined && want !== queueOffset) {
-          rejected = `record at ${physicalOffset} has queue offset ${queueOffset}, expected ${want} for ${key}`;
+          rejected = `record at ${physicalOffset} has queue offset ${queueOffset}, expected ${want} for ${queueKey(topic.name, queueId)}`;
           return false;
         }
-        const cq = this.consumeQueue(topic, queueId, false);
-        if (want === undefined && cq && queueOffset < cq.maxOffsetInQueue()) {
-          const e = cq.entry(queueOffset);
-          if (e && e.size !== 0x7fffffff && (e.physicalOffset !== physicalOffset || e.size !== log.sizes[0]!)) {
-            rejected = `record at ${physicalOffset} disagrees with consume queue ${key} entry ${queueOffset}`;
-            return false;
+        if (want === undefined) {
+          const cq = this.consumeQueue(topic.name, queueId, false);
+          if (cq && queueOffset < cq.maxOffsetInQueue()) {
+            const e = cq.entry(queueOffset);
+            if (e && e.size !== 0x7fffffff && (e.physicalOffset !== physicalOffset || e.size !== log.sizes[0]!)) {
+              rejected = `record at ${physicalOffset} disagrees with consume queue ${queueKey(topic.name, queueId)} entry ${queueOffset}`;
+              return false;
+            }
           }
         }
-        expected.set(key, queueOffset + 1);
+        next[queueId] = queueOffset + 1;
       }
       this.dispatch(log, 0, 1);
       this.recovery.dispatched++;
@@ -873,12 +919,14 @@ export class MessageStore {
     if (this.shut && !force) return;
     const thorough = force || Date.now() - this.lastThoroughCqFlush >= this.config.flushConsumeQueueThoroughInterval;
     const ts = this.lastDispatchTimestamp;
+    const dispatched = this.reputFromOffset;
     try {
       for (const cq of this.allConsumeQueues()) {
         cq.writeOut();
         if (thorough) cq.queue.flushSync();
       }
       this.index.writeOut();
+      this.writtenMark.note(dispatched, ts);
       if (thorough) {
         this.index.flushSync();
         if (ts > 0) this.checkpoint.logicsMsgTimestamp = ts;
@@ -901,9 +949,11 @@ export class MessageStore {
     if (this.shut || this.cqSyncing) return;
     const thorough = Date.now() - this.lastThoroughCqFlush >= this.config.flushConsumeQueueThoroughInterval;
     const ts = this.lastDispatchTimestamp;
+    const dispatched = this.reputFromOffset;
     try {
       for (const cq of this.allConsumeQueues()) cq.writeOut();
       this.index.writeOut(thorough);
+      this.writtenMark.note(dispatched, ts);
       if (!thorough) return;
       this.cqSyncing = true;
       this.lastThoroughCqFlush = Date.now();
@@ -1358,6 +1408,7 @@ export class MessageStore {
     this.index.close();
     this.commitLog.close();
     this.checkpoint.close();
+    this.writtenMark.close();
   }
 }
 
