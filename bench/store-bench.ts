@@ -3,14 +3,24 @@
  * the same run. Prints a table and writes JSON under bench/results/.
  *
  *   npm run bench:store            (BENCH_SCALE=0.2 for a quick run; BENCH_DIR to pick the disk)
+ *
+ * BENCH_ONLY=disk,single,batches,sync,recovery runs a subset. The recovery scenario fills a store
+ * with BENCH_RECOVERY_GIB GiB of CommitLog (default 10 at full scale, 0.5 below) from a child
+ * process, kills it with SIGKILL while it writes, and times reopening (abnormal recovery) in a
+ * fresh process: with the OS page cache dropped first (root only) and again warm.
  */
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decodeRecord, getProperty } from '../src/codec/message.js';
 import { MessageStore, type MessageInput } from '../src/store/index.js';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? '1');
 const BASE = process.env.BENCH_DIR ?? tmpdir();
+const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter((x) => x !== '');
+const enabled = (scenario: string) => ONLY.length === 0 || ONLY.includes(scenario);
 const BODY = Buffer.alloc(1024, 'x');
 const QUEUES = 8;
 
@@ -210,44 +220,144 @@ async function syncConcurrent(): Promise<void> {
   fs.rmSync(root, { recursive: true, force: true });
 }
 
-async function crashReopen(): Promise<void> {
-  // Abnormal-recovery time for a store of `gib` GiB written with 1 KB messages (ASYNC_FLUSH).
-  const gib = Number(process.env.BENCH_REOPEN_GIB ?? (SCALE >= 1 ? '2' : '0.25'));
-  const root = tempStore();
-  const store = MessageStore.open({ storePathRootDir: root, flushDiskType: 'ASYNC_FLUSH', messageIndexEnable: true }, { log: () => {} });
-  const target = gib * 2 ** 30;
+// ---------------------------------------------------------------------------------------------
+// Reopening after kill -9
+
+/** Store settings of the recovery scenario (writer and reopen must agree): the defaults. */
+const RECOVERY_CONFIG = { flushDiskType: 'ASYNC_FLUSH' as const };
+
+interface Ack {
+  physicalOffset: number;
+  queueId: number;
+  queueOffset: number;
+  uniqKey: string;
+}
+
+/**
+ * Child: appends batches of 32 to `root` until killed, yielding to the event loop between
+ * batches (the flush services run as in a broker). Prints `ack <phy> <queue> <queueOffset> <key>`
+ * for the newest acknowledged message every 64 batches and `filled` once `targetBytes` is reached.
+ */
+async function crashWriter(root: string, targetBytes: number): Promise<void> {
+  const store = MessageStore.open({ storePathRootDir: root, ...RECOVERY_CONFIG }, { log: () => {} });
   let i = 0;
-  while (store.maxPhyOffset() < target) {
-    const q = i % QUEUES;
-    await store.putBatch(Array.from({ length: 32 }, () => ({ ...message(i++), queueId: q })));
+  let filled = false;
+  for (let b = 0; ; b++) {
+    const q = b % QUEUES;
+    const msgs = Array.from({ length: 32 }, () => ({ ...message(i++), queueId: q }));
+    const r = await store.putBatch(msgs);
+    if (b % 64 === 0 || (!filled && store.maxPhyOffset() >= targetBytes)) {
+      const last = r.records[r.records.length - 1]!;
+      let line = `ack ${last.physicalOffset} ${q} ${last.queueOffset} ${getProperty(msgs[msgs.length - 1]!.properties, 'UNIQ_KEY')}\n`;
+      if (!filled && store.maxPhyOffset() >= targetBytes) {
+        filled = true;
+        line += 'filled\n';
+      }
+      fs.writeSync(1, line);
+    }
+    await new Promise((resolve) => setImmediate(resolve));
   }
-  // What the periodic flush services would have done by then; then simulate kill -9.
-  store.flush();
-  for (let k = 0; k < 3200; k++) await store.put(message(i++));
-  // Simulate kill -9: leave abort, lock and unflushed state behind.
-  (store as unknown as { lock: { release(): void } }).lock.release();
+}
+
+/** Child: opens the crashed store, times it, checks the message, prints JSON, exits without closing. */
+function reopenChild(root: string, ackText: string): void {
+  const [phy, queueId, queueOffset, uniqKey] = ackText.split(' ');
   const t0 = process.hrtime.bigint();
-  const reopened = MessageStore.open({ storePathRootDir: root, flushDiskType: 'ASYNC_FLUSH' }, { log: () => {} });
+  const store = MessageStore.open({ storePathRootDir: root, ...RECOVERY_CONFIG }, { log: () => {} });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  rows.push({ scenario: `reopen after crash, ${gib} GiB CommitLog`, messages: i, seconds: +seconds.toFixed(3), msgsPerSec: 0, mbPerSec: 0, note: `replayed from ${reopened.recovery.replayedFrom}, ${reopened.recovery.dispatched} records re-dispatched` });
-  console.log(`  reopen after crash (${gib} GiB): ${seconds.toFixed(3)} s`);
-  await reopened.close();
+  const got = store.getMessage('BenchTopic', Number(queueId), Number(queueOffset), 1);
+  const m = got.messages[0] ? decodeRecord(got.messages[0]) : undefined;
+  const verified = !!m && m.physicalOffset === Number(phy) && getProperty(m.properties, 'UNIQ_KEY') === uniqKey;
+  fs.writeSync(1, JSON.stringify({ seconds, recovery: store.recovery, maxPhyOffset: store.maxPhyOffset(), verified }) + '\n');
+  // Leave it as a crash would (abort stays), so the next reopen is abnormal again.
+  process.exit(0);
+}
+
+function runChild(args: string[], onLine?: (line: string, child: ReturnType<typeof spawn>) => void): Promise<{ lines: string[]; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const lines: string[] = [];
+    let rest = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (d: string) => {
+      rest += d;
+      let nl: number;
+      while ((nl = rest.indexOf('\n')) >= 0) {
+        const line = rest.slice(0, nl);
+        rest = rest.slice(nl + 1);
+        lines.push(line);
+        onLine?.(line, child);
+      }
+    });
+    child.on('error', reject);
+    child.on('exit', (_code, signal) => resolve({ lines, signal }));
+  });
+}
+
+function dropPageCache(): boolean {
+  spawnSync('sync');
+  try {
+    fs.writeFileSync('/proc/sys/vm/drop_caches', '3');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function crashRecovery(): Promise<void> {
+  const gib = Number(process.env.BENCH_RECOVERY_GIB ?? (SCALE >= 1 ? '10' : '0.5'));
+  const root = tempStore();
+  const target = Math.round(gib * 2 ** 30);
+  console.log(`  recovery: filling ${gib} GiB of CommitLog from a child process...`);
+  const t0 = process.hrtime.bigint();
+  let last = '';
+  const fill = await runChild(['--crash-writer', root, String(target)], (line, child) => {
+    if (line.startsWith('ack ')) last = line.slice(4);
+    // Keep it writing a little past the target, then kill -9 in the middle of its appends.
+    else if (line === 'filled') setTimeout(() => child.kill('SIGKILL'), 300);
+  });
+  const fillSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (fill.signal !== 'SIGKILL' || !last) throw new Error(`recovery writer ended with ${fill.signal} before filling the store`);
+  console.log(`  recovery: filled in ${fillSeconds.toFixed(1)} s (${fs.readdirSync(join(root, 'commitlog')).length} CommitLog files of 1 GiB), killed with SIGKILL; last ack ${last}`);
+  const runs: Array<{ label: string; cold: boolean }> = [];
+  if (process.getuid?.() === 0) runs.push({ label: 'cold cache', cold: true });
+  runs.push({ label: 'warm cache', cold: false });
+  for (const run of runs) {
+    const dropped = run.cold && dropPageCache();
+    if (run.cold && !dropped) continue;
+    const out = await runChild(['--reopen', root, last]);
+    const r = JSON.parse(out.lines.find((l) => l.startsWith('{')) ?? 'null') as
+      | { seconds: number; verified: boolean; maxPhyOffset: number; recovery: { normal: boolean; replayedFrom?: number; dispatched: number } }
+      | null;
+    if (!r) throw new Error('reopen child printed no result');
+    const replayed = r.recovery.replayedFrom !== undefined ? ((r.maxPhyOffset - r.recovery.replayedFrom) / 2 ** 20).toFixed(0) : '?';
+    const note =
+      `${run.label}${dropped ? ' (OS page cache dropped)' : ''}; abnormal recovery: ${!r.recovery.normal}; ` +
+      `${replayed} MiB replayed (${r.recovery.dispatched} records) from ${r.recovery.replayedFrom}; last acknowledged message read back: ${r.verified}`;
+    rows.push({ scenario: `reopen after kill -9, ${gib} GiB CommitLog, ${run.label}`, messages: r.recovery.dispatched, seconds: +r.seconds.toFixed(3), msgsPerSec: 0, mbPerSec: 0, note });
+    console.log(`  reopen after kill -9 (${gib} GiB, ${run.label}): ${r.seconds.toFixed(3)} s; ${note}`);
+    if (!r.verified) throw new Error(`the last acknowledged message (${last}) did not read back after recovery`);
+  }
   fs.rmSync(root, { recursive: true, force: true });
 }
 
 async function main(): Promise<void> {
   console.log(`store benchmark, 1 KB bodies, scale ${SCALE}, dir ${BASE}`);
-  measureDisk();
-  await asyncSingle();
-  const root = await asyncBatches();
-  await readOld(root);
-  await syncConcurrent();
-  await crashReopen();
+  if (enabled('disk')) measureDisk();
+  if (enabled('single')) await asyncSingle();
+  if (enabled('batches')) {
+    const root = await asyncBatches();
+    await readOld(root);
+  }
+  if (enabled('sync')) await syncConcurrent();
+  if (enabled('recovery')) await crashRecovery();
   console.log('\n| scenario | messages | s | msgs/s | MB/s | p50 µs | p99 µs | note |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.scenario} | ${r.messages} | ${r.seconds} | ${r.msgsPerSec} | ${r.mbPerSec} | ${r.p50us ?? ''} | ${r.p99us ?? ''} | ${r.note ?? ''} |`);
-  console.log(`| disk: sequential write, fdatasync per MiB | | | | ${disk.seqWriteFdatasyncMBps} | | | one sync per run: ${disk.seqWriteOneSyncMBps} MB/s |`);
-  console.log(`| disk: fdatasync of 1 KB | | | | | ${disk.fdatasyncP50us} | ${disk.fdatasyncP99us} | |`);
+  if (disk.seqWriteFdatasyncMBps !== undefined) {
+    console.log(`| disk: sequential write, fdatasync per MiB | | | | ${disk.seqWriteFdatasyncMBps} | | | one sync per run: ${disk.seqWriteOneSyncMBps} MB/s |`);
+    console.log(`| disk: fdatasync of 1 KB | | | | | ${disk.fdatasyncP50us} | ${disk.fdatasyncP99us} | |`);
+  }
   const outDir = new URL('../../bench/results/', import.meta.url);
   fs.mkdirSync(outDir, { recursive: true });
   const file = new URL(`store-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, outDir);
@@ -255,4 +365,6 @@ async function main(): Promise<void> {
   console.log(`\nwrote ${file.pathname}`);
 }
 
-await main();
+if (process.argv[2] === '--crash-writer') await crashWriter(process.argv[3]!, Number(process.argv[4]));
+else if (process.argv[2] === '--reopen') reopenChild(process.argv[3]!, process.argv[4]!);
+else await main();
