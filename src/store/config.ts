@@ -51,8 +51,9 @@ export interface StoreConfig {
   /** `listenPort` (broker setting): the STOREHOST port. */
   listenPort: number;
   /**
-   * Apogee: how many of the newest CommitLog files keep an in-memory image for zero-copy reads
-   * (Node has no mmap; older files are read with positional reads).
+   * Apogee: how many of the newest CommitLog files keep an in-memory image for reads without a pread
+   * (Node has no mmap; older files are read with positional reads). One more image, the last one
+   * let go, is kept for the next segment to reuse.
    */
   commitLogCachedFiles: number;
 }

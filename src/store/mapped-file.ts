@@ -28,7 +28,7 @@ export function offsetToFileName(offset: number): string {
 const SEGMENT_NAME = /^\d{20}$/;
 
 export class MappedFile {
-  /** In-memory image of the file; bytes past `wrotePos` are zero. */
+  /** In-memory image of the file; only `[0, wrotePos)` is meaningful (see the file comment). */
   mem: Buffer | null = null;
   wrotePos = 0;
   writtenPos = 0;

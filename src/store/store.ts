@@ -86,7 +86,7 @@ export interface GetMessageResult {
   nextBeginOffset: number;
   minOffset: number;
   maxOffset: number;
-  /** Whole records, each a slice of the store's memory where possible (concatenate for a pull body). */
+  /** Whole records; adjacent ones are views of one copy (concatenate for a pull body). */
   messages: Buffer[];
   queueOffsets: number[];
   bufferTotalSize: number;
@@ -789,7 +789,7 @@ export class MessageStore {
         pos = end;
       }
     } catch (err) {
-      // Undo: nothing of this append stays (bytes past wrotePos are zero, offsets unchanged).
+      // Undo: nothing of this append stays (its bytes are zeroed, offsets unchanged).
       mem.fill(0, start, pos);
       for (let k = log.length - 1; k >= logFrom; k--) {
         if (goesToConsumeQueue(log.sysFlags[k]!)) this.topicQueueTable.set(queueKey(log.topics[k]!.name, log.queueIds[k]!), log.queueOffsets[k]!);
@@ -981,7 +981,6 @@ export class MessageStore {
 
   // -------------------------------------------------------------------------------------------
   // Reads
-
 
   private nextOffsetCorrection(oldOffset: number, newOffset: number): number {
     return this.config.brokerRole === 'SLAVE' ? oldOffset : newOffset;
