@@ -4,13 +4,14 @@
  * blank header) is closed with an end-of-file blank record and the append moves to the next one,
  * which is created ahead of time off the append path.
  *
- * The in-memory images of the newest segments are recycled: when the oldest cached image is let
- * go, the next new segment takes it over instead of a fresh allocation, whose first-touch page
- * faults cost more than encoding the records (several µs per 4 KiB page on a VM). That is safe
- * because no view of an image ever leaves the CommitLog: reads hand out copies.
+ * The memory of the images of the newest segments is reused: when the oldest cached image is let
+ * go, the next new segment takes its memory over instead of a fresh allocation, whose first-touch
+ * page faults cost more than encoding the records (several µs per 4 KiB page on a VM); see
+ * image-pool.ts for when that is safe although readers get zero-copy views.
  */
 import * as fs from 'node:fs';
 import { checkRecord, encodeBlankInto, messageRecordSize, BLANK_HEADER_SIZE, MESSAGE_MAGIC, readLong, type RecordProblem } from '../codec/message.js';
+import { ImagePool } from './image-pool.js';
 import { MappedFile, MappedFileQueue, offsetToFileName } from './mapped-file.js';
 import { join } from 'node:path';
 
@@ -38,8 +39,8 @@ export class CommitLog {
   /** The next segment, created ahead of time; not part of `queue` until appends reach it. */
   private preallocated: MappedFile | null = null;
   private preallocating = false;
-  /** An image let go by trimCache, for the next segment that needs one. */
-  private spareImage: Buffer | null = null;
+  /** Memory of images let go by trimCache, for the next segments that need one. */
+  private readonly images: ImagePool;
   /** Window that scans of segments without an image read into, reused. */
   private scanWindow: Buffer | null = null;
 
@@ -49,18 +50,16 @@ export class CommitLog {
     private readonly cachedFiles: number,
   ) {
     this.queue = new MappedFileQueue(dir, fileSize);
+    this.images = new ImagePool(fileSize);
   }
 
   load(): void {
     this.queue.load();
   }
 
-  /** The segment's in-memory image, allocated (or recycled) and loaded if needed. */
+  /** The segment's in-memory image, allocated (or on reused memory) and loaded if needed. */
   image(file: MappedFile): Buffer {
-    if (file.mem) return file.mem;
-    const spare = this.spareImage;
-    this.spareImage = null;
-    return file.ensureMem(spare ?? undefined);
+    return file.mem ?? file.ensureMem(this.images.take());
   }
 
   minOffset(): number {
@@ -155,25 +154,26 @@ export class CommitLog {
     });
   }
 
-  /** Keeps in-memory images only for the newest segments; one let-go image is kept for reuse. */
+  /** Keeps in-memory images only for the newest segments; their memory goes back to the pool. */
   trimCache(): void {
     const files = this.queue.files;
     for (let i = 0; i < files.length - Math.max(1, this.cachedFiles); i++) {
       const f = files[i]!;
       if (f.mem && f.writtenPos >= f.wrotePos) {
+        const viewed = f.viewed;
         const image = f.dropMem();
-        if (image && image.length === this.fileSize) this.spareImage = image;
+        if (image) this.images.give(image, viewed);
       }
     }
   }
 
-  /** Bytes `[offset, offset + size)` (within one segment and below the valid end), or undefined. A copy. */
+  /** Bytes `[offset, offset + size)` (within one segment and below the valid end), or undefined. */
   read(offset: number, size: number): Buffer | undefined {
     const file = this.queue.findByOffset(offset);
     if (!file) return undefined;
     const pos = offset - file.fileFromOffset;
     if (pos + size > file.wrotePos) return undefined;
-    const out = file.readCopy(pos, size);
+    const out = file.read(pos, size);
     return out.length === size ? out : undefined;
   }
 
@@ -184,9 +184,9 @@ export class CommitLog {
   }
 
   /**
-   * Appends copies of the records `spans` (`[offset, size, ...]`, each {@link holds}) to `out`,
-   * with one copy (or pread) per run of adjacent records in a segment; each record is a view of
-   * its run's copy. Throws if a segment file turns out shorter than its valid end.
+   * Appends the records `spans` (`[offset, size, ...]`, each {@link holds}) to `out`: views of
+   * the image, or of one pread per run of adjacent records in a segment without one. Throws if a
+   * segment file turns out shorter than its valid end.
    */
   readRecords(spans: readonly number[], out: Buffer[]): void {
     for (let i = 0; i < spans.length; ) {
@@ -198,7 +198,7 @@ export class CommitLog {
         end += spans[j + 1]!;
         j += 2;
       }
-      const run = file.readCopy(start - file.fileFromOffset, end - start);
+      const run = file.read(start - file.fileFromOffset, end - start);
       if (run.length !== end - start) throw new Error(`CommitLog segment ${file.path} is shorter than its valid data at ${start}`);
       for (let k = i, pos = 0; k < j; k += 2) {
         const size = spans[k + 1]!;
@@ -209,13 +209,13 @@ export class CommitLog {
     }
   }
 
-  /** Like {@link read} but may return a view of an image: only for callers that do not keep it. */
+  /** Like {@link read}, for callers that do not keep the result. */
   private peek(offset: number, size: number): Buffer | undefined {
     const file = this.queue.findByOffset(offset);
     if (!file) return undefined;
     const pos = offset - file.fileFromOffset;
     if (pos + size > file.wrotePos) return undefined;
-    const out = file.read(pos, size);
+    const out = file.peek(pos, size);
     return out.length === size ? out : undefined;
   }
 
@@ -253,7 +253,7 @@ export class CommitLog {
     const pos = offset - file.fileFromOffset;
     const length = Math.min(maxBytes, file.wrotePos - pos);
     if (length <= 0) return undefined;
-    return file.readCopy(pos, length);
+    return file.read(pos, length);
   }
 
   /**
@@ -355,7 +355,7 @@ export class CommitLog {
   }
 
   close(): void {
-    this.spareImage = null;
+    this.images.close();
     if (this.preallocated) {
       // Java destroys preallocated, never-used segments on clean shutdown.
       this.preallocated.destroy();

@@ -4,11 +4,12 @@
  * Node has no mmap, so a segment is a file descriptor used with positional reads and writes,
  * plus an optional in-memory image of the whole file (`mem`) that plays the role of the mapping
  * for recently written data: appends land in `mem` first, are handed to the kernel with one
- * `write` per append (or batch of appends), and reads of recent data copy from `mem`.
+ * `write` per append (or batch of appends), and readers get zero-copy subarrays of `mem`.
  * Segments without an image are read with `pread`.
  *
- * Only `[0, wrotePos)` of an image is meaningful: a new image is zero past it, an image reused
- * from an older segment (see CommitLog) holds stale bytes there, and nothing reads past wrotePos.
+ * Only `[0, wrotePos)` of an image is meaningful: a new image is zero past it, an image whose
+ * memory is reused (CommitLog, see image-pool.ts) holds stale bytes there, and nothing reads
+ * past wrotePos.
  *
  * Three positions, as in Java: `wrotePos` (valid bytes), `writtenPos` (handed to the kernel:
  * survives a process crash) and `flushedPos` (covered by fdatasync: survives a power loss).
@@ -17,6 +18,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { StoreLayoutError } from './errors.js';
+import type { Image } from './image-pool.js';
 
 const fdatasyncAsync = promisify(fs.fdatasync);
 
@@ -30,6 +32,10 @@ const SEGMENT_NAME = /^\d{20}$/;
 export class MappedFile {
   /** In-memory image of the file; only `[0, wrotePos)` is meaningful (see the file comment). */
   mem: Buffer | null = null;
+  /** The pooled memory behind `mem`, when it came from an ImagePool. */
+  private image: Image | null = null;
+  /** A view of `mem` was handed out by {@link read} since it was allocated. */
+  viewed = false;
   wrotePos = 0;
   writtenPos = 0;
   flushedPos = 0;
@@ -72,12 +78,15 @@ export class MappedFile {
   }
 
   /**
-   * Allocates the in-memory image (or adopts `reuse`, an image of the same size whose contents
-   * past the valid bytes do not matter), loading the file's valid bytes.
+   * Allocates the in-memory image (or adopts `image`, pooled memory of the same size whose
+   * contents past the valid bytes do not matter), loading the file's valid bytes.
    */
-  ensureMem(reuse?: Buffer): Buffer {
+  ensureMem(image?: Image): Buffer {
     if (!this.mem) {
-      const mem = reuse && reuse.length === this.fileSize ? reuse : Buffer.alloc(this.fileSize);
+      const pooled = image && image.buffer.length === this.fileSize ? image : null;
+      const mem = pooled ? pooled.buffer : Buffer.alloc(this.fileSize);
+      this.image = pooled;
+      this.viewed = false;
       let done = 0;
       while (done < this.wrotePos) {
         const n = fs.readSync(this.fd, mem, done, this.wrotePos - done, done);
@@ -89,29 +98,27 @@ export class MappedFile {
     return this.mem;
   }
 
-  /** Lets go of the image and returns it (for reuse by an owner that never handed out views of it). */
-  dropMem(): Buffer | null {
-    const mem = this.mem;
+  /** Lets go of the image; returns its pooled memory, if it had some (see {@link viewed}). */
+  dropMem(): Image | null {
+    const image = this.image;
     this.mem = null;
-    return mem;
+    this.image = null;
+    return image;
   }
 
   /**
-   * Returns `length` bytes at `pos`: a subarray of the image when there is one (a view: callers
-   * that keep it must own the image's lifetime), else a fresh buffer filled by pread (short if
-   * the file is shorter).
+   * Returns `length` bytes at `pos`: a subarray of the image when there is one, else a fresh
+   * buffer filled by pread (short if the file is shorter).
    */
   read(pos: number, length: number): Buffer {
-    if (this.mem) return this.mem.subarray(pos, pos + length);
-    return this.pread(pos, length);
+    if (!this.mem) return this.pread(pos, length);
+    this.viewed = true;
+    return this.mem.subarray(pos, pos + length);
   }
 
-  /** {@link read} that always returns memory of its own (a copy of the image's bytes). */
-  readCopy(pos: number, length: number): Buffer {
-    if (!this.mem) return this.pread(pos, length);
-    const out = Buffer.allocUnsafe(length);
-    this.mem.copy(out, 0, pos, pos + length);
-    return out;
+  /** {@link read} for callers that do not keep the result beyond their own synchronous use. */
+  peek(pos: number, length: number): Buffer {
+    return this.mem ? this.mem.subarray(pos, pos + length) : this.pread(pos, length);
   }
 
   /** Reads up to `length` bytes at `pos` into `target` (from the image or the file); returns the count. */
@@ -197,6 +204,7 @@ export class MappedFile {
     this.closed = true;
     fs.closeSync(this.fd);
     this.mem = null;
+    this.image = null;
   }
 
   destroy(): void {

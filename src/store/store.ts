@@ -86,7 +86,7 @@ export interface GetMessageResult {
   nextBeginOffset: number;
   minOffset: number;
   maxOffset: number;
-  /** Whole records; adjacent ones are views of one copy (concatenate for a pull body). */
+  /** Whole records, each a slice of the store's memory where possible (concatenate for a pull body). */
   messages: Buffer[];
   queueOffsets: number[];
   bufferTotalSize: number;
@@ -403,7 +403,7 @@ export class MessageStore {
     let start = files[0]!.fileFromOffset;
     for (let i = files.length - 1; i >= 0; i--) {
       const f = files[i]!;
-      const head = f.read(0, 64);
+      const head = f.peek(0, 64);
       if (head.length < 64 || head.readInt32BE(4) !== (0xdaa320a7 | 0)) continue;
       const ts = this.commitLog.storeTimestampAt(f.fileFromOffset);
       if (ts > 0 && ts <= limit) {
