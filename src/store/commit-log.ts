@@ -121,8 +121,9 @@ export class CommitLog {
       file = this.queue.createFile(from);
     }
     file.wrotePos = file.writtenPos = file.flushedPos = 0;
-    this.image(file);
+    // Let the oldest cached image go first, so that the new segment can take its memory over.
     this.trimCache();
+    this.image(file);
     this.schedulePreallocation();
     return file;
   }
