@@ -43,6 +43,7 @@ export class CommitLog {
   private readonly images: ImagePool;
   /** Window that scans of segments without an image read into, reused. */
   private scanWindow: Buffer | null = null;
+  private closed = false;
 
   constructor(
     readonly dir: string,
@@ -143,7 +144,8 @@ export class CommitLog {
     setImmediate(() => {
       this.preallocating = false;
       const last = this.queue.last;
-      if (!last || this.preallocated) return;
+      // A log closed meanwhile must not create files (its directory may be gone).
+      if (!last || this.preallocated || this.closed) return;
       try {
         fs.mkdirSync(this.dir, { recursive: true });
         this.preallocated = MappedFile.create(join(this.dir, offsetToFileName(last.fileTailOffset)), last.fileTailOffset, this.fileSize);
@@ -356,6 +358,7 @@ export class CommitLog {
   }
 
   close(): void {
+    this.closed = true;
     this.images.close();
     if (this.preallocated) {
       // Java destroys preallocated, never-used segments on clean shutdown.

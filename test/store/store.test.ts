@@ -462,3 +462,16 @@ test('deleteTopic drops its consume queues; other topics and the CommitLog stay'
   }
   cleanup(root);
 });
+
+test('a store closed right after a segment roll creates no segment afterwards (its directory may be gone)', async () => {
+  const root = tempRoot();
+  const store = MessageStore.open({ storePathRootDir: root, mapedFileSizeCommitLog: 1 << 16 });
+  // Fill past the first segment: the roll schedules the next segment's creation for later.
+  for (let i = 0; i < 200; i++) await store.put(msg(i, { body: Buffer.alloc(600, i) }));
+  assert.ok(store.maxPhyOffset() > 1 << 16);
+  await store.close();
+  cleanup(root);
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.ok(!fs.existsSync(root), 'nothing recreated the store directory');
+});
