@@ -9,7 +9,6 @@
  * page faults cost more than encoding the records (several µs per 4 KiB page on a VM); see
  * image-pool.ts for when that is safe although readers get zero-copy views.
  */
-import * as fs from 'node:fs';
 import { checkRecord, encodeBlankInto, messageRecordSize, BLANK_HEADER_SIZE, MESSAGE_MAGIC, readLong, type RecordProblem } from '../codec/message.js';
 import { ImagePool } from './image-pool.js';
 import { MappedFile, MappedFileQueue, offsetToFileName } from './mapped-file.js';
@@ -147,7 +146,7 @@ export class CommitLog {
       // A log closed meanwhile must not create files (its directory may be gone).
       if (!last || this.preallocated || this.closed) return;
       try {
-        fs.mkdirSync(this.dir, { recursive: true });
+        // No mkdir: the directory holds the active segment; if it is gone, so is the store.
         this.preallocated = MappedFile.create(join(this.dir, offsetToFileName(last.fileTailOffset)), last.fileTailOffset, this.fileSize);
         this.preallocated.wrotePos = this.preallocated.writtenPos = this.preallocated.flushedPos = 0;
       } catch {

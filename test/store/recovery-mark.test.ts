@@ -26,8 +26,9 @@ function message(i: number): MessageInput {
 
 /** Leaves a store as kill -9 would: no close, abort and lock file stay, nothing more is written. */
 function abandon(store: MessageStore): void {
-  const s = store as unknown as { shut: boolean; timers: NodeJS.Timeout[]; lock: { release(): void } };
+  const s = store as unknown as { shut: boolean; timers: NodeJS.Timeout[]; lock: { release(): void }; commitLog: { closed: boolean } };
   s.shut = true;
+  s.commitLog.closed = true;
   for (const t of s.timers) clearInterval(t);
   s.lock.release();
 }
