@@ -26,19 +26,6 @@ export function encodeFrame(cmd: RemotingCommand): Buffer {
   return out;
 }
 
-/**
- * Encodes the frame prefix and header only, so a large body can be written as a second buffer
- * without being copied (used for pull responses that carry store slices).
- */
-export function encodeFrameHead(cmd: RemotingCommand): Buffer {
-  const header = encodeHeader(cmd);
-  const out = Buffer.allocUnsafe(8 + header.length);
-  out.writeInt32BE(4 + header.length + (cmd.body?.length ?? 0), 0);
-  out.writeUInt32BE(((cmd.serializeType & 0xff) << 24 | header.length) >>> 0, 4);
-  header.copy(out, 8);
-  return out;
-}
-
 /** Decodes one complete frame payload (the bytes after the length field). */
 export function decodeFramePayload(payload: Buffer): RemotingCommand {
   if (payload.length < 4) throw new CodecError(`frame of ${payload.length} bytes has no header word`, false);

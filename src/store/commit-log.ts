@@ -171,18 +171,23 @@ export class CommitLog {
 
   /** Bytes `[offset, offset + size)` (within one segment and below the valid end), or undefined. */
   read(offset: number, size: number): Buffer | undefined {
-    const file = this.queue.findByOffset(offset);
-    if (!file) return undefined;
-    const pos = offset - file.fileFromOffset;
-    if (pos + size > file.wrotePos) return undefined;
-    const out = file.read(pos, size);
+    const at = this.locate(offset, size);
+    if (!at) return undefined;
+    const out = at.file.read(at.pos, size);
     return out.length === size ? out : undefined;
   }
 
   /** True when `[offset, offset + size)` lies within one segment, below its valid end. */
   holds(offset: number, size: number): boolean {
+    return this.locate(offset, size) !== undefined;
+  }
+
+  /** The segment and position of `[offset, offset + size)` when it lies below that segment's valid end. */
+  private locate(offset: number, size: number): { file: MappedFile; pos: number } | undefined {
     const file = this.queue.findByOffset(offset);
-    return !!file && offset - file.fileFromOffset + size <= file.wrotePos;
+    if (!file) return undefined;
+    const pos = offset - file.fileFromOffset;
+    return pos + size > file.wrotePos ? undefined : { file, pos };
   }
 
   /**
@@ -213,11 +218,9 @@ export class CommitLog {
 
   /** Like {@link read}, for callers that do not keep the result. */
   private peek(offset: number, size: number): Buffer | undefined {
-    const file = this.queue.findByOffset(offset);
-    if (!file) return undefined;
-    const pos = offset - file.fileFromOffset;
-    if (pos + size > file.wrotePos) return undefined;
-    const out = file.peek(pos, size);
+    const at = this.locate(offset, size);
+    if (!at) return undefined;
+    const out = at.file.peek(at.pos, size);
     return out.length === size ? out : undefined;
   }
 

@@ -45,12 +45,16 @@ export function randomQueue(n: number): number {
 
 export function sendProcessors(ctx: BrokerContext): Map<number, Processor> {
   const m = new Map<number, Processor>();
-  const traceFields = (): ExtFields => ({ MSG_REGION: ctx.config.regionId, TRACE_ON: String(ctx.config.traceOn) });
+  /** Adds the MSG_REGION / TRACE_ON fields every send reply carries. */
+  const withTrace = (ext: ExtFields): ExtFields => {
+    ext.MSG_REGION = ctx.config.regionId;
+    ext.TRACE_ON = String(ctx.config.traceOn);
+    return ext;
+  };
+  const traceFields = (): ExtFields => withTrace({});
   /** A stored message's answer: SendMessageResponse's fields and the trace fields, built in one go. */
   const stored = (req: RemotingCommand, code: number, msgId: string, queueId: number, queueOffset: number): RemotingCommand =>
-    responseTo(req, code, ctx.version, {
-      extFields: { msgId, queueId: String(queueId), queueOffset: String(queueOffset), MSG_REGION: ctx.config.regionId, TRACE_ON: ctx.config.traceOn ? 'true' : 'false' },
-    });
+    responseTo(req, code, ctx.version, { extFields: withTrace({ msgId, queueId: String(queueId), queueOffset: String(queueOffset) }) });
   /** Topic names already found valid (bounded; names are checked on every send). */
   const validTopics = new Set<string>();
   const fail = (req: RemotingCommand, code: number, remark: string): RemotingCommand =>
