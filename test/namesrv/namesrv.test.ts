@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { once } from 'node:events';
 import { deflateSync } from 'node:zlib';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { RemotingClient } from '../../src/transport/client.js';
 import { command } from '../../src/codec/command.js';
 import { decodeClusterInfo, decodeKVTable, decodeTopicList, decodeTopicRouteData } from '../../src/protocol/route.js';
@@ -252,6 +252,8 @@ test('KV config is persisted to kvConfig.json, survives a restart, and feeds ORD
     await second.stop();
   } finally {
     await client.close();
+    // Both servers used this home (the second by override), so neither stop() removes it.
+    rmSync(home, { recursive: true, force: true });
   }
 });
 
