@@ -8,6 +8,10 @@ import { networkInterfaces } from 'node:os';
 import {
   decodeRecord,
   encodeOffsetMsgId,
+  getInt,
+  MESSAGE_MAGIC,
+  readLong,
+  RECORD_FIXED_SIZE,
   parseProperties,
   Prop,
   SysFlag,
@@ -15,6 +19,7 @@ import {
   type StoredMessage,
   writeLong,
 } from '../codec/message.js';
+import { CodecError } from '../codec/errors.js';
 import { MessageError } from './errors.js';
 
 export interface Message {
@@ -257,15 +262,125 @@ export function decodeMessages(body: Buffer | undefined, options: { raw?: boolea
   const out: MessageExt[] = [];
   if (!body) return out;
   const raw = options.raw === true;
-  const hosts = new HostTexts();
   let pos = 0;
   while (body.length - pos >= 8) {
     const size = body.readInt32BE(pos);
     if (size <= 0) break;
-    out.push(messageExtOf(decodeRecord(body, pos), raw, options.brokerName, undefined, hosts));
+    out.push(messageAt(body, pos, raw, options.brokerName));
     pos += size;
   }
   return out;
+}
+
+/** Texts of the last IPv4 host seen, by its 8 raw bytes (a pull's messages share their hosts). */
+class HostBytesText {
+  private seen = false;
+  private ip = 0;
+  private port = 0;
+  private text = '';
+  private idPrefix = '';
+
+  private see(buf: Buffer, pos: number): void {
+    const ip = getInt(buf, pos);
+    const port = getInt(buf, pos + 4);
+    if (ip === this.ip && port === this.port && this.seen) return;
+    this.seen = true;
+    this.ip = ip;
+    this.port = port;
+    this.text = `${buf[pos]}.${buf[pos + 1]}.${buf[pos + 2]}.${buf[pos + 3]}:${port}`;
+    const h = HEX_PAIRS;
+    this.idPrefix = h[buf[pos]!]! + h[buf[pos + 1]!]! + h[buf[pos + 2]!]! + h[buf[pos + 3]!]! + h[port >>> 24]! + h[(port >>> 16) & 255]! + h[(port >>> 8) & 255]! + h[port & 255]!;
+  }
+
+  textAt(buf: Buffer, pos: number): string {
+    this.see(buf, pos);
+    return this.text;
+  }
+
+  /** Java's offset message id: the host's 8 bytes then the commit-log offset, upper-case hex. */
+  offsetMsgIdAt(buf: Buffer, pos: number, physicalOffset: number): string {
+    this.see(buf, pos);
+    return this.idPrefix + offsetHex(physicalOffset);
+  }
+}
+
+const bornHosts = new HostBytesText();
+const storeHosts = new HostBytesText();
+/** The last topic decoded, by its bytes: every message of a pull has the same one. */
+let lastTopic = '';
+let lastTopicBytes: Buffer = Buffer.alloc(0);
+
+function topicAt(buf: Buffer, pos: number, length: number): string {
+  const known = lastTopicBytes;
+  if (known.length === length) {
+    let i = 0;
+    while (i < length && known[i] === buf[pos + i]) i++;
+    if (i === length) return lastTopic;
+  }
+  lastTopic = buf.toString('utf8', pos, pos + length);
+  lastTopicBytes = Buffer.from(buf.subarray(pos, pos + length));
+  return lastTopic;
+}
+
+/**
+ * One record of a pull body as a MessageExt, read in one pass (no intermediate StoredMessage, host
+ * texts and topic reused while they repeat). Checks what {@link decodeRecord} checks; records with
+ * IPv6 hosts take that general path.
+ */
+function messageAt(buf: Buffer, pos: number, raw: boolean, brokerName: string | undefined): MessageExt {
+  if (buf.length - pos < RECORD_FIXED_SIZE) throw new CodecError(`record at ${pos} is truncated`, false);
+  const totalSize = getInt(buf, pos);
+  const magic = getInt(buf, pos + 4);
+  const sysFlag = getInt(buf, pos + 36);
+  if (magic !== MESSAGE_MAGIC || totalSize < RECORD_FIXED_SIZE || pos + totalSize > buf.length || (sysFlag & (SysFlag.BORNHOST_V6 | SysFlag.STOREHOST_V6)) !== 0) {
+    return messageExtOf(decodeRecord(buf, pos), raw, brokerName, undefined, new HostTexts());
+  }
+  const end = pos + totalSize;
+  const hosts = pos + 48;
+  const bodyLength = getInt(buf, hosts + 36);
+  let p = hosts + 40;
+  if (bodyLength < 0 || p + bodyLength + 3 > end) throw new CodecError(`record at ${pos} has body length ${bodyLength}`, false);
+  const body = buf.subarray(p, p + bodyLength);
+  p += bodyLength;
+  const topicLength = (buf[p]! << 24) >> 24;
+  if (topicLength < 0 || p + 1 + topicLength + 2 > end) throw new CodecError(`record at ${pos} has topic length ${topicLength}`, false);
+  const topic = topicAt(buf, p + 1, topicLength);
+  p += 1 + topicLength;
+  const propsLength = (((buf[p]! << 8) | buf[p + 1]!) << 16) >> 16;
+  if (propsLength < 0 || p + 2 + propsLength !== end) {
+    throw new CodecError(`record at ${pos}: TOTALSIZE ${totalSize} disagrees with its field lengths`, false);
+  }
+  const props = propertiesObject(propsLength > 0 ? buf.toString('utf8', p + 2, p + 2 + propsLength) : '');
+  const physicalOffset = readLong(buf, pos + 28);
+  const offsetMsgId = storeHosts.offsetMsgIdAt(buf, hosts + 16, physicalOffset);
+  const keys = props[Prop.KEYS];
+  const uniqKey = props[Prop.UNIQ_KEY];
+  const delay = props[Prop.DELAY];
+  return {
+    topic,
+    body: raw ? body : uncompressBody(body, sysFlag),
+    tags: props[Prop.TAGS],
+    keys: keys ? splitKeys(keys) : [],
+    properties: props,
+    msgId: uniqKey ?? offsetMsgId,
+    offsetMsgId,
+    queueId: getInt(buf, pos + 12),
+    queueOffset: readLong(buf, pos + 20),
+    commitLogOffset: physicalOffset,
+    sysFlag,
+    flag: getInt(buf, pos + 16),
+    bornTimestamp: readLong(buf, pos + 40),
+    bornHost: bornHosts.textAt(buf, hosts),
+    storeTimestamp: readLong(buf, hosts + 8),
+    storeHost: storeHosts.textAt(buf, hosts + 16),
+    reconsumeTimes: getInt(buf, hosts + 24),
+    preparedTransactionOffset: readLong(buf, hosts + 28),
+    bodyCrc: getInt(buf, pos + 8),
+    storeSize: totalSize,
+    brokerName,
+    delayLevel: delay ? Number(delay) : 0,
+    transactionId: uniqKey,
+  };
 }
 
 export function bodyBuffer(body: Message['body']): Buffer {

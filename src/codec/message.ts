@@ -104,7 +104,7 @@ export function readLong(buf: Uint8Array, pos: number): number {
 }
 
 /** Unchecked big-endian int32 read, for readers that checked the bounds first. */
-function getInt(buf: Uint8Array, pos: number): number {
+export function getInt(buf: Uint8Array, pos: number): number {
   return (buf[pos]! << 24) | (buf[pos + 1]! << 16) | (buf[pos + 2]! << 8) | buf[pos + 3]!;
 }
 

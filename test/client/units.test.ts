@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { allocateAveragely, allocateByCircle, allocateByConfig, allocateConsistentHash } from '../../src/client/allocate.js';
-import { decodeMessages, decodeUniqueId, mqKey, UniqueIdGenerator, type MessageExt, type MessageQueue } from '../../src/client/message.js';
+import { decodeMessages, decodeUniqueId, mqKey, toMessageExt, UniqueIdGenerator, type MessageExt, type MessageQueue } from '../../src/client/message.js';
 import { LatencyFaultTolerance } from '../../src/client/fault.js';
 import { buildSubscription, tagMatches } from '../../src/client/bodies.js';
 import { ProcessQueue } from '../../src/client/process-queue.js';
@@ -10,7 +10,7 @@ import { publishQueues, selectByHash, propertiesOf } from '../../src/client/prod
 import { parseNamesrvAddr, vipAddress } from '../../src/client/instance.js';
 import { parseConsumeTimestamp } from '../../src/client/push-consumer.js';
 import { MessageError } from '../../src/client/errors.js';
-import { encodeOffsetMsgId, encodeRecord, withHostFlags } from '../../src/codec/message.js';
+import { decodeRecord, encodeOffsetMsgId, encodeRecord, withHostFlags } from '../../src/codec/message.js';
 
 const mqs = (n: number, broker = 'b'): MessageQueue[] => Array.from({ length: n }, (_, i) => ({ topic: 'T', brokerName: broker, queueId: i }));
 const ids = (list: MessageQueue[]) => list.map((q) => q.queueId);
@@ -203,4 +203,35 @@ test('decodeMessages: offset ids, host texts and known property names match the 
     assert.equal(m.tags, 't');
     assert.deepEqual(m.properties, { KEYS: 'a b  c', TAGS: 't', custom: 'v' });
   });
+});
+
+test('decodeMessages: the one-pass reader equals the general decoder record by record, as topics and hosts change', () => {
+  const hosts = [
+    { ip: '127.0.0.1', port: 10911 },
+    { ip: '127.0.0.1', port: 10912 },
+    { ip: '0.0.0.0', port: -1 },
+    { ip: 'fe80:0:0:0:0:0:0:1', port: 10911 },
+  ];
+  const records: Buffer[] = [];
+  for (let i = 0; i < 24; i++) {
+    const bornHost = hosts[i % 4]!;
+    const storeHost = hosts[(i >> 2) % 4]!;
+    records.push(
+      encodeRecord({
+        queueId: i % 3, flag: i, queueOffset: 1000 + i, physicalOffset: 0x1_0000_0000 * (i % 2) + i * 1234, sysFlag: withHostFlags(0, bornHost, storeHost),
+        bornTimestamp: 1_700_000_000_000 + i, bornHost, storeTimestamp: 1_700_000_000_100 + i, storeHost, reconsumeTimes: i % 2, preparedTransactionOffset: i,
+        body: Buffer.from(`body ${i}`), topic: ['TA', 'TB', 'Topic-Ü'][i % 3]!, properties: i % 5 === 0 ? '' : `UNIQ_KEY\u0001ID${i}\u0002DELAY\u0001${i % 4}\u0002`,
+      }),
+    );
+  }
+  const body = Buffer.concat(records);
+  const fast = decodeMessages(body, { brokerName: 'b' });
+  let pos = 0;
+  fast.forEach((m) => {
+    assert.deepEqual(m, toMessageExt(decodeRecord(body, pos), { brokerName: 'b' }));
+    pos += m.storeSize;
+  });
+  assert.equal(fast.length, 24);
+  assert.throws(() => decodeMessages(records[1]!.subarray(0, 60)), /record at 0 is truncated/);
+  assert.throws(() => decodeMessages(Buffer.concat([records[1]!, records[2]!.subarray(0, 95)])), /record at \d+ has TOTALSIZE/);
 });
