@@ -21,6 +21,11 @@ export interface RemotingCommand {
   remark?: string;
   extFields?: ExtFields;
   body?: Buffer;
+  /**
+   * An outgoing body given as pieces that leave back to back, uncopied (a pull answer's records,
+   * straight from the store's memory). Set instead of `body`; only writers read it.
+   */
+  bodyParts?: readonly Buffer[];
   /** How the header travelled; responses mirror the request's type. */
   serializeType: SerializeType;
 }

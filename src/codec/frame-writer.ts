@@ -8,6 +8,8 @@ import { jsonHeaderMaxBytes, jsonHeaderText, writeJsonHeader } from './header-js
 import { binaryHeaderMaxBytes, writeBinaryHeader } from './header-binary.js';
 
 const CHUNK_BYTES = 256 * 1024;
+/** Bodies above this leave uncopied (copying costs more than another piece in the socket write). */
+const LARGE_BODY_BYTES = 64 * 1024;
 
 export class FrameWriter {
   private chunk: Buffer = Buffer.allocUnsafe(0);
@@ -25,24 +27,40 @@ export class FrameWriter {
   }
 
   /**
-   * Appends one whole frame. With `withoutBody` only the prefix and header are written (the frame
-   * length still counts the body), for a large body the caller writes as a buffer of its own.
+   * Appends one whole frame. A large body and `bodyParts` are not copied: they follow the frame's
+   * head in the output as buffers of their own.
    */
-  append(cmd: RemotingCommand, withoutBody = false): void {
-    const bodyLength = cmd.body?.length ?? 0;
-    const inline = withoutBody ? 0 : bodyLength;
+  append(cmd: RemotingCommand): void {
+    const body = cmd.body;
+    const parts = cmd.bodyParts ?? (body !== undefined && body.length > LARGE_BODY_BYTES ? [body] : undefined);
+    if (parts === undefined) {
+      this.frame(cmd, body?.length ?? 0, body);
+      return;
+    }
+    let length = 0;
+    for (const part of parts) length += part.length;
+    this.frame(cmd, length, undefined);
+    if (length === 0) return;
+    this.ready.push(this.chunk.subarray(this.start, this.pos));
+    this.start = this.pos;
+    for (const part of parts) if (part.length > 0) this.ready.push(part);
+  }
+
+  /** Prefix and header of a frame whose body has `bodyLength` bytes, followed by `inlineBody` if given. */
+  private frame(cmd: RemotingCommand, bodyLength: number, inlineBody: Buffer | undefined): void {
+    const inline = inlineBody?.length ?? 0;
     if (cmd.serializeType === SerializeType.ROCKETMQ) {
       const out = this.reserve(8 + binaryHeaderMaxBytes(cmd) + inline);
       const at = this.pos;
       const end = writeBinaryHeader(cmd, out, at + 8);
-      this.finish(out, at, end - at - 8, SerializeType.ROCKETMQ, cmd.body, bodyLength, inline);
+      this.finish(out, at, end - at - 8, SerializeType.ROCKETMQ, inlineBody, bodyLength, inline);
       return;
     }
     let out = this.reserve(8 + jsonHeaderMaxBytes(cmd) + inline);
     let at = this.pos;
     const end = writeJsonHeader(cmd, out, at + 8);
     if (end >= 0) {
-      this.finish(out, at, end - at - 8, SerializeType.JSON, cmd.body, bodyLength, inline);
+      this.finish(out, at, end - at - 8, SerializeType.JSON, inlineBody, bodyLength, inline);
       return;
     }
     // Non-ASCII text: encode the header string as UTF-8 (at most 3 bytes per UTF-16 code unit).
@@ -50,12 +68,12 @@ export class FrameWriter {
     out = this.reserve(8 + 3 * text.length + inline);
     at = this.pos;
     const headerLength = out.write(text, at + 8, 'utf8');
-    this.finish(out, at, headerLength, SerializeType.JSON, cmd.body, bodyLength, inline);
+    this.finish(out, at, headerLength, SerializeType.JSON, inlineBody, bodyLength, inline);
   }
 
   /**
    * The frames appended since the last take, in order, as buffers never written to again (more
-   * than one only when a tick's frames outgrew a chunk).
+   * than one when a tick's frames outgrew a chunk or carried uncopied bodies).
    */
   take(): Buffer[] {
     const out = this.ready;

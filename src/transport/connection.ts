@@ -136,7 +136,7 @@ export class Connection extends EventEmitter {
 
   /**
    * Writes a command. Frames written in the same tick are encoded back to back and leave in one
-   * socket write when the tick ends; a large body is written as its own buffer rather than copied.
+   * socket write when the tick ends (large bodies and body parts as buffers of their own, uncopied).
    * Returns false when the socket's buffer is full (the peer reads slower than we write).
    */
   write(cmd: RemotingCommand): boolean {
@@ -144,11 +144,6 @@ export class Connection extends EventEmitter {
     if (this.socket.writableLength > this.maxPendingWriteBytes) {
       this.close(`peer is not reading: ${this.socket.writableLength} bytes unsent`);
       return false;
-    }
-    if (cmd.body && cmd.body.length > 64 * 1024) {
-      this.frames.append(cmd, true);
-      this.flushFrames();
-      return this.socket.write(cmd.body);
     }
     this.frames.append(cmd);
     if (!this.flushScheduled) {

@@ -71,16 +71,26 @@ test('frames of one tick that outgrow a chunk come out complete and in order', (
   assert.deepEqual(writer.take(), []);
 });
 
-test('a head-only frame counts the body in its length without carrying it', () => {
+test('large bodies and body parts leave uncopied, in frame order', () => {
   const writer = new FrameWriter();
-  const body = Buffer.alloc(100_000, 'z');
-  writer.append(request(11, { x: '1' }, body), true);
-  const [head] = writer.take();
+  const large = Buffer.alloc(100_000, 'z');
+  const parts = [Buffer.from('part-one|'), Buffer.alloc(0), Buffer.from('part-two')];
+  writer.append(request(11, { x: '1' }, large));
+  writer.append({ ...request(12, { y: '2' }), bodyParts: parts });
+  writer.append(request(13, { z: '3' }, Buffer.from('small')));
+  writer.append({ ...request(14, {}), bodyParts: [] });
+  const out = writer.take();
+  assert.ok(out.includes(large), 'the large body is handed out as it is');
+  assert.ok(out.includes(parts[0]!) && out.includes(parts[2]!), 'so are the parts');
   const decoder = new FrameDecoder();
   const seen: RemotingCommand[] = [];
-  decoder.push(Buffer.concat([head!, body]), (e) => {
+  decoder.push(Buffer.concat(out), (e) => {
     if (e.kind === 'command') seen.push(e.command);
   });
-  assert.equal(seen.length, 1);
-  assert.equal(seen[0]!.body?.length, body.length);
+  assert.deepEqual(seen.map((c) => c.code), [11, 12, 13, 14]);
+  assert.deepEqual(seen[0]!.body, large);
+  assert.equal(seen[1]!.body?.toString(), 'part-one|part-two');
+  assert.equal(seen[2]!.body?.toString(), 'small');
+  assert.equal(seen[3]!.body, undefined);
+  assert.equal(decoder.pendingBytes, 0);
 });
