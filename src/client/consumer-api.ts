@@ -11,7 +11,6 @@ import {
   ConsumerGroupRequest,
   ConsumerSendMsgBackRequest,
   OffsetResponse,
-  PullMessageRequest,
   PullMessageResponse,
   QueryConsumerOffsetRequest,
   QueueRequest,
@@ -55,19 +54,21 @@ export function pullRequestHeader(spec: PullRequestSpec): Record<string, string>
   if (spec.commitOffset > 0) sysFlag |= PullSysFlag.COMMIT_OFFSET;
   if (spec.suspendMs > 0) sysFlag |= PullSysFlag.SUSPEND;
   if (spec.postSubscription) sysFlag |= PullSysFlag.SUBSCRIPTION;
-  return encodeHeader(PullMessageRequest, {
+  // PullMessageRequestHeader in its field order, written directly (one per pull; offsets are safe integers).
+  const fields: Record<string, string> = {
     consumerGroup: spec.group,
     topic: spec.mq.topic,
-    queueId: spec.mq.queueId,
-    queueOffset: spec.offset,
-    maxMsgNums: spec.maxNums,
-    sysFlag,
-    commitOffset: spec.commitOffset,
-    suspendTimeoutMillis: spec.suspendMs,
-    subscription: spec.postSubscription ? spec.subscription.subString : undefined,
-    subVersion: spec.subscription.subVersion,
-    expressionType: spec.subscription.expressionType,
-  });
+    queueId: String(spec.mq.queueId),
+    queueOffset: String(spec.offset),
+    maxMsgNums: String(spec.maxNums),
+    sysFlag: String(sysFlag),
+    commitOffset: String(spec.commitOffset),
+    suspendTimeoutMillis: String(spec.suspendMs),
+  };
+  if (spec.postSubscription) fields.subscription = spec.subscription.subString;
+  fields.subVersion = String(spec.subscription.subVersion);
+  fields.expressionType = spec.subscription.expressionType;
+  return fields;
 }
 
 /** Maps a PULL_MESSAGE response; throws MQBrokerError for error codes. */

@@ -10,6 +10,9 @@ import { publishQueues, selectByHash, propertiesOf } from '../../src/client/prod
 import { parseNamesrvAddr, vipAddress } from '../../src/client/instance.js';
 import { parseConsumeTimestamp } from '../../src/client/push-consumer.js';
 import { MessageError } from '../../src/client/errors.js';
+import { pullRequestHeader } from '../../src/client/consumer-api.js';
+import { encodeHeader } from '../../src/protocol/header.js';
+import { PullMessageRequest } from '../../src/protocol/broker-headers.js';
 import { decodeRecord, encodeOffsetMsgId, encodeRecord, withHostFlags } from '../../src/codec/message.js';
 
 const mqs = (n: number, broker = 'b'): MessageQueue[] => Array.from({ length: n }, (_, i) => ({ topic: 'T', brokerName: broker, queueId: i }));
@@ -234,4 +237,24 @@ test('decodeMessages: the one-pass reader equals the general decoder record by r
   assert.equal(fast.length, 24);
   assert.throws(() => decodeMessages(records[1]!.subarray(0, 60)), /record at 0 is truncated/);
   assert.throws(() => decodeMessages(Buffer.concat([records[1]!, records[2]!.subarray(0, 95)])), /record at \d+ has TOTALSIZE/);
+});
+
+test('pull request header: written directly, the same fields in the same order as the generic encoder', () => {
+  for (const postSubscription of [false, true]) {
+    for (const [commitOffset, suspendMs] of [[0, 0], [17, 15_000]] as const) {
+      const subscription = buildSubscription('T', 'a || b', 'TAG', 1_700_000_000_123);
+      const spec = { group: 'g', mq: { topic: 'T', brokerName: 'b', queueId: 3 }, subscription, offset: 2 ** 40 + 5, maxNums: 32, commitOffset, suspendMs, postSubscription };
+      let sysFlag = 0;
+      if (commitOffset > 0) sysFlag |= 1;
+      if (suspendMs > 0) sysFlag |= 2;
+      if (postSubscription) sysFlag |= 4;
+      const generic = encodeHeader(PullMessageRequest, {
+        consumerGroup: 'g', topic: 'T', queueId: 3, queueOffset: spec.offset, maxMsgNums: 32, sysFlag, commitOffset, suspendTimeoutMillis: suspendMs,
+        subscription: postSubscription ? subscription.subString : undefined, subVersion: subscription.subVersion, expressionType: subscription.expressionType,
+      });
+      const direct = pullRequestHeader(spec);
+      assert.deepEqual(direct, generic);
+      assert.deepEqual(Object.keys(direct), Object.keys(generic));
+    }
+  }
 });

@@ -2,8 +2,8 @@
 import { responseTo, type RemotingCommand } from '../../codec/command.js';
 import { getProperty, parseProperties, Prop } from '../../codec/message.js';
 import { compileSql92, type SqlFilter } from '../filter/sql92.js';
-import { decodeHeader, encodeHeader, type HeaderOf } from '../../protocol/header.js';
-import { PullMessageRequest, PullMessageResponse } from '../../protocol/broker-headers.js';
+import { decodeHeader, type HeaderOf } from '../../protocol/header.js';
+import { PullMessageRequest } from '../../protocol/broker-headers.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { RequestCode } from '../../protocol/request-code.js';
 import { isReadable } from '../../protocol/perm.js';
@@ -70,7 +70,8 @@ export function pullProcessors(ctx: BrokerContext): Map<number, Processor> {
   const reply = (req: RemotingCommand, code: number, remark: string, h?: { next: number; min: number; max: number; suggest: number }): RemotingCommand =>
     responseTo(req, code, ctx.version, {
       remark,
-      extFields: h ? encodeHeader(PullMessageResponse, { suggestWhichBrokerId: h.suggest, nextBeginOffset: h.next, minOffset: h.min, maxOffset: h.max }) : {},
+      // PullMessageResponseHeader in its field order; store offsets are safe integers, so String() prints them as Java does.
+      extFields: h ? { suggestWhichBrokerId: String(h.suggest), nextBeginOffset: String(h.next), minOffset: String(h.min), maxOffset: String(h.max) } : {},
     });
 
   const resolveSubscription = (req: RemotingCommand, h: PullHeader): SubscriptionData | RemotingCommand => {
@@ -108,8 +109,13 @@ export function pullProcessors(ctx: BrokerContext): Map<number, Processor> {
     }
   };
 
-  const execute = (req: RemotingCommand, conn: Connection, allowSuspend: boolean): RemotingCommand | Promise<RemotingCommand | undefined> | undefined => {
-    const h = decodeHeader(PullMessageRequest, req.extFields);
+  /** `h` is passed when a held pull is re-run: its header was decoded when it arrived. */
+  const execute = (
+    req: RemotingCommand,
+    conn: Connection,
+    allowSuspend: boolean,
+    h: PullHeader = decodeHeader(PullMessageRequest, req.extFields),
+  ): RemotingCommand | Promise<RemotingCommand | undefined> | undefined => {
     if (!ctx.isReadable()) {
       return reply(req, ResponseCode.NO_PERMISSION, `the broker[${ctx.config.brokerIP1}] pulling message is forbidden`);
     }
@@ -182,7 +188,7 @@ export function pullProcessors(ctx: BrokerContext): Map<number, Processor> {
             isAbandoned: () => conn.isClosed,
             wake: () => {
               try {
-                resolve((execute(req, conn, false) as RemotingCommand | undefined) ?? undefined);
+                resolve((execute(req, conn, false, h) as RemotingCommand | undefined) ?? undefined);
               } catch (err) {
                 resolve(reply(req, ResponseCode.SYSTEM_ERROR, String(err)));
               }
