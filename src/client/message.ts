@@ -154,51 +154,6 @@ function slowProperties(s: string): Record<string, string> {
   return out;
 }
 
-/**
- * Host texts and offset-id prefixes of one body: every message of a pull shares its store host
- * and usually its born host, so each is formatted once rather than per message.
- */
-class HostTexts {
-  private readonly born = new LastHostText();
-  private readonly store = new LastHostText();
-  private lastStore: HostAddress | undefined;
-  private lastPrefix = '';
-
-  bornText(h: HostAddress): string {
-    return this.born.text(h);
-  }
-
-  storeText(h: HostAddress): string {
-    return this.store.text(h);
-  }
-
-  /** Java's offset message id: store host bytes then the commit-log offset, upper-case hex. */
-  offsetMsgId(storeHost: HostAddress, physicalOffset: number): string {
-    const last = this.lastStore;
-    if (last === undefined || last.ip !== storeHost.ip || last.port !== storeHost.port) {
-      this.lastStore = storeHost;
-      // The id of offset 0 minus its 16 zero digits is the host part.
-      const zero = encodeOffsetMsgId(storeHost, 0);
-      this.lastPrefix = zero.slice(0, zero.length - 16);
-    }
-    return this.lastPrefix + offsetHex(physicalOffset);
-  }
-}
-
-class LastHostText {
-  private host: HostAddress | undefined;
-  private last = '';
-
-  text(h: HostAddress): string {
-    const prev = this.host;
-    if (prev === undefined || prev.ip !== h.ip || prev.port !== h.port) {
-      this.host = h;
-      this.last = hostText(h);
-    }
-    return this.last;
-  }
-}
-
 const HEX_PAIRS = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0'));
 
 /** A non-negative offset (< 2^53) as 16 upper-case hex digits. */
@@ -216,12 +171,13 @@ function offsetHex(n: number): string {
 
 /** Turns a decoded record into a MessageExt. `raw` keeps the compressed body (admin views). */
 export function toMessageExt(rec: StoredMessage, options: { raw?: boolean; brokerName?: string; offsetMsgId?: string } = {}): MessageExt {
-  return messageExtOf(rec, options.raw === true, options.brokerName, options.offsetMsgId, new HostTexts());
+  return messageExtOf(rec, options.raw === true, options.brokerName, options.offsetMsgId);
 }
 
-function messageExtOf(rec: StoredMessage, raw: boolean, brokerName: string | undefined, offsetMsgIdGiven: string | undefined, hosts: HostTexts): MessageExt {
+/** The general path (one record, any host kind); pull bodies go through {@link messageAt}. */
+function messageExtOf(rec: StoredMessage, raw: boolean, brokerName: string | undefined, offsetMsgIdGiven?: string): MessageExt {
   const props = propertiesObject(rec.properties);
-  const offsetMsgId = offsetMsgIdGiven ?? hosts.offsetMsgId(rec.storeHost, rec.physicalOffset);
+  const offsetMsgId = offsetMsgIdGiven ?? encodeOffsetMsgId(rec.storeHost, rec.physicalOffset);
   const keys = props[Prop.KEYS];
   const uniqKey = props[Prop.UNIQ_KEY];
   const delay = props[Prop.DELAY];
@@ -239,9 +195,9 @@ function messageExtOf(rec: StoredMessage, raw: boolean, brokerName: string | und
     sysFlag: rec.sysFlag,
     flag: rec.flag,
     bornTimestamp: rec.bornTimestamp,
-    bornHost: hosts.bornText(rec.bornHost),
+    bornHost: hostText(rec.bornHost),
     storeTimestamp: rec.storeTimestamp,
-    storeHost: hosts.storeText(rec.storeHost),
+    storeHost: hostText(rec.storeHost),
     reconsumeTimes: rec.reconsumeTimes,
     preparedTransactionOffset: rec.preparedTransactionOffset,
     bodyCrc: rec.bodyCrc,
@@ -333,7 +289,7 @@ function messageAt(buf: Buffer, pos: number, raw: boolean, brokerName: string | 
   const magic = getInt(buf, pos + 4);
   const sysFlag = getInt(buf, pos + 36);
   if (magic !== MESSAGE_MAGIC || totalSize < RECORD_FIXED_SIZE || pos + totalSize > buf.length || (sysFlag & (SysFlag.BORNHOST_V6 | SysFlag.STOREHOST_V6)) !== 0) {
-    return messageExtOf(decodeRecord(buf, pos), raw, brokerName, undefined, new HostTexts());
+    return messageExtOf(decodeRecord(buf, pos), raw, brokerName);
   }
   const end = pos + totalSize;
   const hosts = pos + 48;

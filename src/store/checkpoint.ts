@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { readLong, writeLong } from '../codec/message.js';
+import { fdatasyncUnlessClosed } from './file-io.js';
 
 const FILE_SIZE = 4096;
 
@@ -47,7 +48,7 @@ export class Checkpoint {
   /** {@link flush} with the fdatasync on the thread pool (the periodic pass). */
   async flushAsync(): Promise<void> {
     if (!this.write()) return;
-    await new Promise<void>((resolve, reject) => fs.fdatasync(this.fd, (err) => (err && !this.closed ? reject(err) : resolve())));
+    await fdatasyncUnlessClosed(this.fd, () => this.closed);
   }
 
   private write(): boolean {

@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { javaHashCode, readLong, writeLong, SysFlag } from '../codec/message.js';
 import { StoreLayoutError } from './errors.js';
+import { fdatasyncUnlessClosed, readAt, writeFully } from './file-io.js';
 
 export const INDEX_HEADER_SIZE = 40;
 const SLOT_SIZE = 4;
@@ -120,12 +121,7 @@ export class IndexFile {
     if (!this.mem) {
       const mem = Buffer.alloc(this.fileSize);
       const used = INDEX_HEADER_SIZE + this.hashSlotNum * SLOT_SIZE + this.header.indexCount * ENTRY_SIZE;
-      let done = 0;
-      while (done < used) {
-        const n = fs.readSync(this.fd, mem, done, used - done, done);
-        if (n === 0) break;
-        done += n;
-      }
+      readAt(this.fd, mem, 0, used, 0);
       this.mem = mem;
     }
     return this.mem;
@@ -237,7 +233,8 @@ export class IndexFile {
     const count = this.header.indexCount;
     const mem = this.mem ?? Buffer.alloc(this.fileSize);
     this.writeHeaderToMem(mem);
-    readFully(this.fd, mem, slotsEnd + ENTRY_SIZE, slotsEnd + count * ENTRY_SIZE);
+    const entriesFrom = slotsEnd + ENTRY_SIZE;
+    readAt(this.fd, mem, entriesFrom, slotsEnd + count * ENTRY_SIZE - entriesFrom, entriesFrom);
     mem.fill(0, INDEX_HEADER_SIZE, slotsEnd);
     const slots = this.hashSlotNum;
     for (let i = 1, pos = slotsEnd + ENTRY_SIZE; i < count; i++, pos += ENTRY_SIZE) {
@@ -291,7 +288,7 @@ export class IndexFile {
   /** fdatasync of what was written, on the thread pool; a file closed meanwhile is not an error. */
   syncAsync(): Promise<void> {
     if (this.closed) return Promise.resolve();
-    return new Promise((resolve, reject) => fs.fdatasync(this.fd, (err) => (err && !this.closed ? reject(err) : resolve())));
+    return fdatasyncUnlessClosed(this.fd, () => this.closed);
   }
 
   /** Releases the in-memory image (after the file is full and written out). */
@@ -325,17 +322,6 @@ function putInt(buf: Uint8Array, pos: number, value: number): void {
   buf[pos + 3] = value;
 }
 
-function readFully(fd: number, buf: Buffer, from: number, to: number): void {
-  while (from < to) {
-    const n = fs.readSync(fd, buf, from, to - from, from);
-    if (n === 0) break;
-    from += n;
-  }
-}
-
-function writeFully(fd: number, buf: Buffer, from: number, to: number): void {
-  while (from < to) from += fs.writeSync(fd, buf, from, to - from, from);
-}
 
 /** The set of index files: building, querying, crash handling and deletion. */
 export class IndexService {

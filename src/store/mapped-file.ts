@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { StoreLayoutError } from './errors.js';
 import type { Image } from './image-pool.js';
+import { readAt } from './file-io.js';
 
 const fdatasyncAsync = promisify(fs.fdatasync);
 
@@ -87,12 +88,7 @@ export class MappedFile {
       const mem = pooled ? pooled.buffer : Buffer.alloc(this.fileSize);
       this.image = pooled;
       this.viewed = false;
-      let done = 0;
-      while (done < this.wrotePos) {
-        const n = fs.readSync(this.fd, mem, done, this.wrotePos - done, done);
-        if (n === 0) break;
-        done += n;
-      }
+      readAt(this.fd, mem, 0, this.wrotePos, 0);
       this.mem = mem;
     }
     return this.mem;
@@ -124,23 +120,12 @@ export class MappedFile {
   /** Reads up to `length` bytes at `pos` into `target` (from the image or the file); returns the count. */
   readInto(target: Buffer, pos: number, length: number): number {
     if (this.mem) return this.mem.copy(target, 0, pos, pos + length);
-    let done = 0;
-    while (done < length) {
-      const n = fs.readSync(this.fd, target, done, length - done, pos + done);
-      if (n === 0) break;
-      done += n;
-    }
-    return done;
+    return readAt(this.fd, target, 0, length, pos);
   }
 
   private pread(pos: number, length: number): Buffer {
     const out = Buffer.allocUnsafe(length);
-    let done = 0;
-    while (done < length) {
-      const n = fs.readSync(this.fd, out, done, length - done, pos + done);
-      if (n === 0) break;
-      done += n;
-    }
+    const done = readAt(this.fd, out, 0, length, pos);
     return done === length ? out : out.subarray(0, done);
   }
 

@@ -918,16 +918,10 @@ export class MessageStore {
   flushConsumeQueues(force: boolean): void {
     if (this.shut && !force) return;
     const thorough = force || Date.now() - this.lastThoroughCqFlush >= this.config.flushConsumeQueueThoroughInterval;
-    const ts = this.lastDispatchTimestamp;
-    const dispatched = this.reputFromOffset;
     try {
-      for (const cq of this.allConsumeQueues()) {
-        cq.writeOut();
-        if (thorough) cq.queue.flushSync();
-      }
-      this.index.writeOut();
-      this.writtenMark.note(dispatched, ts);
+      const ts = this.writeOutConsumeQueues(true);
       if (thorough) {
+        for (const cq of this.allConsumeQueues()) cq.queue.flushSync();
         this.index.flushSync();
         if (ts > 0) this.checkpoint.logicsMsgTimestamp = ts;
         this.checkpoint.flush();
@@ -936,6 +930,20 @@ export class MessageStore {
     } catch (err) {
       this.noteWriteError(err);
     }
+  }
+
+  /**
+   * Hands new consume-queue and index entries to the kernel (index slot pages only with
+   * `indexSlots`) and records how far that covers in the written mark. Returns the store time of
+   * the last dispatched record, taken before the writes (what a checkpoint may then claim).
+   */
+  private writeOutConsumeQueues(indexSlots: boolean): number {
+    const ts = this.lastDispatchTimestamp;
+    const dispatched = this.reputFromOffset;
+    for (const cq of this.allConsumeQueues()) cq.writeOut();
+    this.index.writeOut(indexSlots);
+    this.writtenMark.note(dispatched, ts);
+    return ts;
   }
 
   private cqSyncing = false;
@@ -948,12 +956,8 @@ export class MessageStore {
   private async flushConsumeQueuesInBackground(): Promise<void> {
     if (this.shut || this.cqSyncing) return;
     const thorough = Date.now() - this.lastThoroughCqFlush >= this.config.flushConsumeQueueThoroughInterval;
-    const ts = this.lastDispatchTimestamp;
-    const dispatched = this.reputFromOffset;
     try {
-      for (const cq of this.allConsumeQueues()) cq.writeOut();
-      this.index.writeOut(thorough);
-      this.writtenMark.note(dispatched, ts);
+      const ts = this.writeOutConsumeQueues(thorough);
       if (!thorough) return;
       this.cqSyncing = true;
       this.lastThoroughCqFlush = Date.now();
