@@ -1,12 +1,24 @@
 /**
- * Messages pulled from one queue and not yet consumed (Java ProcessQueue). Messages arrive in
- * offset order, so a Map's insertion order is offset order; orderly consumption takes messages out
- * into `consuming` and puts them back in order on failure.
+ * Messages pulled from one queue and not yet consumed (Java ProcessQueue).
+ *
+ * What is cached is tracked by offset and size in plain number arrays, not by holding the
+ * messages: a long-lived container of message references keeps consumed messages alive in V8
+ * (a table it has outgrown still sits in old space with its stale slots, and scavenges treat those
+ * slots as roots until the next full GC), and in catch-up that promoted tens of thousands of
+ * messages per second and turned cheap scavenges into full GCs. Concurrent consume tasks hold
+ * their own messages; only orderly consumption, which hands messages out later, keeps them here.
  */
 import type { MessageExt, MessageQueue } from './message.js';
 
 export class ProcessQueue {
-  private msgs = new Map<number, MessageExt>();
+  /** Cached offsets, ascending, from `head` on; a size of −1 marks a removed entry. */
+  private offsets: number[] = [];
+  private sizes: number[] = [];
+  private head = 0;
+  private live = 0;
+  /** Orderly: cached messages not handed out, in offset order. */
+  private waiting = new Map<number, MessageExt>();
+  /** Orderly: messages handed out and not yet committed or rolled back. */
   private readonly consuming = new Map<number, MessageExt>();
   bytes = 0;
   private maxOffset = -1;
@@ -22,26 +34,42 @@ export class ProcessQueue {
   /** The running pull loop, awaited at shutdown. */
   loop?: Promise<void>;
 
-  constructor(readonly mq: MessageQueue) {}
+  /** `keepMessages` for orderly consumption, which takes cached messages out with {@link take}. */
+  constructor(
+    readonly mq: MessageQueue,
+    private readonly keepMessages = false,
+  ) {}
 
   get count(): number {
-    return this.msgs.size + this.consuming.size;
+    return this.live;
   }
 
+  /** Caches pulled messages; offsets already cached are skipped. */
   put(msgs: readonly MessageExt[]): void {
+    let repulled = false;
     for (const m of msgs) {
-      if (this.msgs.has(m.queueOffset) || this.consuming.has(m.queueOffset)) continue;
-      this.msgs.set(m.queueOffset, m);
+      const offset = m.queueOffset;
+      if (offset > this.maxOffset) {
+        this.offsets.push(offset);
+        this.sizes.push(m.body.length);
+        this.maxOffset = offset;
+      } else if (this.insert(offset, m.body.length)) {
+        repulled = true;
+      } else {
+        continue;
+      }
+      this.live++;
       this.bytes += m.body.length;
-      if (m.queueOffset > this.maxOffset) this.maxOffset = m.queueOffset;
+      if (this.keepMessages) this.waiting.set(offset, m);
     }
+    // A re-pulled offset went to the end of `waiting`; take() hands messages out in offset order.
+    if (repulled && this.keepMessages) this.waiting = new Map([...this.waiting].sort((a, b) => a[0] - b[0]));
   }
 
   /** Distance between the first and last cached offsets (concurrent flow control). */
   maxSpan(): number {
-    if (this.msgs.size === 0) return 0;
-    const first = this.msgs.keys().next().value as number;
-    return this.maxOffset - first;
+    if (this.live === 0) return 0;
+    return this.maxOffset - this.offsets[this.head]!;
   }
 
   /**
@@ -49,24 +77,18 @@ export class ProcessQueue {
    * still cached, or one past the largest ever cached when nothing is left.
    */
   remove(msgs: readonly MessageExt[]): number {
-    for (const m of msgs) {
-      const had = this.msgs.get(m.queueOffset);
-      if (had) {
-        this.msgs.delete(m.queueOffset);
-        this.bytes -= had.body.length;
-      }
-    }
-    if (this.msgs.size > 0) return this.msgs.keys().next().value as number;
-    return this.maxOffset + 1;
+    for (const m of msgs) this.drop(m.queueOffset);
+    this.advance();
+    return this.live > 0 ? this.offsets[this.head]! : this.maxOffset + 1;
   }
 
   /** Orderly: takes up to `n` messages in offset order. */
   take(n: number): MessageExt[] {
     const out: MessageExt[] = [];
-    for (const [offset, m] of this.msgs) {
+    for (const [offset, m] of this.waiting) {
       if (out.length >= n) break;
       out.push(m);
-      this.msgs.delete(offset);
+      this.waiting.delete(offset);
       this.consuming.set(offset, m);
     }
     return out;
@@ -75,29 +97,95 @@ export class ProcessQueue {
   /** Orderly: the taken messages are done; returns the offset to commit (−1 if none). */
   commit(): number {
     let max = -1;
-    for (const [offset, m] of this.consuming) {
+    for (const offset of this.consuming.keys()) {
       if (offset > max) max = offset;
-      this.bytes -= m.body.length;
+      this.drop(offset);
     }
     this.consuming.clear();
+    this.advance();
     return max < 0 ? -1 : max + 1;
   }
 
   /** Orderly: puts taken messages back, keeping offset order. */
   rollback(msgs: readonly MessageExt[]): void {
     for (const m of msgs) this.consuming.delete(m.queueOffset);
-    const merged = [...msgs, ...this.msgs.values()].sort((a, b) => a.queueOffset - b.queueOffset);
-    this.msgs = new Map(merged.map((m) => [m.queueOffset, m]));
+    const merged = [...msgs, ...this.waiting.values()].sort((a, b) => a.queueOffset - b.queueOffset);
+    this.waiting = new Map(merged.map((m) => [m.queueOffset, m]));
   }
 
   /** Everything cached is dropped (queue reassigned or offset reset). */
   clear(): void {
-    this.msgs.clear();
+    this.offsets = [];
+    this.sizes = [];
+    this.head = 0;
+    this.live = 0;
+    this.waiting.clear();
     this.consuming.clear();
     this.bytes = 0;
   }
 
   lockExpired(lockMaxLiveMs: number, now = Date.now()): boolean {
     return now - this.lastLockTimestamp > lockMaxLiveMs;
+  }
+
+  /** Index of a cached (or removed) offset, or −1; pulls are contiguous, so it is usually a guess away. */
+  private indexOf(offset: number): number {
+    const offsets = this.offsets;
+    let lo = this.head;
+    let hi = offsets.length - 1;
+    if (lo > hi) return -1;
+    const guess = lo + (offset - offsets[lo]!);
+    if (guess >= lo && guess <= hi && offsets[guess] === offset) return guess;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = offsets[mid]!;
+      if (v === offset) return mid;
+      if (v < offset) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  private drop(offset: number): void {
+    const i = this.indexOf(offset);
+    if (i < 0) return;
+    const size = this.sizes[i]!;
+    if (size < 0) return;
+    this.sizes[i] = -1;
+    this.live--;
+    this.bytes -= size;
+  }
+
+  /** An offset at or below the largest cached one (a re-pull): cached again unless still cached. */
+  private insert(offset: number, size: number): boolean {
+    const i = this.indexOf(offset);
+    if (i >= 0) {
+      if (this.sizes[i]! >= 0) return false;
+      this.sizes[i] = size;
+      return true;
+    }
+    this.compact(true);
+    let at = 0;
+    while (at < this.offsets.length && this.offsets[at]! < offset) at++;
+    this.offsets.splice(at, 0, offset);
+    this.sizes.splice(at, 0, size);
+    return true;
+  }
+
+  /** Moves `head` past removed entries and drops them from the arrays now and then. */
+  private advance(): void {
+    const sizes = this.sizes;
+    while (this.head < sizes.length && sizes[this.head]! < 0) this.head++;
+    this.compact(false);
+  }
+
+  private compact(always: boolean): void {
+    const head = this.head;
+    if (head === 0 || (!always && (head < 256 || head * 2 < this.offsets.length))) return;
+    this.offsets.copyWithin(0, head);
+    this.offsets.length -= head;
+    this.sizes.copyWithin(0, head);
+    this.sizes.length -= head;
+    this.head = 0;
   }
 }

@@ -429,7 +429,7 @@ export class PushConsumer implements ConsumerHook {
     }
     for (const [key, mq] of want) {
       if (this.pqs.has(key) || !this.running) continue;
-      const pq = new ProcessQueue(mq);
+      const pq = new ProcessQueue(mq, this.orderly);
       if (this.orderly && this.messageModel === 'CLUSTERING') {
         if (!(await this.lockOne(pq))) continue;
       }

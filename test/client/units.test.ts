@@ -108,13 +108,62 @@ test('process queue: commit offset is the smallest unconsumed one; orderly take/
   assert.equal(pq.remove([m[1]!]), 10);
   assert.equal(pq.remove([m[0]!]), 12);
   assert.equal(pq.remove([m[2]!, m[3]!]), 14);
-  pq.put([14, 15, 16].map(msg));
-  const taken = pq.take(2);
-  assert.deepEqual(taken.map((x) => x.queueOffset), [14, 15]);
-  pq.rollback(taken);
-  assert.deepEqual(pq.take(3).map((x) => x.queueOffset), [14, 15, 16]);
-  assert.equal(pq.commit(), 17);
   assert.equal(pq.count, 0);
+  assert.equal(pq.bytes, 0);
+  assert.equal(pq.maxSpan(), 0);
+
+  const orderly = new ProcessQueue({ topic: 'T', brokerName: 'b', queueId: 1 }, true);
+  orderly.put([14, 15, 16].map(msg));
+  const taken = orderly.take(2);
+  assert.deepEqual(taken.map((x) => x.queueOffset), [14, 15]);
+  assert.equal(orderly.count, 3, 'taken messages stay cached until committed');
+  orderly.rollback(taken);
+  assert.deepEqual(orderly.take(3).map((x) => x.queueOffset), [14, 15, 16]);
+  orderly.put([msg(15)]);
+  assert.equal(orderly.count, 3, 'an offset being consumed is not cached twice');
+  assert.equal(orderly.commit(), 17);
+  assert.equal(orderly.count, 0);
+  assert.equal(orderly.bytes, 0);
+});
+
+test('process queue: gaps, duplicates, re-pulled offsets and long runs keep count, bytes and the commit offset right', () => {
+  const msg = (o: number, size = 10) => ({ queueOffset: o, body: Buffer.alloc(size) }) as MessageExt;
+  const pq = new ProcessQueue({ topic: 'T', brokerName: 'b', queueId: 0 });
+  // A filtered pull skips offsets.
+  const gap = [10, 15, 20, 21].map((o) => msg(o));
+  pq.put(gap);
+  pq.put([msg(15), msg(21)]);
+  assert.equal(pq.count, 4, 'duplicates are skipped');
+  assert.equal(pq.remove([gap[2]!]), 10);
+  assert.equal(pq.remove([gap[0]!]), 15);
+  // Offset 10 pulled again after it was consumed (an offset moved back): cached again, first in line.
+  pq.put([msg(10, 7)]);
+  assert.equal(pq.count, 3);
+  assert.equal(pq.bytes, 27);
+  assert.equal(pq.maxSpan(), 11);
+  assert.equal(pq.remove([msg(10)]), 15);
+  assert.equal(pq.remove([gap[1]!, gap[3]!]), 22);
+  assert.equal(pq.remove([msg(99)]), 22, 'an offset never cached changes nothing');
+
+  // Many pull/consume rounds, consumed out of order within each batch: the arrays are compacted
+  // along the way and the answers stay those of a sorted set.
+  const ref = new Set<number>();
+  let next = 1000;
+  let seed = 7;
+  const rand = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  for (let round = 0; round < 2000; round++) {
+    const batch = Array.from({ length: 1 + rand(40) }, () => msg(next++, 1));
+    pq.put(batch);
+    for (const b of batch) ref.add(b.queueOffset);
+    const gone = batch.filter(() => rand(3) > 0);
+    if (round % 7 === 0) gone.push(...[...ref].slice(0, 5).map((o) => msg(o, 1)));
+    const commit = pq.remove(gone);
+    for (const g of gone) ref.delete(g.queueOffset);
+    const expected = ref.size > 0 ? Math.min(...ref) : next;
+    assert.equal(commit, expected, `round ${round}`);
+    assert.equal(pq.count, ref.size);
+    assert.equal(pq.bytes, ref.size);
+  }
 });
 
 test('publish queues: only writable queues of brokers with a master; orderTopicConf wins; hash selection', () => {
