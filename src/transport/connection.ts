@@ -9,6 +9,7 @@ import { FrameWriter } from '../codec/frame-writer.js';
 import { FLAG_ONEWAY, isResponse, type RemotingCommand } from '../codec/command.js';
 import type { CodecError } from '../codec/errors.js';
 import { ConnectionClosedError, RequestTimeoutError } from './errors.js';
+import { PendingTable } from './pending-table.js';
 
 export interface ConnectionOptions {
   maxFrameLength?: number;
@@ -44,7 +45,7 @@ export function allocateOpaque(): number {
 export class Connection extends EventEmitter {
   readonly remoteAddress: string;
   private readonly decoder: FrameDecoder;
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new PendingTable<Pending>();
   private inflightIncoming = 0;
   private paused = false;
   private closed = false;
@@ -125,12 +126,11 @@ export class Connection extends EventEmitter {
   }
 
   private onResponse(cmd: RemotingCommand): void {
-    const p = this.pending.get(cmd.opaque);
+    const p = this.pending.take(cmd.opaque);
     if (!p) {
       this.emit('unmatchedResponse', cmd);
       return;
     }
-    this.pending.delete(cmd.opaque);
     p.resolve(cmd);
   }
 
@@ -186,11 +186,7 @@ export class Connection extends EventEmitter {
 
   private sweep(): void {
     const now = Date.now();
-    for (const [opaque, p] of this.pending) {
-      if (p.deadline > now) continue;
-      this.pending.delete(opaque);
-      p.reject(new RequestTimeoutError(p.code, p.timeoutMs, this.remoteAddress));
-    }
+    for (const p of this.pending.takeWhere((x) => x.deadline <= now)) p.reject(new RequestTimeoutError(p.code, p.timeoutMs, this.remoteAddress));
     if (this.pending.size === 0 && this.sweeper) {
       clearInterval(this.sweeper);
       this.sweeper = undefined;
@@ -206,10 +202,7 @@ export class Connection extends EventEmitter {
     this.closed = true;
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = undefined;
-    for (const [opaque, p] of this.pending) {
-      this.pending.delete(opaque);
-      p.reject(new ConnectionClosedError(this.remoteAddress, reason));
-    }
+    for (const p of this.pending.takeWhere(() => true)) p.reject(new ConnectionClosedError(this.remoteAddress, reason));
     this.socket.destroy();
     this.emit('close', reason);
   }
