@@ -12,7 +12,12 @@ export interface HeldPull {
 }
 
 export class PullHold {
-  private readonly held = new Map<string, HeldPull[]>();
+  /**
+   * Held pulls by topic, then queue id. Entries stay once made and lists are emptied in place with
+   * their slots cleared: a Map or array that churns once per message leaves outgrown copies in
+   * V8's old space whose stale slots keep woken pulls (and their requests) alive through scavenges.
+   */
+  private readonly held = new Map<string, (HeldPull | undefined)[][]>();
   private timer: NodeJS.Timeout | undefined;
   /** Fires at the earliest deadline, so no pull is held past its time by up to a check interval. */
   private deadlineTimer: NodeJS.Timeout | undefined;
@@ -31,15 +36,16 @@ export class PullHold {
 
   get size(): number {
     let n = 0;
-    for (const list of this.held.values()) n += list.length;
+    for (const queues of this.held.values()) for (const list of queues) n += list?.length ?? 0;
     return n;
   }
 
   hold(topic: string, queueId: number, pull: HeldPull): void {
-    const key = `${topic}@${queueId}`;
-    const list = this.held.get(key);
-    if (list) list.push(pull);
-    else this.held.set(key, [pull]);
+    let queues = this.held.get(topic);
+    if (!queues) this.held.set(topic, (queues = []));
+    let list = queues[queueId];
+    if (!list) queues[queueId] = list = [];
+    list.push(pull);
     this.armDeadline(pull.deadline);
   }
 
@@ -57,31 +63,29 @@ export class PullHold {
 
   /** A message reached `topic`/`queueId`; `nextOffset` is the queue's new max offset. */
   onMessageArrived(topic: string, queueId: number, nextOffset: number): void {
-    const key = `${topic}@${queueId}`;
-    const list = this.held.get(key);
-    if (!list) return;
-    const keep: HeldPull[] = [];
-    const wake: HeldPull[] = [];
+    const list = this.held.get(topic)?.[queueId];
+    if (!list || list.length === 0) return;
     // An abandoned pull is woken too: its answer goes nowhere, but its request finishes.
-    for (const p of list) (p.isAbandoned() || nextOffset > p.offset ? wake : keep).push(p);
-    if (keep.length) this.held.set(key, keep);
-    else this.held.delete(key);
+    const wake = takeWhere(list, (p) => p.isAbandoned() || nextOffset > p.offset);
     for (const p of wake) p.wake();
   }
 
   /** Answers pulls whose time is up or whose queue grew meanwhile; forgets abandoned ones. */
   check(): void {
     const now = this.now();
-    for (const [key, list] of this.held) {
-      const at = key.lastIndexOf('@');
-      const max = this.maxOffset(key.slice(0, at), Number(key.slice(at + 1)));
-      const keep: HeldPull[] = [];
-      const wake: HeldPull[] = [];
-      for (const p of list) (p.isAbandoned() || now >= p.deadline || max > p.offset ? wake : keep).push(p);
-      if (keep.length) this.held.set(key, keep);
-      else this.held.delete(key);
-      for (const p of wake) p.wake();
-      for (const p of keep) this.armDeadline(p.deadline);
+    for (const [topic, queues] of this.held) {
+      let any = false;
+      for (let queueId = 0; queueId < queues.length; queueId++) {
+        const list = queues[queueId];
+        if (!list || list.length === 0) continue;
+        const max = this.maxOffset(topic, queueId);
+        const wake = takeWhere(list, (p) => p.isAbandoned() || now >= p.deadline || max > p.offset);
+        for (const p of wake) p.wake();
+        for (const p of list) this.armDeadline(p!.deadline);
+        if (list.length > 0) any = true;
+      }
+      // Topics nobody waits on go (deleted or idle topics must not pile up); this runs seldom.
+      if (!any) this.held.delete(topic);
     }
   }
 
@@ -89,8 +93,23 @@ export class PullHold {
   releaseAll(): void {
     if (this.timer) clearInterval(this.timer);
     if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
-    const all = [...this.held.values()].flat();
+    const all: HeldPull[] = [];
+    for (const queues of this.held.values()) for (const list of queues) if (list) all.push(...takeWhere(list, () => true));
     this.held.clear();
     for (const p of all) p.wake();
   }
+}
+
+/** Moves the pulls `pick` selects out of `list`, keeping the others in order; vacated slots are cleared. */
+function takeWhere(list: (HeldPull | undefined)[], pick: (p: HeldPull) => boolean): HeldPull[] {
+  const out: HeldPull[] = [];
+  let kept = 0;
+  for (let i = 0; i < list.length; i++) {
+    const p = list[i]!;
+    if (pick(p)) out.push(p);
+    else list[kept++] = p;
+  }
+  for (let i = kept; i < list.length; i++) list[i] = undefined;
+  list.length = kept;
+  return out;
 }
