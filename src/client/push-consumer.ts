@@ -120,7 +120,10 @@ export class PushConsumer implements ConsumerHook {
   private readonly sleepers = new Set<() => void>();
   private readonly consumeQueue: Array<() => Promise<void>> = [];
   private activeConsumers = 0;
-  private readonly inflight = new Set<Promise<void>>();
+  /** Consume tasks running, and who waits for them to finish (shutdown). A count, not a set of
+   * promises: a container churned per task keeps finished tasks' messages alive in V8 (see ProcessQueue). */
+  private tasksRunning = 0;
+  private idleWaiters: Array<() => void> = [];
   private innerProducer?: Producer;
   /** Counters for tests and diagnostics. */
   readonly stats = { pulls: 0, pulledMessages: 0, consumed: 0, failed: 0, sentBack: 0, flowControlled: 0 };
@@ -225,7 +228,7 @@ export class PushConsumer implements ConsumerHook {
     if (wasRunning) {
       const wait = this.options.awaitTerminationMillisWhenShutdown ?? 5000;
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => (timer = setTimeout(r, wait)))]);
+      await Promise.race([this.tasksDone(), new Promise((r) => (timer = setTimeout(r, wait)))]);
       clearTimeout(timer);
       await this.chain;
       const mqs = [...this.pqs.values()].map((pq) => pq.mq);
@@ -630,8 +633,18 @@ export class PushConsumer implements ConsumerHook {
   }
 
   private track(p: Promise<void>): void {
-    this.inflight.add(p);
-    void p.finally(() => this.inflight.delete(p));
+    this.tasksRunning++;
+    void p.finally(() => {
+      if (--this.tasksRunning > 0) return;
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    });
+  }
+
+  private tasksDone(): Promise<void> {
+    if (this.tasksRunning === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   private drainConsumeQueue(): void {
