@@ -63,7 +63,14 @@ export type FrameEvent =
  * boundaries are lost and the connection must be closed.
  */
 export class FrameDecoder {
-  private chunks: Buffer[] = [];
+  /**
+   * Unread bytes: `head` from `headPos` on, then `rest` (empty unless a frame spans reads). The
+   * read position moves instead of a fresh subarray being stored per frame: a long-lived array
+   * rewritten per frame leaves stale copies that keep read buffers alive through V8 scavenges.
+   */
+  private head: Buffer | undefined;
+  private headPos = 0;
+  private rest: Buffer[] = [];
   private buffered = 0;
   private failed: CodecError | undefined;
   readonly maxFrameLength: number;
@@ -84,7 +91,12 @@ export class FrameDecoder {
   push(chunk: Buffer, onFrame: (event: FrameEvent) => boolean | void): CodecError | undefined {
     if (this.failed) return this.failed;
     if (chunk.length > 0) {
-      this.chunks.push(chunk);
+      if (this.head === undefined) {
+        this.head = chunk;
+        this.headPos = 0;
+      } else {
+        this.rest.push(chunk);
+      }
       this.buffered += chunk.length;
     }
     while (this.buffered >= 4) {
@@ -112,44 +124,57 @@ export class FrameDecoder {
   }
 
   private fail(): CodecError {
-    this.chunks = [];
+    this.head = undefined;
+    this.rest = [];
     this.buffered = 0;
     return this.failed!;
   }
 
+  /** The next 4 bytes as a big-endian int, without consuming them (they may span reads). */
   private peekLength(): number {
-    const first = this.chunks[0]!;
-    if (first.length >= 4) return first.readInt32BE(0);
-    const head = this.take(4);
-    this.chunks.unshift(head);
-    this.buffered += 4;
-    return head.readInt32BE(0);
+    const head = this.head!;
+    if (head.length - this.headPos >= 4) return head.readInt32BE(this.headPos);
+    let value = 0;
+    let got = 0;
+    for (let i = this.headPos; i < head.length; i++, got++) value = (value << 8) | head[i]!;
+    for (let c = 0; got < 4; c++) {
+      const chunk = this.rest[c]!;
+      for (let i = 0; i < chunk.length && got < 4; i++, got++) value = (value << 8) | chunk[i]!;
+    }
+    return value | 0;
   }
 
-  /** Removes and returns the next n buffered bytes, copying only when they span chunks. */
+  /** Removes and returns the next n buffered bytes, copying only when they span reads. */
   private take(n: number): Buffer {
-    const first = this.chunks[0]!;
+    const head = this.head!;
+    const pos = this.headPos;
     this.buffered -= n;
-    if (first.length >= n) {
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-      return first.subarray(0, n);
+    if (head.length - pos >= n) {
+      this.headPos = pos + n;
+      if (this.headPos === head.length) this.nextChunk();
+      return head.subarray(pos, pos + n);
     }
     const out = Buffer.allocUnsafe(n);
     let filled = 0;
     while (filled < n) {
-      const c = this.chunks[0]!;
+      const c = this.head!;
+      const avail = c.length - this.headPos;
       const want = n - filled;
-      if (c.length <= want) {
-        c.copy(out, filled);
-        filled += c.length;
-        this.chunks.shift();
+      if (avail <= want) {
+        c.copy(out, filled, this.headPos);
+        filled += avail;
+        this.nextChunk();
       } else {
-        c.copy(out, filled, 0, want);
-        this.chunks[0] = c.subarray(want);
+        c.copy(out, filled, this.headPos, this.headPos + want);
+        this.headPos += want;
         filled += want;
       }
     }
     return out;
+  }
+
+  private nextChunk(): void {
+    this.head = this.rest.length > 0 ? this.rest.shift() : undefined;
+    this.headPos = 0;
   }
 }
