@@ -120,8 +120,8 @@ export class PushConsumer implements ConsumerHook {
   private readonly sleepers = new Set<() => void>();
   private readonly consumeQueue: Array<() => Promise<void>> = [];
   private activeConsumers = 0;
-  /** Consume tasks running, and who waits for them to finish (shutdown). A count, not a set of
-   * promises: a container churned per task keeps finished tasks' messages alive in V8 (see ProcessQueue). */
+  /** Consume tasks running, and who waits for them to finish (shutdown): a count, not a Set of
+   * promises churned per task (see ProcessQueue on what such churn cost in GC). */
   private tasksRunning = 0;
   private idleWaiters: Array<() => void> = [];
   private innerProducer?: Producer;

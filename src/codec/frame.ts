@@ -65,8 +65,8 @@ export type FrameEvent =
 export class FrameDecoder {
   /**
    * Unread bytes: `head` from `headPos` on, then `rest` (empty unless a frame spans reads). The
-   * read position moves instead of a fresh subarray being stored per frame: a long-lived array
-   * rewritten per frame leaves stale copies that keep read buffers alive through V8 scavenges.
+   * read position moves instead of a fresh subarray of the chunk being stored per frame in a
+   * long-lived array (one allocation less per frame, and fewer promoted objects in measurements).
    */
   private head: Buffer | undefined;
   private headPos = 0;

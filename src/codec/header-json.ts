@@ -94,7 +94,10 @@ export function jsonHeaderMaxBytes(cmd: RemotingCommand): number {
  * {@link jsonHeaderMaxBytes} assumed). Returns the end, or -1 when some text is not ASCII.
  */
 export function writeJsonHeader(cmd: RemotingCommand, out: Buffer, pos: number): number {
-  let p = writeAscii('{"code":' + (cmd.code | 0), out, pos);
+  // Literals and numbers go straight into the buffer: concatenating them first made several
+  // short-lived strings per frame, on every request and response of both broker and clients.
+  let p = writeAscii('{"code":', out, pos);
+  p = writeInt32(cmd.code | 0, out, p);
   const ext = cmd.extFields;
   if (ext !== undefined) {
     p = writeAscii(',"extFields":{', out, p);
@@ -112,16 +115,41 @@ export function writeJsonHeader(cmd: RemotingCommand, out: Buffer, pos: number):
     }
     out[p++] = 0x7d;
   }
-  p = writeAscii(',"flag":' + (cmd.flag | 0) + ',"language":', out, p);
+  p = writeAscii(',"flag":', out, p);
+  p = writeInt32(cmd.flag | 0, out, p);
+  p = writeAscii(',"language":', out, p);
   p = writeAsciiLiteral(cmd.language || 'JAVA', out, p);
   if (p < 0) return -1;
-  p = writeAscii(',"opaque":' + (cmd.opaque | 0), out, p);
+  p = writeAscii(',"opaque":', out, p);
+  p = writeInt32(cmd.opaque | 0, out, p);
   if (cmd.remark !== undefined && cmd.remark !== null) {
     p = writeAscii(',"remark":', out, p);
     p = writeAsciiLiteral(cmd.remark, out, p);
     if (p < 0) return -1;
   }
-  return writeAscii(',"serializeTypeCurrentRPC":"JSON","version":' + (cmd.version | 0) + '}', out, p);
+  p = writeAscii(',"serializeTypeCurrentRPC":"JSON","version":', out, p);
+  p = writeInt32(cmd.version | 0, out, p);
+  out[p++] = 0x7d;
+  return p;
+}
+
+/** A 32-bit integer in decimal, as String(n) writes it. */
+function writeInt32(n: number, out: Buffer, p: number): number {
+  if (n < 0) {
+    out[p++] = 0x2d;
+    // -2^31 has no positive int32; its digits come from the unsigned view.
+    n = -n >>> 0;
+  }
+  let digits = 1;
+  for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+  let q = p + digits;
+  const end = q;
+  do {
+    const d = n % 10;
+    out[--q] = 0x30 + d;
+    n = (n - d) / 10;
+  } while (n > 0);
+  return end;
 }
 
 export function encodeJsonHeader(cmd: RemotingCommand): Buffer {

@@ -1,12 +1,12 @@
 /**
  * Requests awaiting their response, by opaque: an open-addressing table over plain arrays.
  *
- * Why not a Map: with a thousand requests in flight the Map churns (one insert and one delete per
- * request) and rebuilds its table every few hundred requests. An outgrown table lives on in V8's
- * old space until the next full GC with its slots still pointing at finished requests, and young
- * objects referenced from old space survive scavenges: every finished request's promise, response
- * and message stayed alive, got promoted, and made scavenges several times more expensive. Here a
- * removed entry's slot is cleared at once and an outgrown array is cleared before it is dropped.
+ * Why not a Map: with a thousand requests in flight a Map churns (one insert and one delete per
+ * request) and keeps rebuilding its table; measured over 200,000 pipelined sends, the client spent
+ * 690-840 ms in scavenges with 5 full GCs, and 400-435 ms with 1 using this table. The likely cause:
+ * an outgrown table stays in V8's old space until a full GC, and its stale slots keep finished
+ * requests (promise, response, message) alive through scavenges. Here a removed entry's slot is
+ * cleared at once, and an outgrown array is cleared before it is dropped.
  */
 export class PendingTable<V> {
   private keys: Int32Array;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { decodeFrame, FrameDecoder } from '../../src/codec/frame.js';
 import { FrameWriter } from '../../src/codec/frame-writer.js';
 import { SerializeType, type RemotingCommand } from '../../src/codec/command.js';
+import { jsonHeaderText } from '../../src/codec/header-json.js';
 import { readFrames, WIRE_FILES } from '../helpers/fixtures.js';
 import { binaryRequest, request } from '../helpers/frames.js';
 
@@ -32,6 +33,20 @@ test('JSON headers with escapes and non-ASCII text match JSON.stringify and deco
     assert.equal(back.remark, JSON.parse(JSON.stringify(t)));
     const header = frame.subarray(8, 8 + (frame.readUInt32BE(4) & 0xffffff)).toString('utf8');
     assert.ok(header.includes(`"remark":${JSON.stringify(t)}`), header);
+  }
+});
+
+test('JSON header integers are written as String(n) writes them, extremes and negatives included', () => {
+  const writer = new FrameWriter();
+  const ints = [0, 1, 9, 10, 99, 100, 317, 65535, 1234567, 2147483647, -1, -10, -2147483648];
+  for (let i = 0; i < ints.length; i++) {
+    const n = ints[i]!;
+    const cmd: RemotingCommand = { ...request(n, { a: 'x' }), flag: ints[(i + 3) % ints.length]!, opaque: ints[(i + 5) % ints.length]!, version: ints[(i + 7) % ints.length]! };
+    writer.append(cmd);
+    const frame = Buffer.concat(writer.take());
+    const header = frame.subarray(8, 8 + (frame.readUInt32BE(4) & 0xffffff)).toString('utf8');
+    assert.equal(header, jsonHeaderText(cmd));
+    assert.deepEqual(JSON.parse(header), JSON.parse(JSON.stringify({ code: cmd.code, extFields: { a: 'x' }, flag: cmd.flag, language: cmd.language, opaque: cmd.opaque, serializeTypeCurrentRPC: 'JSON', version: cmd.version })));
   }
 });
 
