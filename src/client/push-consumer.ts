@@ -118,7 +118,7 @@ export class PushConsumer implements ConsumerHook {
   private chain: Promise<void> = Promise.resolve();
   private rebalanceQueued?: Promise<void>;
   private readonly sleepers = new Set<() => void>();
-  private readonly consumeQueue: Array<() => Promise<void>> = [];
+  private readonly consumeQueue: Array<() => Promise<void> | undefined> = [];
   private activeConsumers = 0;
   /** Consume tasks running, and who waits for them to finish (shutdown): a count, not a Set of
    * promises churned per task (see ProcessQueue on what such churn cost in GC). */
@@ -651,9 +651,17 @@ export class PushConsumer implements ConsumerHook {
     const max = this.options.consumeThreadMax ?? 20;
     while (this.activeConsumers < max && this.consumeQueue.length > 0) {
       const task = this.consumeQueue.shift()!;
+      let running: Promise<void> | undefined;
+      try {
+        running = task();
+      } catch (error) {
+        this.client.diagnostic({ type: 'error', where: 'consume task', error: asError(error) });
+      }
+      // Most tasks (a listener that returns its status) finish right here, with no promise at all.
+      if (running === undefined) continue;
       this.activeConsumers++;
       this.track(
-        task()
+        running
           .catch((error: unknown) => this.client.diagnostic({ type: 'error', where: 'consume task', error: asError(error) }))
           .finally(() => {
             this.activeConsumers--;
@@ -672,29 +680,56 @@ export class PushConsumer implements ConsumerHook {
     }
   }
 
-  private async consumeConcurrently(pq: ProcessQueue, msgs: MessageExt[]): Promise<void> {
-    if (pq.dropped) return;
+  /**
+   * Runs the listener on one batch. Returns a promise only while something is still running (a
+   * listener that returned a promise, failed messages being handed back); otherwise the batch is
+   * done, offsets included, when this returns.
+   */
+  private consumeConcurrently(pq: ProcessQueue, msgs: MessageExt[]): Promise<void> | undefined {
+    if (pq.dropped) return undefined;
     this.resetRetryTopic(msgs);
     const now = String(Date.now());
     for (const m of msgs) m.properties.CONSUME_START_TIME = now;
     const ctx: ConsumeConcurrentlyContext = { mq: pq.mq, delayLevelWhenNextConsume: 0, ackIndex: msgs.length - 1 };
+    const failedListener = (error: unknown): ConsumeConcurrentlyStatus => {
+      this.client.diagnostic({ type: 'consume-error', group: this.group, msgId: msgs[0]!.msgId, error: asError(error) });
+      return 'RECONSUME_LATER';
+    };
     let status: ConsumeConcurrentlyStatus;
     try {
-      status = (await this.concurrentListener!(msgs, ctx)) ?? 'CONSUME_SUCCESS';
+      const answer = this.concurrentListener!(msgs, ctx);
+      if (isThenable(answer)) {
+        return Promise.resolve(answer).then(
+          (s) => this.finishConsume(pq, msgs, ctx, s ?? 'CONSUME_SUCCESS'),
+          (error: unknown) => this.finishConsume(pq, msgs, ctx, failedListener(error)),
+        );
+      }
+      status = answer ?? 'CONSUME_SUCCESS';
     } catch (error) {
-      status = 'RECONSUME_LATER';
-      this.client.diagnostic({ type: 'consume-error', group: this.group, msgId: msgs[0]!.msgId, error: asError(error) });
+      status = failedListener(error);
     }
-    if (pq.dropped) return;
+    return this.finishConsume(pq, msgs, ctx, status);
+  }
+
+  /** Acks what the listener consumed and hands failed messages back (the only part that waits). */
+  private finishConsume(pq: ProcessQueue, msgs: MessageExt[], ctx: ConsumeConcurrentlyContext, status: ConsumeConcurrentlyStatus): Promise<void> | undefined {
+    if (pq.dropped) return undefined;
     const ackIndex = status === 'CONSUME_SUCCESS' ? Math.min(ctx.ackIndex, msgs.length - 1) : -1;
     this.stats.consumed += ackIndex + 1;
-    const failed = msgs.slice(ackIndex + 1);
+    if (ackIndex + 1 >= msgs.length || this.messageModel !== 'CLUSTERING') {
+      this.stats.failed += msgs.length - (ackIndex + 1);
+      const offset = pq.remove(msgs);
+      if (!pq.dropped) this.offsetStore.update(pq.mq, offset, true);
+      return undefined;
+    }
+    return this.handBack(pq, msgs, ctx, msgs.slice(ackIndex + 1));
+  }
+
+  private async handBack(pq: ProcessQueue, msgs: MessageExt[], ctx: ConsumeConcurrentlyContext, failed: MessageExt[]): Promise<void> {
     this.stats.failed += failed.length;
     const keep: MessageExt[] = [];
-    if (this.messageModel === 'CLUSTERING') {
-      for (const m of failed) {
-        if (!(await this.sendMessageBack(m, ctx.delayLevelWhenNextConsume))) keep.push(m);
-      }
+    for (const m of failed) {
+      if (!(await this.sendMessageBack(m, ctx.delayLevelWhenNextConsume))) keep.push(m);
     }
     const done = keep.length === 0 ? msgs : msgs.filter((m) => !keep.includes(m));
     const offset = pq.remove(done);
@@ -827,4 +862,8 @@ export class PushConsumer implements ConsumerHook {
 
 interface InnerSend {
   sendImpl(msg: import('./message.js').Message, options: object, mode: 'sync', sysFlag: number, extra: Record<string, string>): Promise<unknown>;
+}
+
+function isThenable(x: unknown): x is PromiseLike<ConsumeConcurrentlyStatus | void> {
+  return typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
 }
