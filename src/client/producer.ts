@@ -277,7 +277,55 @@ export class Producer implements ProducerHook {
     return this.sendImpl(msgs, options, 'sync', 0) as Promise<SendResult>;
   }
 
-  protected async sendImpl(
+  protected sendImpl(
+    msgOrBatch: Message | readonly Message[],
+    options: SendOptions,
+    mode: 'sync' | 'oneway',
+    extraSysFlag: number,
+    extraProps?: Record<string, string>,
+  ): Promise<SendResult | undefined> {
+    // The common case (running, route known, queue chosen round-robin) makes its first attempt
+    // without an async frame: this runs for every message, and the frame and its promises were
+    // ~1 KB of garbage per send. Anything else, and every retry, takes the general path.
+    const first = Array.isArray(msgOrBatch) ? (msgOrBatch as readonly Message[])[0] : (msgOrBatch as Message);
+    const info = first && this.state === 'running' ? this.publish.get(first.topic) : undefined;
+    if (info === undefined || info.queues.length === 0 || options.queue || options.selector || options.shardingKey !== undefined) {
+      return this.sendGeneral(msgOrBatch, options, mode, extraSysFlag, extraProps);
+    }
+    let prepared: PreparedSend;
+    try {
+      prepared = this.prepare(msgOrBatch, extraSysFlag, extraProps);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const begin = Date.now();
+    const plan: SendPlan = {
+      prepared,
+      info,
+      mode,
+      topic: first!.topic,
+      begin,
+      deadline: begin + (options.timeoutMs ?? this.options.sendMsgTimeout ?? 3000),
+      attempts: mode === 'oneway' ? 1 : 1 + (this.options.retryTimesWhenSendFailed ?? 2),
+    };
+    if (plan.deadline <= begin) return this.sendAttempts(plan, 0, undefined, undefined);
+    const mq = this.selectQueue(info);
+    let sent: Promise<SendResult | undefined>;
+    try {
+      sent = this.sendKernel(prepared, mq, info.viaDefaultTopic, mode, plan.deadline - begin);
+    } catch (err) {
+      sent = Promise.reject(err);
+    }
+    return sent.then(
+      (result) => {
+        const retry = this.afterAttempt(plan, mq, begin, 0, result);
+        return retry === undefined ? result : this.sendAttempts(plan, 1, mq.brokerName, retry);
+      },
+      (err: unknown) => this.sendAttempts(plan, 1, mq.brokerName, this.attemptFailed(plan, mq, begin, 0, err)),
+    );
+  }
+
+  private async sendGeneral(
     msgOrBatch: Message | readonly Message[],
     options: SendOptions,
     mode: 'sync' | 'oneway',
@@ -306,38 +354,54 @@ export class Producer implements ProducerHook {
     if (!pinned && options.selector) pinned = options.selector(info.queues, first, options.arg);
     if (!pinned && options.shardingKey !== undefined) pinned = selectByHash(info.queues, options.shardingKey);
     const attempts = pinned || mode === 'oneway' ? 1 : 1 + (this.options.retryTimesWhenSendFailed ?? 2);
-    let lastBroker: string | undefined;
-    let lastError: Error | undefined;
-    for (let attempt = 0; attempt < attempts; attempt++) {
-      const remaining = deadline - Date.now();
+    return this.sendAttempts({ prepared, info, pinned, mode, topic: first.topic, begin, deadline, attempts }, 0, undefined, undefined);
+  }
+
+  /** Attempts `from` onwards, each on another broker when possible, until one succeeds or time is up. */
+  private async sendAttempts(plan: SendPlan, from: number, lastBroker: string | undefined, lastError: Error | undefined): Promise<SendResult | undefined> {
+    for (let attempt = from; attempt < plan.attempts; attempt++) {
+      const remaining = plan.deadline - Date.now();
       if (remaining <= 0) break;
-      const mq = pinned ?? this.selectQueue(info, lastBroker);
+      const mq = plan.pinned ?? this.selectQueue(plan.info, lastBroker);
       lastBroker = mq.brokerName;
       const started = Date.now();
+      let result: SendResult | undefined;
       try {
-        const result = await this.sendKernel(prepared, mq, info.viaDefaultTopic, mode, remaining);
-        this.recordLatency(mq.brokerName, Date.now() - started, false);
-        if (result && result.sendStatus !== 'SEND_OK' && this.options.retryAnotherBrokerWhenNotStoreOK && attempt + 1 < attempts) {
-          lastError = new MQClientError(`broker ${mq.brokerName} answered ${result.sendStatus}`);
-          continue;
-        }
-        return result;
+        result = await this.sendKernel(plan.prepared, mq, plan.info.viaDefaultTopic, plan.mode, remaining);
       } catch (err) {
-        const error = asError(err);
-        lastError = error;
-        const retryable = error instanceof TransportError || (error instanceof MQBrokerError && RETRYABLE_SEND_CODES.has(error.code));
-        this.recordLatency(mq.brokerName, Date.now() - started, retryable);
-        if (!retryable) throw error;
-        if (attempt + 1 < attempts) {
-          this.client.diagnostic({ type: 'send-retry', topic: first.topic, brokerName: mq.brokerName, attempt: attempt + 1, error });
-        }
+        lastError = this.attemptFailed(plan, mq, started, attempt, err);
+        continue;
       }
+      const retry = this.afterAttempt(plan, mq, started, attempt, result);
+      if (retry === undefined) return result;
+      lastError = retry;
     }
-    if (!lastError || deadline - Date.now() <= 0) {
-      throw new ClientTimeoutError(`send to ${first.topic} timed out after ${Date.now() - begin} ms${lastError ? `: ${lastError.message}` : ''}`, { cause: lastError });
+    if (!lastError || plan.deadline - Date.now() <= 0) {
+      throw new ClientTimeoutError(`send to ${plan.topic} timed out after ${Date.now() - plan.begin} ms${lastError ? `: ${lastError.message}` : ''}`, { cause: lastError });
     }
-    if (attempts === 1) throw lastError;
-    throw new MQClientError(`send to ${first.topic} failed after ${attempts} attempts: ${lastError.message}`, { cause: lastError });
+    if (plan.attempts === 1) throw lastError;
+    throw new MQClientError(`send to ${plan.topic} failed after ${plan.attempts} attempts: ${lastError.message}`, { cause: lastError });
+  }
+
+  /** Records an answered attempt; returns why to try another broker, or undefined to accept it. */
+  private afterAttempt(plan: SendPlan, mq: MessageQueue, started: number, attempt: number, result: SendResult | undefined): Error | undefined {
+    this.recordLatency(mq.brokerName, Date.now() - started, false);
+    if (result && result.sendStatus !== 'SEND_OK' && this.options.retryAnotherBrokerWhenNotStoreOK && attempt + 1 < plan.attempts) {
+      return new MQClientError(`broker ${mq.brokerName} answered ${result.sendStatus}`);
+    }
+    return undefined;
+  }
+
+  /** Records a failed attempt; throws what is not worth retrying, returns what is. */
+  private attemptFailed(plan: SendPlan, mq: MessageQueue, started: number, attempt: number, err: unknown): Error {
+    const error = asError(err);
+    const retryable = error instanceof TransportError || (error instanceof MQBrokerError && RETRYABLE_SEND_CODES.has(error.code));
+    this.recordLatency(mq.brokerName, Date.now() - started, retryable);
+    if (!retryable) throw error;
+    if (attempt + 1 < plan.attempts) {
+      this.client.diagnostic({ type: 'send-retry', topic: plan.topic, brokerName: mq.brokerName, attempt: attempt + 1, error });
+    }
+    return error;
   }
 
   private recordLatency(brokerName: string, latency: number, isolation: boolean): void {
@@ -427,6 +491,18 @@ export class Producer implements ProducerHook {
     if (mode === 'oneway') return this.client.oneway(addr, request).then(() => undefined);
     return this.client.invoke(addr, request, timeoutMs).then((response) => toSendResult(response, mq, p.uniqIds, addr));
   }
+}
+
+/** One send's fixed inputs, shared by its attempts. */
+interface SendPlan {
+  prepared: PreparedSend;
+  info: PublishInfo;
+  pinned?: MessageQueue;
+  mode: 'sync' | 'oneway';
+  topic: string;
+  begin: number;
+  deadline: number;
+  attempts: number;
 }
 
 interface PreparedSend {
