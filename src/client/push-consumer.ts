@@ -718,11 +718,16 @@ export class PushConsumer implements ConsumerHook {
     this.stats.consumed += ackIndex + 1;
     if (ackIndex + 1 >= msgs.length || this.messageModel !== 'CLUSTERING') {
       this.stats.failed += msgs.length - (ackIndex + 1);
-      const offset = pq.remove(msgs);
-      if (!pq.dropped) this.offsetStore.update(pq.mq, offset, true);
+      this.ack(pq, msgs);
       return undefined;
     }
     return this.handBack(pq, msgs, ctx, msgs.slice(ackIndex + 1));
+  }
+
+  /** The messages are done with: out of the process queue, and the commit offset moves up. */
+  private ack(pq: ProcessQueue, done: readonly MessageExt[]): void {
+    const offset = pq.remove(done);
+    if (!pq.dropped) this.offsetStore.update(pq.mq, offset, true);
   }
 
   private async handBack(pq: ProcessQueue, msgs: MessageExt[], ctx: ConsumeConcurrentlyContext, failed: MessageExt[]): Promise<void> {
@@ -731,9 +736,7 @@ export class PushConsumer implements ConsumerHook {
     for (const m of failed) {
       if (!(await this.sendMessageBack(m, ctx.delayLevelWhenNextConsume))) keep.push(m);
     }
-    const done = keep.length === 0 ? msgs : msgs.filter((m) => !keep.includes(m));
-    const offset = pq.remove(done);
-    if (!pq.dropped) this.offsetStore.update(pq.mq, offset, true);
+    this.ack(pq, keep.length === 0 ? msgs : msgs.filter((m) => !keep.includes(m)));
     if (keep.length > 0) {
       // Could not hand them back to the broker: consume them again here later.
       for (const m of keep) m.reconsumeTimes++;

@@ -322,7 +322,6 @@ function putInt(buf: Uint8Array, pos: number, value: number): void {
   buf[pos + 3] = value;
 }
 
-
 /** The set of index files: building, querying, crash handling and deletion. */
 export class IndexService {
   files: IndexFile[] = [];
