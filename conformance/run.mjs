@@ -28,8 +28,8 @@ import { runScenario, startScenario } from './lib/scenario.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const ROOT = process.env.APOGEE_ROOT ? resolve(process.env.APOGEE_ROOT) : resolve(here, '..');
 const SCENARIOS = join(here, 'scenarios', 'ons');
-/** ../shared/fixtures next to the project (the project is a clone with shared/ as its sibling). */
-const FIXTURES = resolve(here, '..', '..', 'shared', 'fixtures');
+/** The recorded fixtures kept in the repository (test/fixtures, see its README), or $APOGEE_FIXTURES. */
+const FIXTURES = process.env.APOGEE_FIXTURES ?? resolve(here, '..', 'test', 'fixtures');
 const STORE_CLEAN = join(FIXTURES, 'rocketmq-4.3.2', 'store-clean');
 
 /** Broker settings for the suite: short delay levels (level 1 = 1 s, level 2 = 2 s, the rest 1 s, so
@@ -632,7 +632,7 @@ describe('ali-ons 3.12.0 against Apogee: a RocketMQ 4.3.2 store (F1) and a broke
     'F1 RocketMQ 4.3.2 store-clean copy: a fresh group gets all 2,703 messages of FixtureA/B/Delay once and byte-exact; GroupB resumes at 60/40; GroupA (fully consumed) gets nothing',
     { skip: only.length > 0 && !only.includes('F1') },
     async () => {
-      assert.ok(existsSync(join(STORE_CLEAN, 'manifest.json')), `store fixture missing: ${STORE_CLEAN} (expected ../shared/fixtures next to the project)`);
+      assert.ok(existsSync(join(STORE_CLEAN, 'manifest.json')), `store fixture missing: ${STORE_CLEAN} (test/fixtures in the repository, or $APOGEE_FIXTURES)`);
       const manifest = JSON.parse(readFileSync(join(STORE_CLEAN, 'manifest.json'), 'utf8'));
       const dir = join(tmp, 'f1');
       const data = join(dir, 'data');

@@ -1,6 +1,6 @@
 /**
  * The SDK's decoders fed with what real Java 4.3.2 brokers and NameServers sent
- * (../shared/fixtures/rocketmq-4.3.2/wire): routes, send results, pull bodies (plain, compressed,
+ * (test/fixtures/rocketmq-4.3.2/wire): routes, send results, pull bodies (plain, compressed,
  * batch, delayed, retry), consume stats, connections, lookups and error replies.
  */
 import { test } from 'node:test';

@@ -1,5 +1,5 @@
 /**
- * Access to the real-bytes fixtures recorded from Java RocketMQ peers (../shared/fixtures, read-only).
+ * Access to the real-bytes fixtures recorded from Java RocketMQ peers (test/fixtures, see its README).
  * Works from the compiled test tree: the project root is the nearest directory holding package.json.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -53,9 +53,12 @@ export function projectRoot(): string {
   }
 }
 
-/** `<project root>/../shared/fixtures`, or `$APOGEE_FIXTURES` when set. */
+/**
+ * The recorded fixtures kept in the repository (`test/fixtures`, see its README), or `$APOGEE_FIXTURES`
+ * to run the tests against another recording with the same layout.
+ */
 export function fixturesDir(): string {
-  return process.env.APOGEE_FIXTURES ?? resolve(projectRoot(), '..', 'shared', 'fixtures');
+  return process.env.APOGEE_FIXTURES ?? resolve(projectRoot(), 'test', 'fixtures');
 }
 
 /** Every frame of a jsonl file, e.g. `readFrames('rocketmq-4.3.2/wire/consume.jsonl')`. */

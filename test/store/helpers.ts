@@ -2,14 +2,9 @@
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fixturesDir } from '../helpers/fixtures.js';
 
-/** `<project>/../shared/fixtures`, from the compiled file at `<project>/dist/test/store/*.js`. */
-export function fixturesDir(): string {
-  if (process.env.APOGEE_SHARED) return join(process.env.APOGEE_SHARED, 'fixtures');
-  const projectRoot = fileURLToPath(new URL('../../../', import.meta.url));
-  return join(projectRoot, '..', 'shared', 'fixtures');
-}
+export { fixturesDir };
 
 export function fixture(...parts: string[]): string {
   return join(fixturesDir(), ...parts);
