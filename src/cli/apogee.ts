@@ -13,14 +13,25 @@ import { applyProperties } from '../common/config.js';
 import { defaultDataDir } from '../common/paths.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { onShutdownSignals } from './signals.js';
+import { CLUSTER_USAGE, clusterMain, isUsageError } from './cluster.js';
 
 const USAGE = `usage: apogee start [--namesrv-port=9876] [--broker-port=10911] [--data=DIR] [--broker.<property>=<value> ...]
+       apogee cluster up|status|down|start|stop|kill ... (apogee cluster --help)
 Starts a NameServer and a broker in one process, data under DIR (default ${defaultDataDir()}).
 Port 0 picks free ports. Broker and store properties use RocketMQ's names, e.g.
   --broker.autoCreateTopicEnable=true --broker.flushDiskType=SYNC_FLUSH --broker.messageDelayLevel="1s 5s 10s"`;
 
 async function main(): Promise<void> {
   const [cmd, ...rest] = process.argv.slice(2);
+  if (cmd === 'cluster') {
+    try {
+      process.exitCode = await clusterMain(rest);
+    } catch (err) {
+      process.stderr.write(`apogee cluster: ${(err as Error).message}${isUsageError(err) ? '\n' + CLUSTER_USAGE : ''}\n`);
+      process.exitCode = isUsageError(err) ? 2 : 1;
+    }
+    return;
+  }
   if (cmd !== 'start') {
     process.stdout.write(USAGE + '\n');
     process.exit(cmd === undefined || cmd === '-h' || cmd === '--help' ? 0 : 2);

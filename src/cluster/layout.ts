@@ -1,0 +1,89 @@
+/**
+ * Where a local cluster keeps its files, all under one data directory an operator can read:
+ *
+ *   <data>/cluster.json            the resolved topology, the mode, and the pid of every node started
+ *   <data>/<node>/<node>.properties the node's RocketMQ property file (what `mqbroker -c` reads)
+ *   <data>/<node>/<node>.log        its stdout and stderr
+ *   <data>/<node>/<node>.pid        its pid while it runs
+ *   <data>/<node>/store/            a broker's store (rocketmqHome is <data>/<node>)
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { formatProperties } from '../common/properties.js';
+import { namesrvAddrs, type NodeSpec, type Topology } from './topology.js';
+
+export type ClusterMode = 'loopback' | 'hosts';
+
+export interface ClusterState {
+  format: 1;
+  data: string;
+  mode: ClusterMode;
+  topology: Topology;
+  /** Pids of the nodes as last started (a node that was stopped has none). */
+  pids: Record<string, number>;
+}
+
+export function nodeDir(data: string, node: NodeSpec): string {
+  return join(data, node.name);
+}
+
+export function nodeFiles(data: string, node: NodeSpec): { dir: string; properties: string; log: string; pid: string } {
+  const dir = nodeDir(data, node);
+  return { dir, properties: join(dir, `${node.name}.properties`), log: join(dir, `${node.name}.log`), pid: join(dir, `${node.name}.pid`) };
+}
+
+export function statePath(data: string): string {
+  return join(resolve(data), 'cluster.json');
+}
+
+export function readState(data: string): ClusterState | undefined {
+  const path = statePath(data);
+  if (!existsSync(path)) return undefined;
+  let state: ClusterState;
+  try {
+    state = JSON.parse(readFileSync(path, 'utf8')) as ClusterState;
+  } catch (err) {
+    throw new Error(`${path} is not a cluster state file (${(err as Error).message}); remove it or use another --data`);
+  }
+  if (state.format !== 1 || !state.topology?.nodes) throw new Error(`${path} is not a cluster state file this release understands`);
+  return state;
+}
+
+export function writeState(state: ClusterState): void {
+  const path = statePath(state.data);
+  writeFileSync(`${path}.tmp`, JSON.stringify(state, null, 2) + '\n');
+  renameSync(`${path}.tmp`, path);
+}
+
+/** The node's full property set: the topology's identity and addresses first, then its own properties. */
+export function nodeProperties(data: string, topology: Topology, node: NodeSpec): Array<[string, string]> {
+  const dir = nodeDir(data, node);
+  const own: Record<string, string> = { ...node.properties };
+  if (node.kind === 'namesrv') {
+    return Object.entries({ listenPort: String(node.port), bindAddress: node.host, rocketmqHome: dir, ...own });
+  }
+  return Object.entries({
+    brokerClusterName: topology.cluster,
+    brokerName: node.group,
+    brokerId: String(node.brokerId),
+    brokerRole: node.role,
+    flushDiskType: 'ASYNC_FLUSH',
+    namesrvAddr: namesrvAddrs(topology),
+    brokerIP1: node.host,
+    bindAddress: node.host,
+    listenPort: String(node.port),
+    rocketmqHome: dir,
+    storePathRootDir: join(dir, 'store'),
+    ...own,
+  });
+}
+
+/** Writes every node's directory and property file; existing stores are kept. */
+export function writeNodeFiles(data: string, topology: Topology): void {
+  for (const node of topology.nodes) {
+    const files = nodeFiles(data, node);
+    mkdirSync(files.dir, { recursive: true });
+    const header = `# ${node.name}: ${node.kind === 'namesrv' ? 'NameServer' : `${node.role} of ${node.group}`} in cluster ${topology.cluster} (written by apogee cluster up)\n`;
+    writeFileSync(files.properties, header + formatProperties(nodeProperties(data, topology, node)));
+  }
+}

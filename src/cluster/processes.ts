@@ -1,0 +1,149 @@
+/**
+ * Starting and stopping a cluster's nodes as OS processes: each node is `mqnamesrv -c` or
+ * `mqbroker -c` on its property file, detached, its output in its log file. Signals go only to a pid
+ * that is still the node we started (its command line names the node's property file), so a pid
+ * reused by an unrelated process after a kill -9 is never signalled.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { nodeFiles } from './layout.js';
+import type { NodeSpec } from './topology.js';
+
+export class NodeStartError extends Error {
+  override name = 'NodeStartError';
+}
+
+const CLI = {
+  namesrv: fileURLToPath(new URL('../cli/mqnamesrv.js', import.meta.url)),
+  broker: fileURLToPath(new URL('../cli/mqbroker.js', import.meta.url)),
+};
+
+/** How a node's command is wrapped: as is on loopback, or inside its network namespace. */
+export type Wrap = (argv: string[], node: NodeSpec) => string[];
+export const noWrap: Wrap = (argv) => argv;
+
+function commandLine(pid: number): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** True when pid is a live process running this node (on Linux checked by its command line). */
+export function isNodeProcess(pid: number | undefined, data: string, node: NodeSpec): boolean {
+  if (pid === undefined || !Number.isInteger(pid) || pid <= 0 || !alive(pid)) return false;
+  const argv = commandLine(pid);
+  if (argv === undefined) return process.platform !== 'linux'; // no /proc: liveness is all we can check
+  return argv.includes(nodeFiles(data, node).properties);
+}
+
+/** Starts the node and waits (bounded) until it prints its boot line; throws with the log's tail if it dies. */
+export async function startNode(data: string, node: NodeSpec, wrap: Wrap = noWrap, timeoutMs = 30_000): Promise<number> {
+  const files = nodeFiles(data, node);
+  const logStart = existsSync(files.log) ? statSync(files.log).size : 0;
+  const fd = openSync(files.log, 'a');
+  const argv = wrap([process.execPath, CLI[node.kind], '-c', files.properties], node);
+  let child;
+  try {
+    child = spawn(argv[0]!, argv.slice(1), {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, APOGEE_HOME: files.dir },
+    });
+  } finally {
+    closeSync(fd);
+  }
+  const pid = child.pid;
+  if (pid === undefined) throw new NodeStartError(`${node.name}: could not start ${argv[0]}`);
+  let exitCode: number | null | undefined;
+  child.once('exit', (code, signal) => (exitCode = code ?? (signal ? 128 : 1)));
+  child.unref();
+  writeFileSync(files.pid, `${pid}\n`);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = readLogFrom(files.log, logStart);
+    if (/boot success/.test(text)) return pid;
+    if (exitCode !== undefined || !alive(pid)) {
+      rmSync(files.pid, { force: true });
+      throw new NodeStartError(`${node.name} exited during start-up: ${lastLine(text) || 'no output'} (log: ${files.log})`);
+    }
+    if (Date.now() > deadline) {
+      process.kill(pid, 'SIGKILL');
+      rmSync(files.pid, { force: true });
+      throw new NodeStartError(`${node.name} did not report ready within ${timeoutMs} ms: ${lastLine(text) || 'no output'} (log: ${files.log})`);
+    }
+    await sleep(50);
+  }
+}
+
+/**
+ * Stops the node: SIGTERM (a broker drains first), then waits up to graceMs; SIGKILL after that.
+ * Returns how it ended. A pid that is no longer the node is left alone.
+ */
+export async function stopNode(pid: number | undefined, data: string, node: NodeSpec, graceMs = 45_000): Promise<'stopped' | 'killed' | 'not running'> {
+  if (!isNodeProcess(pid, data, node)) {
+    rmSync(nodeFiles(data, node).pid, { force: true });
+    return 'not running';
+  }
+  process.kill(pid!, 'SIGTERM');
+  const ended = await waitForExit(pid!, graceMs);
+  if (!ended) {
+    process.kill(pid!, 'SIGKILL');
+    await waitForExit(pid!, 5_000);
+  }
+  rmSync(nodeFiles(data, node).pid, { force: true });
+  return ended ? 'stopped' : 'killed';
+}
+
+/** kill -9 of the node, as a crash would (the store keeps its abort file). */
+export async function killNode(pid: number | undefined, data: string, node: NodeSpec): Promise<boolean> {
+  if (!isNodeProcess(pid, data, node)) return false;
+  process.kill(pid!, 'SIGKILL');
+  await waitForExit(pid!, 5_000);
+  rmSync(nodeFiles(data, node).pid, { force: true });
+  return true;
+}
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!alive(pid) || isZombie(pid)) return true;
+    await sleep(50);
+  }
+  return false;
+}
+
+/** A detached child that exited but was not reaped by us still answers kill(0). */
+function isZombie(pid: number): boolean {
+  try {
+    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function readLogFrom(path: string, from: number): string {
+  try {
+    return readFileSync(path).subarray(from).toString('utf8');
+  } catch {
+    return '';
+  }
+}
+
+function lastLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines[lines.length - 1] ?? '';
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
