@@ -7,14 +7,18 @@ import { join, resolve } from 'node:path';
 import { defaultDataDir } from '../common/paths.js';
 import { setLogLevel } from '../common/logger.js';
 import { BUILT_IN, loadTopology, namesrvAddrs, type Topology } from '../cluster/topology.js';
-import { down, findNode, killOne, loadState, startOne, stopOne, up, type NodeEvent } from '../cluster/control.js';
+import { down, findNode, healAll, killOne, loadState, partitionNode, startOne, stopOne, up, type NodeEvent } from '../cluster/control.js';
+import { hostNet, hostsUnavailable, placeOnHosts } from '../cluster/hosts.js';
 import { clusterStatus, formatStatus } from '../cluster/status.js';
 
 export const CLUSTER_USAGE = `usage: apogee cluster <command> [--data DIR] [options]
-  up [--topology ${Object.keys(BUILT_IN).join('|')}|FILE] [--base-port 9876]   start every node (default 2ns-3m-3s)
+  up [--topology ${Object.keys(BUILT_IN).join('|')}|FILE] [--base-port 9876] [--hosts]
+                                      start every node (default 2ns-3m-3s); --hosts: each node on
+                                      a host of its own (network namespace, root on Linux)
   status [--json] [--watch SECONDS]   live state of every node and consumer group
   down                                stop every node gracefully (brokers drain first)
   start NODE | stop NODE | kill NODE  one node (kill = kill -9)
+  partition NODE [--from NODE ...]    cut NODE off from the others (--hosts); heal: undo every cut
 Data: --data DIR (default ${join(defaultDataDir(), 'cluster')}); each node has DIR/<node>/ with its
 .properties, .log, .pid and store. A topology file (YAML or JSON) names namesrvs and groups, e.g.
   namesrvs: 2
@@ -28,7 +32,7 @@ export async function clusterMain(argv: string[]): Promise<number> {
     process.stdout.write(CLUSTER_USAGE + '\n');
     return command === undefined ? 2 : 0;
   }
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
@@ -40,6 +44,8 @@ export async function clusterMain(argv: string[]): Promise<number> {
         'base-port': { type: 'string' },
         json: { type: 'boolean' },
         watch: { type: 'string' },
+        hosts: { type: 'boolean' },
+        from: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -63,9 +69,16 @@ export async function clusterMain(argv: string[]): Promise<number> {
   };
   switch (command) {
     case 'up': {
-      const topology = loadTopology((values.topology as string | undefined) ?? '2ns-3m-3s', { portOffset: basePortOffset(values['base-port'] as string | undefined) });
-      if (!json) process.stdout.write(`Starting cluster ${topology.cluster} (${topology.source}, ${topology.nodes.length} nodes) in ${data}\n`);
-      const state = await up({ data, topology, mode: 'loopback', report });
+      const portOffset = basePortOffset(values['base-port'] as string | undefined);
+      let topology = loadTopology((values.topology as string | undefined) ?? '2ns-3m-3s', { portOffset });
+      let net;
+      if (values.hosts) {
+        const why = hostsUnavailable();
+        if (why) process.stderr.write(`apogee cluster: --hosts unavailable (${why}); running every node on loopback instead\n`);
+        else topology = placeOnHosts(topology, (net = hostNet(data)), portOffset);
+      }
+      if (!json) process.stdout.write(`Starting cluster ${topology.cluster} (${topology.source}, ${topology.nodes.length} nodes${net ? `, one host each on ${net.subnet}.0/24` : ''}) in ${data}\n`);
+      const state = await up({ data, topology, mode: net ? 'hosts' : 'loopback', net, report });
       if (json) process.stdout.write(JSON.stringify({ ready: true, cluster: topology.cluster, namesrvAddr: namesrvAddrs(topology), data: state.data }) + '\n');
       else process.stdout.write(summary(topology, state.data));
       return 0;
@@ -93,13 +106,26 @@ export async function clusterMain(argv: string[]): Promise<number> {
     case 'kill': {
       const state = loadState(data);
       const node = findNode(state, nodeArg());
-      if (command === 'start') await startOne(state, node, undefined, report);
+      if (command === 'start') await startOne(state, node, report);
       else if (command === 'stop') await stopOne(state, node, report);
       else await killOne(state, node, report);
       return 0;
     }
+    case 'partition': {
+      const state = loadState(data);
+      const node = findNode(state, nodeArg());
+      const from = ((values.from as string[] | undefined) ?? []).flatMap((f) => f.split(',')).map((n) => findNode(state, n));
+      partitionNode(state, node, from);
+      if (!json) process.stdout.write(`  ${node.name} cut off from ${from.length ? from.map((n) => n.name).join(', ') : 'every other node'}\n`);
+      return 0;
+    }
+    case 'heal': {
+      healAll(loadState(data));
+      if (!json) process.stdout.write('  every partition healed\n');
+      return 0;
+    }
     default:
-      throw new UsageError(`unknown cluster command '${command}' (commands: up, status, down, start, stop, kill)`);
+      throw new UsageError(`unknown cluster command '${command}' (commands: up, status, down, start, stop, kill, partition, heal)`);
   }
 }
 

@@ -10,6 +10,7 @@ import { setLogLevel } from '../common/logger.js';
 import { readState, writeNodeFiles, writeState, type ClusterMode, type ClusterState } from './layout.js';
 import { isNodeProcess, killNode, noWrap, startNode, stopNode, type Wrap } from './processes.js';
 import { portsOf, type NodeSpec, type Topology } from './topology.js';
+import { createHosts, heal, hostsWrap, partition, removeHosts, type HostNet } from './hosts.js';
 
 export class ClusterError extends Error {
   override name = 'ClusterError';
@@ -46,7 +47,9 @@ export function running(state: ClusterState, node: NodeSpec): boolean {
   return isNodeProcess(state.pids[node.name], state.data, node);
 }
 
-export async function up(options: { data: string; topology: Topology; mode: ClusterMode; wrap?: Wrap; report?: Report; registerTimeoutMs?: number }): Promise<ClusterState> {
+const wrapOf = (state: ClusterState): Wrap => (state.net ? hostsWrap(state.net) : noWrap);
+
+export async function up(options: { data: string; topology: Topology; mode: ClusterMode; net?: HostNet; report?: Report; registerTimeoutMs?: number }): Promise<ClusterState> {
   const data = resolve(options.data);
   const report = options.report ?? (() => {});
   const previous = readState(data);
@@ -54,9 +57,10 @@ export async function up(options: { data: string; topology: Topology; mode: Clus
     throw new ClusterError(`${data} holds another cluster (${previous.topology.source}); use another --data, or bring that one up with the same topology`);
   }
   mkdirSync(data, { recursive: true });
-  const state: ClusterState = previous ?? { format: 1, data, mode: options.mode, topology: options.topology, pids: {} };
+  const state: ClusterState = previous ?? { format: 1, data, mode: options.mode, topology: options.topology, pids: {}, net: options.net };
   const toStart = options.topology.nodes.filter((n) => !running(state, n));
-  await checkPortsFree(toStart);
+  if (state.net) createHosts(options.topology, state.net);
+  else await checkPortsFree(toStart);
   writeNodeFiles(data, options.topology);
   writeState(state);
   const startedNow: NodeSpec[] = [];
@@ -67,7 +71,7 @@ export async function up(options: { data: string; topology: Topology; mode: Clus
           report({ node: node.name, action: 'running', pid: state.pids[node.name] });
           return;
         }
-        const pid = await startNode(data, node, options.wrap ?? noWrap);
+        const pid = await startNode(data, node, wrapOf(state));
         state.pids[node.name] = pid;
         startedNow.push(node);
         writeState(state);
@@ -85,7 +89,7 @@ export async function up(options: { data: string; topology: Topology; mode: Clus
   return state;
 }
 
-/** Stops every node gracefully: brokers first (masters drain), then NameServers. */
+/** Stops every node gracefully: brokers first (masters drain), then NameServers; then their hosts. */
 export async function down(state: ClusterState, report: Report = () => {}): Promise<void> {
   const [namesrvs, masters, slaves] = waves(state.topology);
   for (const wave of [masters!, slaves!, namesrvs!]) {
@@ -96,15 +100,28 @@ export async function down(state: ClusterState, report: Report = () => {}): Prom
       report({ node: node.name, action: how === 'killed' ? 'killed' : how, detail: how === 'killed' ? 'did not stop within its grace period' : undefined });
     }));
   }
+  if (state.net) removeHosts(state.topology, state.net);
 }
 
-export async function startOne(state: ClusterState, node: NodeSpec, wrap: Wrap = noWrap, report: Report = () => {}): Promise<void> {
+/** Cuts the network between node and others (default: every other node). Needs --hosts. */
+export function partitionNode(state: ClusterState, node: NodeSpec, from: NodeSpec[]): void {
+  if (!state.net) throw new ClusterError('partition needs a cluster started with --hosts (nodes on loopback share one network)');
+  partition(state.net, node, from.length ? from : state.topology.nodes.filter((n) => n.name !== node.name));
+}
+
+export function healAll(state: ClusterState): void {
+  if (!state.net) throw new ClusterError('heal needs a cluster started with --hosts');
+  heal(state.topology, state.net);
+}
+
+export async function startOne(state: ClusterState, node: NodeSpec, report: Report = () => {}): Promise<void> {
   if (running(state, node)) {
     report({ node: node.name, action: 'running', pid: state.pids[node.name] });
     return;
   }
-  await checkPortsFree([node]);
-  state.pids[node.name] = await startNode(state.data, node, wrap);
+  if (state.net) createHosts(state.topology, state.net);
+  else await checkPortsFree([node]);
+  state.pids[node.name] = await startNode(state.data, node, wrapOf(state));
   writeState(state);
   report({ node: node.name, action: 'started', pid: state.pids[node.name] });
   if (node.kind === 'broker') await waitRegistered(state, [node], 40_000, report);

@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join, resolve } from 'node:path';
 import { formatProperties } from '../common/properties.js';
 import { namesrvAddrs, type NodeSpec, type Topology } from './topology.js';
+import type { HostNet } from './hosts.js';
 
 export type ClusterMode = 'loopback' | 'hosts';
 
@@ -21,6 +22,8 @@ export interface ClusterState {
   topology: Topology;
   /** Pids of the nodes as last started (a node that was stopped has none). */
   pids: Record<string, number>;
+  /** With --hosts: the private network the nodes' namespaces sit on. */
+  net?: HostNet;
 }
 
 export function nodeDir(data: string, node: NodeSpec): string {
