@@ -226,7 +226,7 @@ export class StoreConfigFiles {
     readonly legacyDir: string | undefined = undefined,
   ) {}
 
-  path(name: 'topics.json' | 'subscriptionGroup.json' | 'consumerOffset.json' | 'delayOffset.json'): string {
+  path(name: 'topics.json' | 'subscriptionGroup.json' | 'consumerOffset.json' | 'consumerOffsetHeld.json' | 'delayOffset.json'): string {
     return join(configDir(this.storePathRootDir), name);
   }
 
@@ -246,6 +246,15 @@ export class StoreConfigFiles {
 
   loadConsumerOffsets(): ConsumerOffsetTable | undefined {
     return readConfigFile(this.path('consumerOffset.json'), decodeConsumerOffsets);
+  }
+
+  /** A slave's client commits not yet confirmed by its master (Apogee's own file; Java has none). */
+  loadHeldConsumerOffsets(): ConsumerOffsetTable | undefined {
+    return readConfigFile(this.path('consumerOffsetHeld.json'), decodeConsumerOffsets);
+  }
+
+  saveHeldConsumerOffsets(t: ConsumerOffsetTable, background = false): void {
+    this.save(this.path('consumerOffsetHeld.json'), formatConsumerOffsets(t), background);
   }
 
   loadDelayOffsets(): DelayOffsetTable | undefined {

@@ -1,6 +1,12 @@
 /**
  * A slave copies its master's metadata (store-ha-config §6.5): topics and subscription groups when
  * their DataVersion differs, consumer offsets merged, delay offsets replaced.
+ *
+ * Consumer offsets also flow the other way, which Java does not do: what clients committed to this
+ * slave while the master was away is pushed to the master once it answers (only where the master
+ * holds less), before the master's table is copied here. So a restarted master does not send a new
+ * consumer back to offsets already consumed from the slave, and a master's older copy never rolls
+ * this slave back.
  */
 import { command } from '../../codec/command.js';
 import { parseFastJson } from '../../codec/fastjson.js';
@@ -9,6 +15,9 @@ import { dataVersionEquals, decodeDataVersion, decodeTopicConfig } from '../../p
 import type { RemotingClient } from '../../transport/client.js';
 import type { BrokerContext } from '../context.js';
 import { decodeGroupConfig } from '../metadata/subscription-groups.js';
+import { decodeHeader, encodeHeader } from '../../protocol/header.js';
+import { OffsetResponse, QueryConsumerOffsetRequest, UpdateConsumerOffsetRequest } from '../../protocol/broker-headers.js';
+import { ResponseCode } from '../../protocol/response-code.js';
 
 type Obj = Record<string, unknown>;
 
@@ -16,6 +25,8 @@ export class SlaveSync {
   private masterAddr: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private first: NodeJS.Timeout | undefined;
+  private pushTimer: NodeJS.Timeout | undefined;
+  private pushing = false;
 
   constructor(private readonly ctx: BrokerContext, private readonly client: RemotingClient, private readonly intervalMs: number) {}
 
@@ -30,6 +41,36 @@ export class SlaveSync {
     this.first.unref();
     this.timer = setInterval(() => void this.syncAll(), this.intervalMs);
     this.timer.unref();
+    // Held offsets go to a returning master within seconds, not at the next full sync.
+    this.pushTimer = setInterval(() => void this.pushHeldOffsets().catch(() => {}), Math.min(5000, this.intervalMs));
+    this.pushTimer.unref();
+  }
+
+  /**
+   * Pushes offsets clients committed here to the master, where the master's is lower. Stops at the
+   * first failure (the master is still away); what was not pushed stays held.
+   */
+  async pushHeldOffsets(): Promise<void> {
+    const { ctx } = this;
+    if (!this.masterAddr || this.pushing) return;
+    const held = ctx.offsets.heldForMaster();
+    if (held.length === 0) return;
+    this.pushing = true;
+    try {
+      for (const h of held) {
+        const q = await this.client.invoke(this.masterAddr, command({ code: RequestCode.QUERY_CONSUMER_OFFSET, version: ctx.version, extFields: encodeHeader(QueryConsumerOffsetRequest, { consumerGroup: h.group, topic: h.topic, queueId: h.queueId }) }), 3000);
+        const masterHas = q.code === ResponseCode.SUCCESS ? decodeHeader(OffsetResponse, q.extFields).offset : -1;
+        if (masterHas < h.offset) {
+          const u = await this.client.invoke(this.masterAddr, command({ code: RequestCode.UPDATE_CONSUMER_OFFSET, version: ctx.version, extFields: encodeHeader(UpdateConsumerOffsetRequest, { consumerGroup: h.group, topic: h.topic, queueId: h.queueId, commitOffset: h.offset }) }), 3000);
+          if (u.code !== ResponseCode.SUCCESS) throw new Error(`master refused offset ${h.topic}@${h.group}:${h.queueId}=${h.offset}: ${u.remark ?? u.code}`);
+          ctx.log.info(`offset ${h.topic}@${h.group} queue ${h.queueId} = ${h.offset}, committed here while the master was away, handed to master ${this.masterAddr} (it had ${masterHas})`);
+        }
+        ctx.offsets.releaseHeld(h);
+      }
+    } finally {
+      this.pushing = false;
+      ctx.offsets.persist();
+    }
   }
 
   private async fetch(code: number): Promise<Obj | undefined> {
@@ -50,10 +91,11 @@ export class SlaveSync {
           ctx.topics.replaceAll(Object.keys(t).map((name) => decodeTopicConfig(name, t[name])), dv);
         }
       }
+      await this.pushHeldOffsets().catch((err: unknown) => ctx.log.warn(`held consumer offsets not handed to master ${this.masterAddr} yet: ${(err as Error).message}`));
       const offsets = await this.fetch(RequestCode.GET_ALL_CONSUMER_OFFSET);
       for (const [key, queues] of Object.entries((offsets?.offsetTable ?? {}) as Record<string, Obj>)) {
         const at = key.lastIndexOf('@');
-        for (const [q, o] of Object.entries(queues ?? {})) ctx.offsets.commit(key.slice(at + 1), key.slice(0, at), Number(q), Number(o));
+        for (const [q, o] of Object.entries(queues ?? {})) ctx.offsets.copyFromMaster(key.slice(at + 1), key.slice(0, at), Number(q), Number(o));
       }
       ctx.offsets.persist();
       const delays = await this.fetch(RequestCode.GET_ALL_DELAY_OFFSET);
@@ -75,5 +117,6 @@ export class SlaveSync {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     if (this.first) clearTimeout(this.first);
+    if (this.pushTimer) clearInterval(this.pushTimer);
   }
 }

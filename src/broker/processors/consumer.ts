@@ -125,7 +125,8 @@ export function consumerProcessors(ctx: BrokerContext): Map<number, Processor> {
 
   m.set(RequestCode.UPDATE_CONSUMER_OFFSET, (req) => {
     const h = decodeHeader(UpdateConsumerOffsetRequest, req.extFields);
-    ctx.offsets.commit(h.consumerGroup, h.topic, h.queueId, h.commitOffset);
+    if (ctx.isMaster()) ctx.offsets.commit(h.consumerGroup, h.topic, h.queueId, h.commitOffset);
+    else ctx.offsets.commitOnSlave(h.consumerGroup, h.topic, h.queueId, h.commitOffset);
     return ok(req);
   });
 
