@@ -71,8 +71,9 @@ const firstNumber = (text: string | undefined): number => {
 async function printClusterBase(admin: Admin): Promise<void> {
   const row = (c: unknown, n: unknown, id: unknown, addr: unknown, version: unknown, inTps: string, outTps: string, pcWait: unknown, hour: string, space: string): void =>
     out(`${pad(c, 16)}  ${pad(n, 22)}  ${pad(id, 4)}  ${pad(addr, 22)} ${pad(version, 16)} ${inTps.padStart(19)} ${outTps.padStart(19)} ${String(pcWait).padStart(10)} ${hour.padStart(5)} ${space.padStart(6)}`);
+  const rows = await clusterRows(admin); // before the header: a failure prints only its error line
   row('#Cluster Name', '#Broker Name', '#BID', '#Addr', '#Version', '#InTPS(LOAD)', '#OutTPS(LOAD)', '#PCWait(ms)', '#Hour', '#SPACE');
-  for (const b of await clusterRows(admin)) {
+  for (const b of rows) {
     const rt = b.runtime;
     if (!rt) {
       row(b.cluster, b.brokerName, b.brokerId, b.addr, '(unreachable)', '', '', '', '', '');
@@ -97,8 +98,9 @@ async function printClusterBase(admin: Admin): Promise<void> {
 async function printClusterTotals(admin: Admin): Promise<void> {
   const row = (c: unknown, n: unknown, a: unknown, b: unknown, d: unknown, e: unknown): void =>
     out(`${pad(c, 16)}  ${pad(n, 32)} ${String(a).padStart(14)} ${String(b).padStart(14)} ${String(d).padStart(14)} ${String(e).padStart(14)}`);
+  const rows = await clusterRows(admin);
   row('#Cluster Name', '#Broker Name', '#InTotalYest', '#OutTotalYest', '#InTotalToday', '#OutTotalToday');
-  for (const b of await clusterRows(admin)) {
+  for (const b of rows) {
     const rt = b.runtime ?? {};
     const n = (k: string): number => {
       const v = Number(rt[k]);
