@@ -119,7 +119,7 @@ async function main(): Promise<number> {
   const all = [...found.values()].sort((a, b) => a.pid - b.pid);
   const targets = all.filter((p) => matches(p, select));
   if (targets.length === 0) {
-    const others = all.length ? `; running: ${all.map(describe).join('; ')}` : '';
+    const others = all.length ? ` Running, not matching: ${all.map(describe).join('; ')}.` : '';
     const filter = Object.keys(select).length ? ` matching ${Object.entries(select).map(([k, v]) => `${k}=${String(v)}`).join(' ')}` : '';
     process.stderr.write(`No ${name} running${filter}.${others}\n`);
     return 1;
