@@ -126,8 +126,8 @@ export class Admin {
   }
 
   /**
-   * Every broker of a cluster, masters first then slaves by id, brokers by name — what Apache's
-   * `-c` options of getBrokerConfig and brokerStatus walk.
+   * Every broker of a cluster, by name, each master followed by its slaves — what Apache's `-c`
+   * options of getBrokerConfig and brokerStatus walk.
    */
   async clusterBrokers(clusterName: string): Promise<Array<{ brokerName: string; brokerId: number; addr: string }>> {
     const info = await this.clusterInfo();
@@ -135,9 +135,10 @@ export class Admin {
     if (!names || names.length === 0) throw new MQClientError(`cluster ${clusterName} has no broker`);
     const out: Array<{ brokerName: string; brokerId: number; addr: string }> = [];
     for (const brokerName of [...names].sort()) {
-      for (const [brokerId, addr] of info.brokerAddrTable.get(brokerName)?.brokerAddrs ?? []) out.push({ brokerName, brokerId, addr });
+      const addrs = [...(info.brokerAddrTable.get(brokerName)?.brokerAddrs ?? [])].sort((a, b) => a[0] - b[0]);
+      for (const [brokerId, addr] of addrs) out.push({ brokerName, brokerId, addr });
     }
-    return out.sort((a, b) => Number(a.brokerId !== 0) - Number(b.brokerId !== 0) || a.brokerName.localeCompare(b.brokerName) || a.brokerId - b.brokerId);
+    return out;
   }
 
   /** GET_BROKER_RUNTIME_INFO: the broker's KV stats table. */

@@ -122,25 +122,34 @@ test('mqadmin -c runs getBrokerConfig and brokerStatus on every broker of the cl
     { storeProperties: { storePathRootDir: join(cluster.home, 'store-b'), mapedFileSizeCommitLog: String(4 * 1024 * 1024), mapedFileSizeConsumeQueue: '6000' } },
   );
   await second.start();
+  const slave = new Broker(
+    { ...brokerDefaults(), rocketmqHome: cluster.home, bindAddress: '127.0.0.1', listenPort: 0, namesrvAddr: ns, brokerName: 'broker-a', brokerId: 1 },
+    { storeProperties: { storePathRootDir: join(cluster.home, 'store-a-slave'), mapedFileSizeCommitLog: String(4 * 1024 * 1024), mapedFileSizeConsumeQueue: '6000', brokerRole: 'SLAVE' } },
+  );
+  await slave.start();
   try {
     const a = cluster.brokerAddr;
     const b = second.brokerAddr;
+    const s = slave.brokerAddr;
+    // As Apache prints it: each master, then its slaves.
     const config = await ok('getBrokerConfig', '-n', ns, '-c', 'DefaultCluster');
-    assert.match(config, new RegExp(`^============Master: ${a}============$`, 'm'));
-    assert.match(config, new RegExp(`^============Master: ${b}============$`, 'm'));
-    assert.match(config, /^brokerName\s+=\s+broker-a$/m);
+    const banners = config.split('\n').filter((l) => l.startsWith('====='));
+    assert.deepEqual(banners, [`============Master: ${a}============`, `============My Master: ${a}=====Slave: ${s}============`, `============Master: ${b}============`]);
     assert.match(config, /^brokerName\s+=\s+broker-b$/m);
+    assert.match(config, /^brokerId\s+=\s+1$/m);
 
+    // updateBrokerConfig -c: the masters only (Apache's CommandUtil.fetchMasterAddrByClusterName).
     const updated = await ok('updateBrokerConfig', '-n', ns, '-c', 'DefaultCluster', '-k', 'fileReservedTime', '-v', '49');
-    assert.match(updated, new RegExp(`^update broker config success, ${a}$`, 'm'));
-    assert.match(updated, new RegExp(`^update broker config success, ${b}$`, 'm'));
+    assert.deepEqual(updated.trim().split('\n').sort(), [`update broker config success, ${a}`, `update broker config success, ${b}`].sort());
     for (const addr of [a, b]) assert.match(await ok('getBrokerConfig', '-n', ns, '-b', addr), /^fileReservedTime\s+=\s+49$/m);
+    assert.doesNotMatch(await ok('getBrokerConfig', '-n', ns, '-b', s), /^fileReservedTime\s+=\s+49$/m);
 
     const status = await ok('brokerStatus', '-n', ns, '-c', 'DefaultCluster');
-    for (const addr of [a, b]) assert.match(status, new RegExp(`^${addr}\\s+brokerVersionDesc\\s+: V4_9_8 \\(Apogee ${RELEASE.replace(/\./g, '\\.')}\\)$`, 'm'));
+    for (const addr of [a, b, s]) assert.match(status, new RegExp(`^${addr}\\s+brokerVersionDesc\\s+: V4_9_8 \\(Apogee ${RELEASE.replace(/\./g, '\\.')}\\)$`, 'm'));
     await fails(/^mqadmin: give -b <brokerAddr> or -c <cluster>$/m, 'brokerStatus', '-n', ns);
     await fails(/^mqadmin: cluster NoSuchCluster has no broker$/m, 'getBrokerConfig', '-n', ns, '-c', 'NoSuchCluster');
   } finally {
+    await slave.shutdown();
     await second.shutdown();
     await cluster.stop();
   }
