@@ -23,9 +23,3 @@ export const RELEASE = readRelease();
 
 /** e.g. `Apogee 0.1.0`. */
 export const PRODUCT_RELEASE = `${PRODUCT} ${RELEASE}`;
-
-/**
- * The REGISTER_BROKER extField in which an Apogee broker names its release (Java brokers never send
- * it; Java NameServers ignore it).
- */
-export const APOGEE_RELEASE_FIELD = 'apogeeRelease';

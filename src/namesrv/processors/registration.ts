@@ -22,7 +22,6 @@ import {
 import { toFastJson } from '../../codec/fastjson.js';
 import type { Processor } from '../../transport/server.js';
 import { ORDER_TOPIC_CONFIG_NAMESPACE, type NamesrvContext } from '../context.js';
-import { APOGEE_RELEASE_FIELD } from '../../common/release.js';
 
 /**
  * What a registering broker is, for the log: Apogee brokers all register as V3_5_8 (the version
@@ -63,7 +62,7 @@ export function registrationProcessors(ctx: NamesrvContext): Map<number, Process
     if (!known) {
       ctx.log.info(
         `broker registered: ${h.clusterName}/${h.brokerName} id ${h.brokerId} at ${h.brokerAddr} ` +
-          `(${brokerProduct(req.extFields?.[APOGEE_RELEASE_FIELD], req.version)}, ${body.topicConfigTable.size} topics)`,
+          `(${brokerProduct(h.apogeeRelease, req.version)}, ${body.topicConfigTable.size} topics)`,
       );
     }
     const order = ctx.kv.list(ORDER_TOPIC_CONFIG_NAMESPACE);
