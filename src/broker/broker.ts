@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { RemotingServer } from '../transport/server.js';
 import { RemotingClient } from '../transport/client.js';
 import { logger, type Logger } from '../common/logger.js';
+import { PRODUCT_RELEASE } from '../common/release.js';
 import { applyProperties, configEntries } from '../common/config.js';
 import { formatProperties, parseProperties } from '../common/properties.js';
 import { writeFileAtomic } from '../common/json-file.js';
@@ -258,7 +259,7 @@ export class Broker {
     every(Math.min(60_000, Math.max(1_000, c.registerNameServerPeriod)), () => this.periodicRegistration());
     this.learnMaster(await this.registration.registerAll());
     this.slaveSync?.start();
-    this.log.info(`broker ${c.brokerClusterName}/${c.brokerName} id ${c.brokerId} listening on ${this.brokerAddr} (VIP ${c.listenPort - 2}), NameServers: ${this.namesrvAddrs().join(';') || 'none'}`);
+    this.log.info(`broker ${c.brokerClusterName}/${c.brokerName} id ${c.brokerId} (${PRODUCT_RELEASE}) listening on ${this.brokerAddr} (VIP ${c.listenPort - 2}), NameServers: ${this.namesrvAddrs().join(';') || 'none'}`);
   }
 
   private namesrvAddrs(): string[] {

@@ -12,6 +12,7 @@ import { decodeTopicRouteData } from '../protocol/route.js';
 import type { RemotingClient } from '../transport/client.js';
 import type { Logger } from '../common/logger.js';
 import type { TopicTable } from './metadata/topics.js';
+import { RELEASE } from '../common/release.js';
 
 export interface RegistrationIdentity {
   clusterName: string;
@@ -60,6 +61,9 @@ export class NamesrvRegistration {
         brokerId: String(this.who.brokerId),
         compressed: 'false',
         bodyCrc32: String(crc32(body) & 0x7fffffff),
+        // Tells an Apogee NameServer which release this broker runs (RegisterBrokerRequest);
+        // Java NameServers ignore it, and the version number above stays what they accept.
+        apogeeRelease: RELEASE,
       },
       body,
     });

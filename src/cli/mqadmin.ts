@@ -5,7 +5,10 @@
  */
 import { parseArgs } from 'node:util';
 import { Admin } from '../client/admin.js';
+import type { MessageExt } from '../client/message.js';
 import { setLogLevel } from '../common/logger.js';
+import { parseTimestamp } from './time-arg.js';
+import { printClusterBase, printClusterTotals } from './cluster-list.js';
 
 interface Command {
   usage: string;
@@ -20,6 +23,22 @@ const need = (o: Record<string, unknown>, key: string, flag: string): string => 
   if (typeof v !== 'string' || v === '') throw new Error(`missing option -${flag} (${key})`);
   return v;
 };
+
+/** For commands that take `-b <brokerAddr>` or `-c <cluster>`. */
+const needCluster = (o: Record<string, unknown>): string => {
+  if (typeof o.clusterName !== 'string' || o.clusterName === '') throw new Error('give -b <brokerAddr> or -c <cluster>');
+  return o.clusterName;
+};
+
+function positiveInt(text: string, what: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n <= 0) throw new Error(`${what} must be a positive integer, got '${text}'`);
+  return n;
+}
+
+function printMessage(m: MessageExt): void {
+  out(JSON.stringify({ ...m, body: m.body.toString('utf8') }, (_k, v: unknown) => (v instanceof Map ? Object.fromEntries(v) : v), 2));
+}
 
 const COMMANDS: Record<string, Command> = {
   updateTopic: {
@@ -76,36 +95,32 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   clusterList: {
-    usage: 'clusterList',
-    options: {},
-    async run(admin) {
-      const info = await admin.clusterInfo();
-      out(`${pad('#Cluster Name', 22)}${pad('#Broker Name', 22)}${pad('#BID', 5)}${pad('#Addr', 24)}${pad('#Version', 12)}#InTPS`);
-      for (const [cluster, names] of info.clusterAddrTable) {
-        for (const name of [...names].sort()) {
-          const bd = info.brokerAddrTable.get(name);
-          for (const [id, addr] of [...(bd?.brokerAddrs ?? new Map<number, string>())].sort((a, b) => a[0] - b[0])) {
-            let version = '';
-            let tps = '';
-            try {
-              const rt = await admin.brokerRuntimeInfo(addr);
-              version = rt.brokerVersionDesc ?? '';
-              tps = (rt.putTps ?? '').split(' ')[0] ?? '';
-            } catch {
-              version = '(unreachable)';
-            }
-            out(`${pad(cluster, 22)}${pad(name, 22)}${pad(id, 5)}${pad(addr, 24)}${pad(version, 12)}${tps}`);
-          }
-        }
+    usage: 'clusterList [-m] [-i <seconds>]   (-m: per-broker message totals; -i: print again every <seconds>)',
+    options: { moreStats: { type: 'boolean', short: 'm' }, interval: { type: 'string', short: 'i' } },
+    async run(admin, o) {
+      const intervalMs = o.interval === undefined ? undefined : positiveInt(o.interval as string, '-i (interval, seconds)') * 1000;
+      for (let round = 0; ; round++) {
+        if (round > 0) await new Promise((r) => setTimeout(r, intervalMs));
+        if (o.moreStats) await printClusterTotals(admin);
+        else await printClusterBase(admin);
+        if (intervalMs === undefined) return;
       }
     },
   },
   brokerStatus: {
-    usage: 'brokerStatus -b <brokerAddr>',
-    options: { brokerAddr: { type: 'string', short: 'b' } },
+    usage: 'brokerStatus (-b <brokerAddr> | -c <cluster>)   (-c: every broker of the cluster, masters and slaves)',
+    options: { brokerAddr: { type: 'string', short: 'b' }, clusterName: { type: 'string', short: 'c' } },
     async run(admin, o) {
-      const rt = await admin.brokerRuntimeInfo(need(o, 'brokerAddr', 'b'));
-      for (const k of Object.keys(rt).sort()) out(`${pad(k, 40)}: ${rt[k]}`);
+      if (typeof o.brokerAddr === 'string') {
+        const rt = await admin.brokerRuntimeInfo(o.brokerAddr);
+        for (const k of Object.keys(rt).sort()) out(`${pad(k, 40)}: ${rt[k]}`);
+        return;
+      }
+      // As Apache prints it for -c: each line prefixed with the broker's address.
+      for (const b of await admin.clusterBrokers(needCluster(o))) {
+        const rt = await admin.brokerRuntimeInfo(b.addr);
+        for (const k of Object.keys(rt).sort()) out(`${pad(b.addr, 24)} ${pad(k, 32)}: ${rt[k]}`);
+      }
     },
   },
   wipeWritePerm: {
@@ -135,11 +150,27 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   queryMsgById: {
-    usage: 'queryMsgById -i <offsetMsgId>',
-    options: { msgId: { type: 'string', short: 'i' } },
+    usage: 'queryMsgById -i <msgId[,msgId...]> [-t <topic>]   (offset id or client id / UNIQ_KEY; -t narrows the client-id search)',
+    options: { msgId: { type: 'string', short: 'i' }, topic: { type: 'string', short: 't' } },
     async run(admin, o) {
-      const m = await admin.viewMessage(need(o, 'msgId', 'i'));
-      out(JSON.stringify({ ...m, body: m.body.toString('utf8') }, (_k, v: unknown) => (v instanceof Map ? Object.fromEntries(v) : v), 2));
+      const ids = need(o, 'msgId', 'i').split(',').map((id) => id.trim()).filter(Boolean);
+      if (ids.length === 0) throw new Error('missing option -i (msgId)');
+      for (const id of ids) {
+        const found = await admin.queryMessageById(id, o.topic as string | undefined);
+        if (!found) throw new Error(`message ${id} not found (neither an offset id a broker knows nor a client id${o.topic ? ` in topic ${o.topic}` : ' in any topic'})`);
+        printMessage(found.message);
+      }
+    },
+  },
+  queryMsgByUniqueKey: {
+    usage: 'queryMsgByUniqueKey -i <clientMsgId> -t <topic>',
+    options: { msgId: { type: 'string', short: 'i' }, topic: { type: 'string', short: 't' } },
+    async run(admin, o) {
+      const id = need(o, 'msgId', 'i');
+      const topic = need(o, 'topic', 't');
+      const m = await admin.queryMessageByUniqKey(topic, id);
+      if (!m) throw new Error(`no message with client id ${id} in topic ${topic}`);
+      printMessage(m);
     },
   },
   queryMsgByKey: {
@@ -151,26 +182,39 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   resetOffsetByTime: {
-    usage: 'resetOffsetByTime -g <group> -t <topic> -s <timestamp ms | now>',
+    usage: 'resetOffsetByTime -g <group> -t <topic> -s <yyyy-MM-dd#HH:mm:ss:SSS | epoch ms | now>',
     options: { group: { type: 'string', short: 'g' }, topic: { type: 'string', short: 't' }, timestamp: { type: 'string', short: 's' } },
     async run(admin, o) {
-      const ts = o.timestamp === 'now' ? Date.now() : Number(need(o, 'timestamp', 's'));
+      const ts = parseTimestamp(need(o, 'timestamp', 's'));
       for (const r of await admin.resetOffsetByTime(need(o, 'group', 'g'), need(o, 'topic', 't'), ts)) out(`${pad(r.mq.brokerName, 24)}${pad(r.mq.queueId, 6)}${r.offset}`);
     },
   },
   getBrokerConfig: {
-    usage: 'getBrokerConfig -b <brokerAddr>',
-    options: { brokerAddr: { type: 'string', short: 'b' } },
+    usage: 'getBrokerConfig (-b <brokerAddr> | -c <cluster>)   (-c: every broker of the cluster, masters and slaves)',
+    options: { brokerAddr: { type: 'string', short: 'b' }, clusterName: { type: 'string', short: 'c' } },
     async run(admin, o) {
-      for (const [k, v] of await admin.brokerConfig(need(o, 'brokerAddr', 'b'))) out(`${pad(k, 40)}=  ${v}`);
+      const print = async (addr: string): Promise<void> => {
+        for (const [k, v] of await admin.brokerConfig(addr)) out(`${pad(k, 40)}=  ${v}`);
+      };
+      if (typeof o.brokerAddr === 'string') return print(o.brokerAddr);
+      const brokers = await admin.clusterBrokers(needCluster(o));
+      for (const b of brokers) {
+        const master = brokers.find((m) => m.brokerName === b.brokerName && m.brokerId === 0);
+        out(b.brokerId === 0 ? `============Master: ${b.addr}============` : `============My Master: ${master?.addr ?? '(none)'}=====Slave: ${b.addr}============`);
+        await print(b.addr);
+      }
     },
   },
   updateBrokerConfig: {
-    usage: 'updateBrokerConfig -b <brokerAddr> -k <key> -v <value>',
-    options: { brokerAddr: { type: 'string', short: 'b' }, key: { type: 'string', short: 'k' }, value: { type: 'string', short: 'v' } },
+    usage: 'updateBrokerConfig (-b <brokerAddr> | -c <cluster>) -k <key> -v <value>   (-c: every master of the cluster, as Apache)',
+    options: { brokerAddr: { type: 'string', short: 'b' }, clusterName: { type: 'string', short: 'c' }, key: { type: 'string', short: 'k' }, value: { type: 'string', short: 'v' } },
     async run(admin, o) {
-      await admin.updateBrokerConfig(need(o, 'brokerAddr', 'b'), { [need(o, 'key', 'k')]: need(o, 'value', 'v') });
-      out(`update broker config success, ${o.brokerAddr}`);
+      const props = { [need(o, 'key', 'k')]: need(o, 'value', 'v') };
+      const addrs = typeof o.brokerAddr === 'string' ? [o.brokerAddr] : await admin.masterAddrs(needCluster(o));
+      for (const addr of addrs) {
+        await admin.updateBrokerConfig(addr, props);
+        out(`update broker config success, ${addr}`);
+      }
     },
   },
   updateKvConfig: {
@@ -192,19 +236,28 @@ const COMMANDS: Record<string, Command> = {
 };
 
 function usage(): string {
-  return ['usage: mqadmin <command> [-n <namesrvAddr>] [options]', 'commands:', ...Object.values(COMMANDS).map((c) => `  ${c.usage}`), 'NameServers come from -n or $NAMESRV_ADDR.'].join('\n');
+  return ['usage: mqadmin <command> [-n <namesrvAddr>] [options]', 'commands:', ...Object.values(COMMANDS).map((c) => `  ${c.usage}`), '  help', 'NameServers come from -n or $NAMESRV_ADDR.'].join('\n');
 }
+
+/** Thrown for a wrong command line: reported in one line, exit code 2 instead of 1. */
+class UsageError extends Error {}
 
 async function main(): Promise<number> {
   const [name, ...rest] = process.argv.slice(2);
-  const cmd = name ? COMMANDS[name] : undefined;
-  if (!cmd) {
+  if (name === undefined || name === 'help' || name === '-h' || name === '--help') {
     process.stdout.write(usage() + '\n');
-    return name === undefined || name === '-h' || name === '--help' ? 0 : 2;
+    return 0;
   }
-  const { values } = parseArgs({ args: rest, options: { ...cmd.options, namesrvAddr: { type: 'string', short: 'n' } }, strict: true, allowPositionals: false });
+  const cmd = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!cmd) throw new UsageError(`unknown command '${name}'; run mqadmin help`);
+  let values;
+  try {
+    ({ values } = parseArgs({ args: rest, options: { ...cmd.options, namesrvAddr: { type: 'string', short: 'n' } }, strict: true, allowPositionals: false }));
+  } catch (err) {
+    throw new UsageError(`${name}: ${(err as Error).message.split('. To specify')[0]}; usage: ${cmd.usage}`);
+  }
   const namesrvAddr = (values.namesrvAddr as string | undefined) ?? process.env.NAMESRV_ADDR;
-  if (!namesrvAddr) throw new Error('no NameServer: give -n <addr> or set NAMESRV_ADDR');
+  if (!namesrvAddr) throw new UsageError('no NameServer: give -n <addr> or set NAMESRV_ADDR');
   setLogLevel('warn');
   const admin = new Admin({ namesrvAddr });
   await admin.start();
@@ -219,7 +272,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`mqadmin: ${(err as Error).message}\n`);
-    process.exit(1);
+    // One line, never a stack: the first line of the message is what an operator can act on.
+    const message = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.trim() || String(err);
+    process.stderr.write(`mqadmin: ${message}\n`);
+    process.exit(err instanceof UsageError ? 2 : 1);
   },
 );

@@ -125,6 +125,22 @@ export class Admin {
     return names.map((n) => info.brokerAddrTable.get(n)?.brokerAddrs.get(0)).filter((a): a is string => !!a);
   }
 
+  /**
+   * Every broker of a cluster, by name, each master followed by its slaves — what Apache's `-c`
+   * options of getBrokerConfig and brokerStatus walk.
+   */
+  async clusterBrokers(clusterName: string): Promise<Array<{ brokerName: string; brokerId: number; addr: string }>> {
+    const info = await this.clusterInfo();
+    const names = info.clusterAddrTable.get(clusterName);
+    if (!names || names.length === 0) throw new MQClientError(`cluster ${clusterName} has no broker`);
+    const out: Array<{ brokerName: string; brokerId: number; addr: string }> = [];
+    for (const brokerName of [...names].sort()) {
+      const addrs = [...(info.brokerAddrTable.get(brokerName)?.brokerAddrs ?? [])].sort((a, b) => a[0] - b[0]);
+      for (const [brokerId, addr] of addrs) out.push({ brokerName, brokerId, addr });
+    }
+    return out;
+  }
+
   /** GET_BROKER_RUNTIME_INFO: the broker's KV stats table. */
   async brokerRuntimeInfo(brokerAddr: string): Promise<Record<string, string>> {
     return decodeRuntimeKV((await this.broker(brokerAddr, RequestCode.GET_BROKER_RUNTIME_INFO)).body);
@@ -314,6 +330,7 @@ export class Admin {
    * to the offsets of `timestamp` (−1 = the end). Returns the new offsets.
    */
   async resetOffsetByTime(group: string, topic: string, timestamp: number, force = true): Promise<Array<{ mq: MessageQueue; offset: number }>> {
+    if (!Number.isSafeInteger(timestamp) || timestamp < -1) throw new MQClientError(`resetOffsetByTime: timestamp must be epoch milliseconds or -1, got ${timestamp}`);
     const route = await this.topicRoute(topic);
     const out: Array<{ mq: MessageQueue; offset: number }> = [];
     for (const bd of route.brokerDatas) {
@@ -374,11 +391,42 @@ export class Admin {
   /** VIEW_MESSAGE_BY_ID at the address encoded in an offset message id. */
   async viewMessage(offsetMsgId: string): Promise<MessageExt> {
     const { storeHost, physicalOffset } = decodeOffsetMsgId(offsetMsgId);
+    // A client id (UNIQ_KEY) has the same length as an IPv4 offset id; read as one, its "port" is
+    // the sender's pid and class-loader hash, almost never a port.
+    if (!Number.isInteger(storeHost.port) || storeHost.port <= 0 || storeHost.port > 65535) {
+      throw new MQClientError(`${offsetMsgId} is not an offset message id (its store port would be ${storeHost.port})`);
+    }
     const addr = storeHost.ip.includes(':') ? `[${storeHost.ip}]:${storeHost.port}` : `${storeHost.ip}:${storeHost.port}`;
     const r = await this.broker(addr, RequestCode.VIEW_MESSAGE_BY_ID, encodeHeader(ViewMessageRequest, { offset: physicalOffset }));
     const msgs = decodeMessages(r.body);
     if (msgs.length === 0) throw new MQClientError(`broker ${addr} returned no message for ${offsetMsgId}`);
     return msgs[0]!;
+  }
+
+  /**
+   * A message by either of its ids, as Apache 4.x's viewMessage(topic, msgId) does: first as an
+   * offset id (the broker address and commit-log offset it encodes), and if that is not one or
+   * finds nothing, as a client id (UNIQ_KEY) — in `topic`, or when no topic is given in every
+   * topic the NameServers know. Undefined when neither finds it.
+   */
+  async queryMessageById(msgId: string, topic?: string): Promise<{ message: MessageExt; foundAs: 'offsetMsgId' | 'uniqueKey' } | undefined> {
+    try {
+      return { message: await this.viewMessage(msgId), foundAs: 'offsetMsgId' };
+    } catch {
+      // Not an offset id, or its broker is gone: try it as a client id.
+    }
+    const topics = topic ? [topic] : (await this.topicList()).filter((t) => !/^(rmq_sys_|RMQ_SYS_|SCHEDULE_TOPIC_XXXX$)/.test(t)).sort();
+    for (const t of topics) {
+      let found: MessageExt | undefined;
+      try {
+        found = await this.queryMessageByUniqKey(t, msgId);
+      } catch (err) {
+        if (topic) throw err;
+        continue; // a topic without a route (being created or deleted) is no reason to stop looking
+      }
+      if (found) return { message: found, foundAs: 'uniqueKey' };
+    }
+    return undefined;
   }
 
   /** QUERY_MESSAGE by key on every master of the topic. */

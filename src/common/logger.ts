@@ -1,9 +1,23 @@
-/** A small leveled logger writing one line per event to stderr; enough for servers and CLIs. */
+/**
+ * A small leveled logger writing one line per event to stderr; enough for servers and CLIs.
+ * Line format: `<ISO-8601 UTC time> <LEVEL padded to 5> [<component>] <message>`. The threshold
+ * comes from $APOGEE_LOG_LEVEL (debug, info, warn, error, silent; default info). Files, rotation
+ * and per-component levels are not here yet: redirect stderr to keep logs.
+ */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
-let threshold: LogLevel = (process.env.APOGEE_LOG_LEVEL as LogLevel | undefined) ?? 'info';
-if (!(threshold in ORDER)) threshold = 'info';
+function levelFromEnv(): LogLevel {
+  const raw = process.env.APOGEE_LOG_LEVEL;
+  if (raw === undefined || raw === '') return 'info';
+  const level = raw.toLowerCase();
+  if (Object.hasOwn(ORDER, level)) return level as LogLevel;
+  // A typo must not silently leave an operator without the logs they asked for.
+  process.stderr.write(`${new Date().toISOString()} WARN  [logger] APOGEE_LOG_LEVEL=${raw} is not one of ${Object.keys(ORDER).join(', ')}; using info\n`);
+  return 'info';
+}
+
+let threshold: LogLevel = levelFromEnv();
 
 export function setLogLevel(level: LogLevel): void {
   threshold = level;

@@ -5,6 +5,7 @@ import { applyProperties, configEntries } from '../common/config.js';
 import { formatProperties, parseProperties } from '../common/properties.js';
 import { writeFileAtomic } from '../common/json-file.js';
 import { SERVER_VERSION } from '../protocol/version.js';
+import { PRODUCT_RELEASE } from '../common/release.js';
 import { NAMESRV_READ_ONLY, NamesrvConfigSpec, resolveNamesrvPaths, type NamesrvConfig } from './config.js';
 import { RouteInfo } from './route-info.js';
 import { KVConfig } from './kv-config.js';
@@ -63,7 +64,7 @@ export class NameServer {
     await this.server.listen();
     this.scanTimer = setInterval(() => this.scanNotActiveBrokers(), this.config.scanNotActiveBrokerInterval);
     this.scanTimer.unref();
-    this.log.info(`NameServer listening on ${this.config.bindAddress}:${this.port}`);
+    this.log.info(`NameServer (${PRODUCT_RELEASE}) listening on ${this.config.bindAddress}:${this.port}`);
   }
 
   scanNotActiveBrokers(): void {

@@ -9,6 +9,11 @@ export const RegisterBrokerRequest = {
   brokerId: long(),
   compressed: optBool(),
   bodyCrc32: optInt(),
+  /**
+   * Apogee brokers only: their release, so an Apogee NameServer can say which brokers are Apogee.
+   * Java NameServers decode a header by its class's fields and ignore keys they do not know.
+   */
+  apogeeRelease: optStr(),
 };
 export const RegisterBrokerResponse = { haServerAddr: optStr(), masterAddr: optStr() };
 

@@ -79,8 +79,9 @@ test('mqbroker -n … -c broker-a.properties runs, registers, and mqshutdown bro
     while (!/boot success/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     assert.match(out, /The broker\[broker-a, 127\.0\.0\.1:\d+\] boot success/);
     assert.equal(ns.namesrv.routes.clusterInfo().brokerAddrTable.get('broker-a')?.brokerAddrs.size, 1);
-    // Async, so this process can reap the broker child while mqshutdown waits for it to exit.
-    const stopper = spawn(process.execPath, [cli('mqshutdown'), 'broker'], { env: { ...process.env, APOGEE_HOME: home }, stdio: ['ignore', 'pipe', 'inherit'] });
+    // Async, so this process can reap the broker child while mqshutdown waits for it to exit. `-c`
+    // selects this broker only: without a selector mqshutdown stops every broker on the host.
+    const stopper = spawn(process.execPath, [cli('mqshutdown'), 'broker', '-c', conf], { env: { ...process.env, APOGEE_HOME: home }, stdio: ['ignore', 'pipe', 'inherit'] });
     let stopOut = '';
     stopper.stdout!.on('data', (c: Buffer) => (stopOut += c.toString()));
     const [stopCode] = (await once(stopper, 'exit')) as [number];

@@ -19,6 +19,7 @@ import { RequestCode } from '../../protocol/request-code.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { dataVersionJson, parseJsonBody } from '../../protocol/route.js';
 import { versionName } from '../../protocol/version.js';
+import { PRODUCT_RELEASE, RELEASE } from '../../common/release.js';
 import type { Processor } from '../../transport/server.js';
 import type { BrokerContext } from '../context.js';
 import { decodeGroupConfig } from '../metadata/subscription-groups.js';
@@ -271,8 +272,11 @@ export function adminProcessors(ctx: BrokerContext, hooks: AdminHooks): Map<numb
     }
     const tps = (n: number): string => `${(n / Math.max(1, uptime / 1000)).toFixed(1)} 0.0 0.0`;
     const table = new Map<string, string>([
-      ['brokerVersionDesc', versionName(ctx.version)],
+      // Java tools only print brokerVersionDesc, so it can name the product; brokerVersion stays the
+      // bare ordinal that compatibility checks read.
+      ['brokerVersionDesc', `${versionName(ctx.version)} (${PRODUCT_RELEASE})`],
       ['brokerVersion', String(ctx.version)],
+      ['apogeeRelease', RELEASE],
       ['bootTimestamp', String(s.bootTimestamp)],
       ['runtime', `[ ${d} days, ${hh} hours, ${mm} minutes, ${ss} seconds ]`],
       ['putTps', tps(s.putMessages)],

@@ -23,6 +23,16 @@ import { toFastJson } from '../../codec/fastjson.js';
 import type { Processor } from '../../transport/server.js';
 import { ORDER_TOPIC_CONFIG_NAMESPACE, type NamesrvContext } from '../context.js';
 
+/**
+ * What a registering broker is, for the log: Apogee brokers all register as V3_5_8 (the version
+ * every NameServer accepts) and say their release in an extra field; any other broker is named by
+ * its wire version alone.
+ */
+function brokerProduct(apogeeRelease: string | undefined, version: number): string {
+  const release = apogeeRelease?.replace(/[^\w.+-]/g, '').slice(0, 40);
+  return release ? `Apogee ${release}, registers as ${versionName(version)}` : `RocketMQ ${versionName(version)}, not Apogee`;
+}
+
 export function registrationProcessors(ctx: NamesrvContext): Map<number, Processor> {
   const m = new Map<number, Processor>();
 
@@ -52,7 +62,7 @@ export function registrationProcessors(ctx: NamesrvContext): Map<number, Process
     if (!known) {
       ctx.log.info(
         `broker registered: ${h.clusterName}/${h.brokerName} id ${h.brokerId} at ${h.brokerAddr} ` +
-          `(${versionName(req.version)}, ${body.topicConfigTable.size} topics)`,
+          `(${brokerProduct(h.apogeeRelease, req.version)}, ${body.topicConfigTable.size} topics)`,
       );
     }
     const order = ctx.kv.list(ORDER_TOPIC_CONFIG_NAMESPACE);
