@@ -34,13 +34,14 @@ import { Transactions } from './transactions.js';
 import { sendProcessors } from './processors/send.js';
 import { pullProcessors } from './processors/pull.js';
 import { consumerProcessors } from './processors/consumer.js';
-import { adminProcessors } from './processors/admin.js';
+import { adminProcessors, type BrokerRuntimeState, type RateKey } from './processors/admin.js';
 import { queryProcessors } from './processors/query.js';
 import type { Processor } from '../transport/server.js';
 import { ResponseCode } from '../protocol/response-code.js';
 import { HAMaster } from './ha/ha-master.js';
 import { HASlave } from './ha/ha-slave.js';
 import { SlaveSync } from './ha/slave-sync.js';
+import { RateWindow } from './rate-window.js';
 
 export interface BrokerOptions {
   /** Store settings by MessageStoreConfig property name (strings, as in a properties file). */
@@ -74,6 +75,7 @@ export class Broker {
   private haMaster: HAMaster | undefined;
   private haSlave: HASlave | undefined;
   private slaveSync: SlaveSync | undefined;
+  private rates!: RateWindow<RateKey>;
 
   constructor(config: BrokerConfig, private readonly options: BrokerOptions = {}) {
     this.config = { ...config };
@@ -184,10 +186,13 @@ export class Broker {
     this.transactions = new Transactions(this.ctx);
 
     const processors = new Map<number, Processor>();
+    this.rates = new RateWindow(['put', 'getFound', 'getMiss', 'getTransferred'], () => ({ put: stats.putMessages, getFound: stats.getFound, getMiss: stats.getMiss, getTransferred: stats.getTransferred }));
     const admin = adminProcessors(this.ctx, {
       configText: () => this.configText(),
       updateConfig: (text) => this.updateConfig(text),
       configVersion: () => toFastJson(dataVersionJson(this.configVersion)),
+      rates: this.rates,
+      state: () => this.runtimeState(),
     });
     for (const table of [sendProcessors(this.ctx), pullProcessors(this.ctx), consumerProcessors(this.ctx), admin, queryProcessors(this.ctx), this.transactions.processors()]) {
       for (const [code, p] of table) processors.set(code, p);
@@ -249,6 +254,7 @@ export class Broker {
       t.unref();
       this.timers.push(t);
     };
+    every(1000, () => this.rates.sample());
     every(c.flushConsumerOffsetInterval, () => {
       offsets.persist();
       delayOffsets.persist();
@@ -298,6 +304,13 @@ export class Broker {
     if (this.storeConfig.brokerRole !== 'SYNC_MASTER' || !this.haMaster) return undefined;
     if (!this.haMaster.slaveOk(endOffset, this.config.haSlaveFallbehindMax)) return Promise.resolve(ResponseCode.SLAVE_NOT_AVAILABLE);
     return this.haMaster.waitForAck(endOffset, this.storeConfig.syncFlushTimeout).then((ok) => (ok ? undefined : ResponseCode.FLUSH_SLAVE_TIMEOUT));
+  }
+
+  private runtimeState(): BrokerRuntimeState {
+    const writeState = this.draining || this.wiped ? 'draining' : (this.config.brokerPermission & PERM_WRITE) === 0 && this.storeConfig.brokerRole !== 'SLAVE' ? 'read-only' : 'serving';
+    if (this.haMaster) return { writeState, haSlaves: this.haMaster.slaveCount, haAckedOffset: this.haMaster.ackedOffset };
+    if (this.haSlave) return { writeState, haMasterAddr: this.haSlave.masterAddr ?? '', haConnected: this.haSlave.connected };
+    return { writeState };
   }
 
   /** For tests and tools: HA state. */

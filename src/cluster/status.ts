@@ -76,7 +76,7 @@ export async function clusterStatus(state: ClusterState, timeoutMs = 3000): Prom
         brokerId: b.brokerId,
         addr: addrOf(b),
         process: running(state, b),
-        state: info === undefined ? 'down' : info.apogeeDraining === 'true' ? 'draining' : 'serving',
+        state: info === undefined ? 'down' : info.apogeeState === 'draining' ? 'draining' : 'serving',
         registeredOn,
       };
       if (info) {

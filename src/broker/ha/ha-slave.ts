@@ -36,7 +36,7 @@ export class HAFrameParser {
 }
 
 export class HASlave {
-  private masterAddr: string | undefined;
+  private masterAddress: string | undefined;
   private socket: Socket | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastReport = 0;
@@ -47,9 +47,9 @@ export class HASlave {
 
   /** The master's HA address, from configuration (haMasterAddress) or a registration reply. */
   setMaster(addr: string | undefined): void {
-    if (!addr || addr === this.masterAddr) return;
+    if (!addr || addr === this.masterAddress) return;
     this.log.info(`HA master is ${addr}`);
-    this.masterAddr = addr;
+    this.masterAddress = addr;
     this.socket?.destroy();
   }
 
@@ -59,6 +59,11 @@ export class HASlave {
     this.tick();
   }
 
+  /** The master's HA address, once known. */
+  get masterAddr(): string | undefined {
+    return this.masterAddress;
+  }
+
   get connected(): boolean {
     return this.socket !== undefined && !this.socket.destroyed;
   }
@@ -66,7 +71,7 @@ export class HASlave {
   private tick(): void {
     if (this.stopped) return;
     if (!this.connected) {
-      if (this.masterAddr && Date.now() - this.lastReport >= this.options.reconnectIntervalMs) this.open(this.masterAddr);
+      if (this.masterAddress && Date.now() - this.lastReport >= this.options.reconnectIntervalMs) this.open(this.masterAddress);
       return;
     }
     if (Date.now() - this.lastReport >= this.options.heartbeatIntervalMs) this.report(true);

@@ -22,6 +22,7 @@ import { versionName } from '../../protocol/version.js';
 import { PRODUCT_RELEASE, RELEASE } from '../../common/release.js';
 import type { Processor } from '../../transport/server.js';
 import type { BrokerContext } from '../context.js';
+import type { RateWindow } from '../rate-window.js';
 import { decodeGroupConfig } from '../metadata/subscription-groups.js';
 import { invalidTopicReason, topicConfig } from '../metadata/topics.js';
 
@@ -32,6 +33,23 @@ export interface AdminHooks {
   updateConfig(text: string): void;
   /** DataVersion of the broker config, as JSON text. */
   configVersion(): string;
+  /** Recent rates of the broker's counters (runtime info's TPS fields). */
+  rates: RateWindow<RateKey>;
+  /** What status tools need beyond Java's fields: whether the broker takes sends, and replication. */
+  state(): BrokerRuntimeState;
+}
+
+export type RateKey = 'put' | 'getFound' | 'getMiss' | 'getTransferred';
+
+export interface BrokerRuntimeState {
+  /** serving; draining (stopping, or its write permission wiped); read-only (brokerPermission). */
+  writeState: 'serving' | 'draining' | 'read-only';
+  /** On a master: slaves connected, and the highest offset one has acknowledged. */
+  haSlaves?: number;
+  haAckedOffset?: number;
+  /** On a slave: its master's HA address and whether it is connected. */
+  haMasterAddr?: string;
+  haConnected?: boolean;
 }
 
 const mqKey = (topic: string, brokerName: string, queueId: number): Record<string, unknown> => ({ brokerName, queueId, topic });
@@ -270,7 +288,9 @@ export function adminProcessors(ctx: BrokerContext, hooks: AdminHooks): Map<numb
     } catch {
       capacity = 'unknown';
     }
-    const tps = (n: number): string => `${(n / Math.max(1, uptime / 1000)).toFixed(1)} 0.0 0.0`;
+    const rates = hooks.rates;
+    const state = hooks.state();
+    const maxOffset = ctx.store.maxPhyOffset();
     const table = new Map<string, string>([
       // Java tools only print brokerVersionDesc, so it can name the product; brokerVersion stays the
       // bare ordinal that compatibility checks read.
@@ -279,11 +299,11 @@ export function adminProcessors(ctx: BrokerContext, hooks: AdminHooks): Map<numb
       ['apogeeRelease', RELEASE],
       ['bootTimestamp', String(s.bootTimestamp)],
       ['runtime', `[ ${d} days, ${hh} hours, ${mm} minutes, ${ss} seconds ]`],
-      ['putTps', tps(s.putMessages)],
-      ['getFoundTps', tps(s.getFound)],
-      ['getMissTps', tps(s.getMiss)],
-      ['getTotalTps', tps(s.getFound + s.getMiss)],
-      ['getTransferedTps', tps(s.getTransferred)],
+      ['putTps', rates.text('put')],
+      ['getFoundTps', rates.text('getFound')],
+      ['getMissTps', rates.text('getMiss')],
+      ['getTotalTps', [10, 60, 600].map((sp) => (rates.rate('getFound', sp) + rates.rate('getMiss', sp)).toFixed(2)).join(' ')],
+      ['getTransferedTps', rates.text('getTransferred')],
       ['msgPutTotalTodayNow', String(s.putMessages)],
       ['msgGetTotalTodayNow', String(s.getTransferred)],
       ['msgPutTotalTodayMorning', '0'],
@@ -308,7 +328,17 @@ export function adminProcessors(ctx: BrokerContext, hooks: AdminHooks): Map<numb
       ['remainTransientStoreBufferNumbs', '2147483647'],
       ['remainHowManyDataToFlush', '0 B'],
       ['commitLogDirCapacity', capacity],
+      ['apogeeState', state.writeState],
     ]);
+    // Java's DefaultMessageStore.slaveFallBehindMuch: bytes the slaves have not acknowledged yet.
+    if (state.haSlaves !== undefined) {
+      table.set('slaveFallBehindMuch', String(Math.max(0, maxOffset - (state.haAckedOffset ?? 0))));
+      table.set('apogeeHaSlaves', String(state.haSlaves));
+    }
+    if (state.haMasterAddr !== undefined) {
+      table.set('apogeeHaMasterAddr', state.haMasterAddr);
+      table.set('apogeeHaConnected', String(state.haConnected ?? false));
+    }
     for (const [level, offset] of ctx.delayOffsets.entries()) table.set(`scheduleMessageOffset_${level}`, `${offset},${ctx.store.getMaxOffsetInQueue('SCHEDULE_TOPIC_XXXX', level - 1)}`);
     return ok(req, { body: json({ table }) });
   });
