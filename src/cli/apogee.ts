@@ -33,7 +33,8 @@ async function main(): Promise<void> {
     }
     throw new UsageError(`unknown command ${cmd}; usage: apogee start [options] (apogee --help lists them)`);
   }
-  const opt = (name: string): string | undefined => rest.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  // The last occurrence wins, as for properties.
+  const opt = (name: string): string | undefined => [...rest].reverse().find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   const home = opt('data') ?? defaultDataDir();
   const port = (flag: string, field: typeof NamesrvConfigSpec.listenPort | typeof BrokerConfigSpec.listenPort, fallback: number): number => {
     const raw = opt(flag);

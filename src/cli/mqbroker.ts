@@ -41,6 +41,8 @@ async function main(): Promise<void> {
   for (const entry of config.namesrvAddr.split(';').filter(Boolean)) {
     if (!/^[^:]+:\d+$/.test(entry.trim())) fail3(`namesrvAddr entry "${entry}" is not host:port`);
   }
+  const log = logger('mqbroker');
+  for (const k of parsed.ignoredProperties) log.warn(`property ${k} is an Apache RocketMQ setting Apogee does not use: ignored (kept for getBrokerConfig)`);
   // Validates every value (store ones included) before anything is printed or opened.
   const broker = new Broker(config, { storeProperties, extraProperties });
   if (parsed.printConfig || parsed.printImportant) {
@@ -49,8 +51,6 @@ async function main(): Promise<void> {
     process.stdout.write(formatProperties(shown));
     return;
   }
-  const log = logger('mqbroker');
-  for (const k of parsed.ignoredProperties) log.warn(`property ${k} is an Apache RocketMQ setting Apogee does not use: ignored (kept for getBrokerConfig)`);
   if (storeProperties.brokerRole === 'SLAVE' && config.brokerId <= 0) fail3('a SLAVE needs brokerId > 0');
   try {
     makeDirectory(config.rocketmqHome);

@@ -24,13 +24,13 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE + '\n');
     return;
   }
+  const log = logger('mqnamesrv');
+  for (const k of parsed.ignoredProperties) log.warn(`property ${k} is an Apache RocketMQ setting Apogee does not use: ignored`);
   const config = resolveNamesrvPaths(parsed.config);
   if (parsed.printConfig) {
     printConfig(NamesrvConfigSpec, config);
     return;
   }
-  const log = logger('mqnamesrv');
-  for (const k of parsed.ignoredProperties) log.warn(`property ${k} is an Apache RocketMQ setting Apogee does not use: ignored`);
   makeDirectory(config.rocketmqHome);
   const namesrv = new NameServer(config);
   await namesrv.start();
