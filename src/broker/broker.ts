@@ -80,7 +80,7 @@ export class Broker {
     if (!this.config.rocketmqHome) this.config.rocketmqHome = defaultDataDir();
     if (!this.config.brokerIP1) this.config.brokerIP1 = defaultBrokerIP(this.config.bindAddress);
     // Numbers set in code (not parsed from text) get the same checks as a properties file's.
-    validateConfig(BrokerConfigSpec, this.config, ['listenPort', 'brokerId', 'brokerPermission']);
+    validateConfig(BrokerConfigSpec, this.config, ['listenPort', 'brokerId', 'brokerPermission', 'brokerIP1', 'brokerIP2']);
     this.log = logger(`broker ${this.config.brokerName}`);
     const root = options.storeProperties?.storePathRootDir ?? join(this.config.rocketmqHome, 'store');
     this.storeConfig = defaultStoreConfig(root);

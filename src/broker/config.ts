@@ -2,8 +2,13 @@
  * Broker settings: RocketMQ's BrokerConfig / NettyServerConfig property names and defaults. Store
  * settings (MessageStoreConfig names) live in src/store/config.ts; one properties file feeds both.
  */
+import { isIP } from 'node:net';
 import { defaults, type ConfigOf, type ConfigSpec } from '../common/config.js';
 import { isWildcardAddress, localIPv4Address } from '../common/net-address.js';
+
+/** Every record stores its broker's address as IP bytes (STOREHOST), so a host name cannot work. */
+const ipAddress = (v: string | number | boolean): string | undefined =>
+  v === '' || isIP(String(v)) !== 0 ? undefined : 'an IPv4 or IPv6 address (not a host name), or empty for the default';
 
 export const BrokerConfigSpec = {
   brokerClusterName: { kind: 'string', default: 'DefaultCluster' },
@@ -13,8 +18,9 @@ export const BrokerConfigSpec = {
     kind: 'string',
     default: '',
     doc: "address registered with NameServers and stored as STOREHOST; empty = bindAddress if that is one address, else the host's first non-loopback IPv4 (as Java)",
+    check: ipAddress,
   },
-  brokerIP2: { kind: 'string', default: '', doc: 'HA address for slaves; defaults to brokerIP1' },
+  brokerIP2: { kind: 'string', default: '', doc: 'HA address for slaves; defaults to brokerIP1', check: ipAddress },
   listenPort: {
     kind: 'int',
     default: 10911,

@@ -67,6 +67,7 @@ test('mqbroker: invalid enum values, booleans, ports and malformed values stop i
     ['diskSpaceCleanForciblyRatio', '1.5', /0 to 1/],
     ['mapedFileSizeCommitLog', '1g', /integers/],
     ['deleteWhen', 'four', /hours of the day/],
+    ['brokerIP1', 'broker-host.example', /an IPv4 or IPv6 address/],
   ];
   for (const [key, value, allowed] of cases) {
     const file = join(home, 'bad.properties');
