@@ -194,17 +194,24 @@ test('store problems end in one line: lock held by another broker, a path under 
     const nsProc = oneLineFailure(run('mqnamesrv', ['--listenPort=0', '--rocketmqHome=/proc/apogee-home'], home), 'mqnamesrv /proc');
     assert.match(nsProc, /^mqnamesrv: cannot create directory \/proc\/apogee-home /);
   }
-  // Root ignores permission bits, so EACCES can only be shown as an ordinary user.
-  if (process.getuid?.() !== 0) {
-    const ro = join(home, 'read-only');
-    mkdirSync(ro);
-    chmodSync(ro, 0o500);
-    try {
-      const denied = oneLineFailure(run('mqbroker', ['--listenPort=0', `--storePathRootDir=${join(ro, 'store')}`], home), 'EACCES');
-      assert.match(denied, /^mqbroker: cannot create directory .* \(EACCES: permission denied\)$/);
-    } finally {
-      chmodSync(ro, 0o700);
-    }
+  // A directory the broker's user may not write to. Root ignores permission bits, so as root the
+  // broker runs as nobody (65534) against a root-owned directory.
+  const ro = join(home, 'read-only');
+  mkdirSync(ro);
+  const asRoot = process.getuid?.() === 0;
+  chmodSync(home, 0o755);
+  chmodSync(ro, asRoot ? 0o755 : 0o500);
+  try {
+    const r = spawnSync(process.execPath, [cli('mqbroker'), '--listenPort=0', `--storePathRootDir=${join(ro, 'store')}`], {
+      encoding: 'utf8',
+      timeout: 15_000,
+      env: { ...process.env, APOGEE_HOME: home, APOGEE_LOG_LEVEL: 'warn' },
+      ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
+    });
+    const denied = oneLineFailure(r, 'EACCES');
+    assert.equal(denied, `mqbroker: cannot create directory ${join(ro, 'store', 'config')} (EACCES: permission denied)`);
+  } finally {
+    chmodSync(ro, 0o700);
   }
 }));
 
