@@ -67,8 +67,7 @@ export function allowedValues(field: ConfigField): string {
   }
 }
 
-export function parseConfigValue(field: ConfigField | ConfigKind, key: string, raw: string): string | number | boolean {
-  const f: ConfigField = typeof field === 'string' ? { kind: field, default: '' } : field;
+export function parseConfigValue(f: ConfigField, key: string, raw: string): string | number | boolean {
   const t = raw.trim();
   let value: string | number | boolean;
   switch (f.kind) {

@@ -32,7 +32,7 @@ export class RemotingServer extends EventEmitter {
   private inflight = 0;
   private idleWaiters: Array<() => void> = [];
   private closing = false;
-  private listening = false;
+  private binding = false;
 
   constructor(private readonly options: RemotingServerOptions) {
     super();
@@ -41,7 +41,7 @@ export class RemotingServer extends EventEmitter {
     // A bind failure rejects listen(); only later errors are events, and only for listeners (an
     // 'error' event nobody handles would crash the process with a stack trace).
     this.server.on('error', (err) => {
-      if (this.listening) return;
+      if (this.binding) return;
       if (this.listenerCount('error') > 0) this.emit('error', err);
       else this.log.error(`server error: ${err.message}`);
     });
@@ -57,11 +57,11 @@ export class RemotingServer extends EventEmitter {
   }
 
   async listen(): Promise<AddressInfo> {
-    this.listening = true;
+    this.binding = true;
     try {
       await listenOn(this.server, this.options.port, this.options.host ?? '0.0.0.0', this.options.name ?? 'server');
     } finally {
-      this.listening = false;
+      this.binding = false;
     }
     return this.server.address() as AddressInfo;
   }
