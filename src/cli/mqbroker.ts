@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     throw new UsageError(`rocketmqHome: ${(err as Error).message}`);
   }
   await broker.start();
-  const pidFile = writePidFile(config.rocketmqHome, `broker-${config.listenPort}`);
+  const pidFile = writePidFile(config.rocketmqHome, `broker-${broker.config.listenPort}`);
   process.stdout.write(`The broker[${config.brokerName}, ${broker.brokerAddr}] boot success. serializeType=JSON and name server is ${config.namesrvAddr || '(none)'}\n`);
   onShutdownSignals(async (signal) => {
     log.info(`${signal} received: draining, then shutting down`);
