@@ -23,6 +23,7 @@ import {
   type PullResult,
 } from './consumer-api.js';
 import { ClientStateError, MQBrokerError, MQClientError } from './errors.js';
+import { TransportError } from '../transport/errors.js';
 import { ClientInstance, asError, type ClientOptions, type ConsumerHook } from './instance.js';
 import { compareMq, mqKey, mqString, RESERVED_PROPERTIES, type MessageExt, type MessageQueue } from './message.js';
 import { LocalFileOffsetStore, RemoteOffsetStore, defaultOffsetStoreDir, type OffsetStore } from './offset-store.js';
@@ -117,6 +118,10 @@ export class PushConsumer implements ConsumerHook {
   private state: 'created' | 'running' | 'stopping' | 'stopped' = 'created';
   private chain: Promise<void> = Promise.resolve();
   private rebalanceQueued?: Promise<void>;
+  /** A rebalance is scheduled to retry queues that failed to start (one at a time, however many failed). */
+  private rebalanceRetryPending = false;
+  /** topic → when its route was last re-read after a pull failed on the transport. */
+  private readonly routeRefreshedAt = new Map<string, number>();
   private readonly sleepers = new Set<() => void>();
   private readonly consumeQueue: Array<() => Promise<void> | undefined> = [];
   private activeConsumers = 0;
@@ -430,30 +435,52 @@ export class PushConsumer implements ConsumerHook {
       this.offsetStore.remove(pq.mq);
       if (this.orderly && this.messageModel === 'CLUSTERING' && pq.locked) await this.unlockAll([pq.mq]).catch(() => undefined);
     }
+    // A queue that cannot start now (its offset unreadable, its lock refused) is reported and
+    // tried again soon, never dropped in silence: it stays unowned only until a rebalance starts it.
+    const failed: string[] = [];
     for (const [key, mq] of want) {
       if (this.pqs.has(key) || !this.running) continue;
       const pq = new ProcessQueue(mq, this.orderly);
-      if (this.orderly && this.messageModel === 'CLUSTERING') {
-        if (!(await this.lockOne(pq))) continue;
+      let offset: number;
+      try {
+        if (this.orderly && this.messageModel === 'CLUSTERING' && !(await this.lockOne(pq))) {
+          throw new MQClientError(`the broker did not lock ${mqString(mq)} for ${this.client.clientId} (another consumer of ${this.group} may still hold it)`);
+        }
+        this.offsetStore.remove(mq);
+        offset = await this.computePullFromWhere(mq);
+      } catch (error) {
+        failed.push(mqString(mq));
+        this.client.diagnostic({ type: 'queue-start-failed', group: this.group, queue: mqString(mq), error: asError(error) });
+        continue;
       }
-      this.offsetStore.remove(mq);
-      const offset = await this.computePullFromWhere(mq);
-      if (offset < 0 || !this.running) continue;
+      if (!this.running) continue;
       pq.nextOffset = offset;
       this.offsetStore.update(mq, offset, false);
       this.pqs.set(key, pq);
       added.push(mqString(mq));
       pq.loop = this.pullLoop(pq);
     }
-    if (added.length > 0 || removed.length > 0) {
-      this.client.diagnostic({ type: 'rebalance', group: this.group, topic, assigned: allocated.map(mqString), added, removed });
+    if (added.length > 0 || removed.length > 0 || failed.length > 0) {
+      this.client.diagnostic({ type: 'rebalance', group: this.group, topic, assigned: allocated.map(mqString), added, removed, failed });
+    }
+    if (failed.length > 0 && !this.rebalanceRetryPending) {
+      this.rebalanceRetryPending = true;
+      this.client.later(this.options.pullTimeDelayMillsWhenException ?? 3000, () => {
+        this.rebalanceRetryPending = false;
+        void this.rebalance();
+      });
     }
   }
 
+  /** Where a newly owned queue starts: its stored offset, else `consumeFromWhere`. Rejects when neither can be read. */
   private async computePullFromWhere(mq: MessageQueue): Promise<number> {
-    const last = await this.offsetStore.readStore(mq);
+    let last: number;
+    try {
+      last = await this.offsetStore.readStore(mq);
+    } catch (error) {
+      throw new MQClientError(`reading the consumer offset of ${mqString(mq)} failed: ${asError(error).message}`, { cause: error });
+    }
     if (last >= 0) return last;
-    if (last === -2) return -1;
     const isRetry = mq.topic.startsWith('%RETRY%');
     try {
       switch (this.options.consumeFromWhere ?? 'CONSUME_FROM_LAST_OFFSET') {
@@ -467,8 +494,7 @@ export class PushConsumer implements ConsumerHook {
           return await getMaxOffset(this.client, mq);
       }
     } catch (error) {
-      this.client.diagnostic({ type: 'error', where: `compute offset of ${mqString(mq)}`, error: asError(error) });
-      return -1;
+      throw new MQClientError(`finding the start offset of ${mqString(mq)} failed: ${asError(error).message}`, { cause: error });
     }
   }
 
@@ -530,10 +556,23 @@ export class PushConsumer implements ConsumerHook {
       } catch (error) {
         if (!this.running || pq.dropped) return;
         this.client.diagnostic({ type: 'pull-error', group: this.group, queue: mqString(pq.mq), error: asError(error) });
+        if (error instanceof TransportError) this.refreshRouteSoon(pq.mq.topic);
         delay = this.options.pullTimeDelayMillsWhenException ?? 3000;
       }
       if (delay > 0) await this.sleep(delay);
     }
+  }
+
+  /**
+   * A broker that stopped answering may have left the route (a killed master): the route is read
+   * again now, not at the next periodic refresh, so the next pull finds the slave. At most once a
+   * second per topic, however many queues fail.
+   */
+  private refreshRouteSoon(topic: string): void {
+    const now = Date.now();
+    if ((this.routeRefreshedAt.get(topic) ?? 0) > now - 1000) return;
+    this.routeRefreshedAt.set(topic, now);
+    void this.client.updateRoute(topic).catch(() => undefined);
   }
 
   /** One pull; returns how long to wait before the next one. */
