@@ -639,10 +639,17 @@ export class PushConsumer implements ConsumerHook {
         this.dispatch(pq, result.messages);
         return this.options.pullInterval ?? 0;
       case 'NO_NEW_MSG':
-      case 'NO_MATCHED_MSG':
         pq.nextOffset = result.nextBeginOffset;
         if (pq.count === 0) this.offsetStore.update(mq, result.nextBeginOffset, true);
         return 0;
+      case 'NO_MATCHED_MSG': {
+        // A slave asked for an offset it does not have yet (behind a master that is away) says
+        // "retry immediately" without moving on: wait rather than spin against it.
+        const stuck = result.nextBeginOffset === pq.nextOffset;
+        pq.nextOffset = result.nextBeginOffset;
+        if (pq.count === 0) this.offsetStore.update(mq, result.nextBeginOffset, true);
+        return stuck ? this.options.pullTimeDelayMillsWhenException ?? 3000 : 0;
+      }
       case 'OFFSET_ILLEGAL':
         pq.nextOffset = result.nextBeginOffset;
         pq.dropped = true;
