@@ -16,14 +16,16 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { Admin } from '../../src/client/admin.js';
 import { Producer } from '../../src/client/producer.js';
-import { PushConsumer } from '../../src/client/push-consumer.js';
+import { PushConsumer, type PushConsumerOptions } from '../../src/client/push-consumer.js';
+import type { MessageExt } from '../../src/client/message.js';
 import type { DiagnosticEvent } from '../../src/client/instance.js';
 import { projectRoot } from '../helpers/fixtures.js';
 import { until } from '../helpers/wait.js';
 
 const cli = (name: string): string => join(projectRoot(), 'dist', 'src', 'cli', `${name}.js`);
 const TOPIC = 'FailoverTopic';
-const GROUP = 'FailoverGroup';
+const LATE_GROUP = 'StartedDuringOutage';
+const RUNNING_GROUP = 'RunningThroughOutage';
 
 interface Server {
   child: ChildProcess;
@@ -126,15 +128,60 @@ function explain(want: string[], consumed: Map<string, number>, events: Diagnost
 
 const posKey = (brokerName: string, queueId: number, offset: number): string => `${brokerName}/${queueId}/${offset}`;
 
+/** A consumer group of the scenario and what it consumed, by stored position. */
+interface Group {
+  consumer: PushConsumer;
+  /** `broker/queue/offset` → times consumed. */
+  consumed: Map<string, number>;
+  bodies: Set<string>;
+  events: DiagnosticEvent[];
+}
+
+/** A push consumer of TOPIC from its first offset, with short timings; `gate` holds its listener until it settles. */
+function group(namesrvAddr: string, name: string, gate?: Promise<void>, options: Partial<PushConsumerOptions> = {}): Group {
+  const g: Group = { consumer: undefined as unknown as PushConsumer, consumed: new Map(), bodies: new Set(), events: [] };
+  g.consumer = new PushConsumer({
+    namesrvAddr,
+    consumerGroup: name,
+    consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
+    pollNameServerInterval: 500,
+    heartbeatBrokerInterval: 500,
+    persistConsumerOffsetInterval: 300,
+    rebalanceInterval: 2000,
+    pullTimeDelayMillsWhenException: 300,
+    onDiagnostic: (e) => g.events.push(e),
+    ...options,
+  });
+  const record = (msgs: MessageExt[]): void => {
+    for (const m of msgs) {
+      const key = posKey(m.brokerName ?? '?', m.queueId, m.queueOffset);
+      g.consumed.set(key, (g.consumed.get(key) ?? 0) + 1);
+      g.bodies.add(m.body.toString());
+    }
+  };
+  g.consumer.subscribe(TOPIC, '*').registerMessageListener(gate ? (msgs) => gate.then(() => record(msgs)) : record);
+  return g;
+}
+
+/** Every position `0 … max−1` of broker-a's queues. */
+const allOfA = (max: Map<number, number>): string[] => [...max].flatMap(([q, n]) => Array.from({ length: n }, (_, o) => posKey('broker-a', q, o)));
+
+async function consumedAll(g: Group, want: string[], what: string): Promise<void> {
+  await until(() => want.every((p) => g.consumed.has(p)), what, 30_000).catch((err: Error) => {
+    throw new Error(`${err.message}: ${explain(want, g.consumed, g.events)}`);
+  });
+}
+
 test('a master killed under load: a group started during the outage consumes its queues from the slave, then continues from the restarted master without going back; topicStatus and consumerProgress show the dead master from its slave', { timeout: 120_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'apogee-master-down-'));
   const servers: Server[] = [];
+  const groups: Group[] = [];
   let masterA: Server | undefined;
   let admin: Admin | undefined;
   let producer: Producer | undefined;
-  let consumer: PushConsumer | undefined;
   let stopSending = true;
   let sender: Promise<void> | undefined;
+  let openGate = (): void => undefined;
   try {
     mkdirSync(join(dir, 'ns'));
     const ns = await spawnServer('mqnamesrv', ['--listenPort=0', '--bindAddress=127.0.0.1'], join(dir, 'ns'), /listening on (127\.0\.0\.1:\d+)/);
@@ -153,6 +200,25 @@ test('a master killed under load: a group started during the outage consumes its
       const route = await admin!.topicRoute(TOPIC).catch(() => undefined);
       return route?.queueDatas.length === 2 && route.brokerDatas.every((b) => b.brokerAddrs.size === 2);
     }, 'both groups, masters and slaves, in the route', 20_000);
+
+    // Load starts once both slaves replicate (a SYNC_MASTER answers SEND_OK only then): a slave
+    // that connects late copies from its master's last commit-log file, not from the first.
+    const probe = new Producer({ namesrvAddr: ns.addr, producerGroup: 'FailoverProbe' });
+    await probe.start();
+    try {
+      for (const brokerName of ['broker-a', 'broker-b']) {
+        await until(async () => (await probe.send({ topic: TOPIC, body: 'probe' }, { queue: { topic: TOPIC, brokerName, queueId: 0 } })).sendStatus === 'SEND_OK', `${brokerName}'s slave replicating`, 20_000);
+      }
+    } finally {
+      await probe.shutdown();
+    }
+
+    // A group consuming from before the outage, held back (a small cache, a listener waiting) so
+    // that most of broker-a's messages are still to be pulled when its master dies.
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const running = group(ns.addr, RUNNING_GROUP, gate, { pullThresholdForQueue: 40 });
+    groups.push(running);
+    await running.consumer.start();
 
     // Load on both groups; the master of broker-a is killed in the middle of it.
     producer = new Producer({ namesrvAddr: ns.addr, producerGroup: 'FailoverProducer', pollNameServerInterval: 500, retryTimesWhenSendFailed: 4, sendMsgTimeout: 10_000 });
@@ -191,6 +257,7 @@ test('a master killed under load: a group started during the outage consumes its
     const stats = await admin.topicStats(TOPIC);
     const statsA = stats.filter((s) => s.mq.brokerName === 'broker-a');
     assert.deepEqual(statsA.map((s) => s.mq.queueId), [0, 1, 2, 3], 'topicStats lists broker-a’s queues while its master is down');
+    assert.deepEqual(statsA.map((s) => s.minOffset), [0, 0, 0, 0], 'the slave holds broker-a’s queues from their first message');
     const maxA = new Map(statsA.map((s) => [s.mq.queueId, s.maxOffset]));
     for (const p of ackedA) {
       const [, q, off] = p.split('/');
@@ -203,53 +270,35 @@ test('a master killed under load: a group started during the outage consumes its
       statsA.map((s) => [s.mq.queueId, s.maxOffset]),
       `mqadmin topicStatus shows broker-a's queues:\n${topicStatus}`,
     );
-    const progressBefore = await mqadmin(['consumerProgress', '-n', ns.addr, '-g', GROUP, '-t', TOPIC]);
+    const progressBefore = await mqadmin(['consumerProgress', '-n', ns.addr, '-g', LATE_GROUP, '-t', TOPIC]);
     assert.equal(progressBefore.split('\n').filter((l) => / broker-a /.test(l)).length, 4, `consumerProgress lists broker-a:\n${progressBefore}`);
     assert.match(progressBefore, new RegExp(`^Diff Total: ${backlog}$`, 'm'), 'the dead master’s backlog counts in Diff Total');
 
-    // Item 1: a consumer group started during the outage.
-    const events: DiagnosticEvent[] = [];
-    const consumed = new Map<string, number>(); // position → times consumed
-    const bodies = new Set<string>();
-    consumer = new PushConsumer({
-      namesrvAddr: ns.addr,
-      consumerGroup: GROUP,
-      consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
-      pollNameServerInterval: 500,
-      heartbeatBrokerInterval: 500,
-      persistConsumerOffsetInterval: 300,
-      rebalanceInterval: 2000,
-      pullTimeDelayMillsWhenException: 300,
-      onDiagnostic: (e) => events.push(e),
-    });
-    consumer.subscribe(TOPIC, '*').registerMessageListener((msgs) => {
-      for (const m of msgs) {
-        const key = posKey(m.brokerName ?? '?', m.queueId, m.queueOffset);
-        consumed.set(key, (consumed.get(key) ?? 0) + 1);
-        bodies.add(m.body.toString());
-      }
-    });
-    await consumer.start();
-    const allOfA = (max: Map<number, number>): string[] => [...max].flatMap(([q, n]) => Array.from({ length: n }, (_, o) => posKey('broker-a', q, o)));
-    await until(() => allOfA(maxA).every((p) => consumed.has(p)), 'every stored message of the dead master consumed from its slave', 30_000).catch((err: Error) => {
-      throw new Error(`${err.message}: ${explain(allOfA(maxA), consumed, events)}`);
-    });
-    await until(() => [...acked.keys()].every((b) => bodies.has(b)), 'every acknowledged message consumed', 20_000);
-    const failedStarts = events.filter((e) => e.type === 'queue-start-failed');
-    assert.deepEqual(failedStarts, [], 'no queue failed to start');
-    // Offsets were committed to the slave: consumerProgress (from the slave) shows no backlog.
-    await until(async () => {
-      const s = await admin!.consumeStats(GROUP, TOPIC);
-      const a = s.offsetTable.filter((e) => e.mq.topic === TOPIC && e.mq.brokerName === 'broker-a');
-      return a.length === 4 && a.every((e) => e.consumerOffset === maxA.get(e.mq.queueId)) && s.diffTotal === 0;
-    }, 'the group’s offsets of broker-a committed to its slave', 20_000);
-    const progressAfter = await mqadmin(['consumerProgress', '-n', ns.addr, '-g', GROUP, '-t', TOPIC]);
+    // Item 1: a group started during the outage, and the running group let go.
+    const late = group(ns.addr, LATE_GROUP);
+    groups.push(late);
+    await late.consumer.start();
+    openGate();
+    for (const g of groups) {
+      await consumedAll(g, allOfA(maxA), `${g.consumer.group}: every stored message of the dead master consumed from its slave`);
+      await until(() => [...acked.keys()].every((b) => g.bodies.has(b)), `${g.consumer.group}: every acknowledged message consumed`, 20_000);
+      assert.deepEqual(g.events.filter((e) => e.type === 'queue-start-failed'), [], `${g.consumer.group}: no queue failed to start`);
+    }
+    // Offsets were committed to the slave: consumerProgress (read from the slave) shows no backlog.
+    for (const name of [LATE_GROUP, RUNNING_GROUP]) {
+      await until(async () => {
+        const s = await admin!.consumeStats(name, TOPIC);
+        const a = s.offsetTable.filter((e) => e.mq.brokerName === 'broker-a');
+        return a.length === 4 && a.every((e) => e.consumerOffset === maxA.get(e.mq.queueId)) && s.diffTotal === 0;
+      }, `${name}: its offsets of broker-a committed to the slave`, 20_000);
+    }
+    const progressAfter = await mqadmin(['consumerProgress', '-n', ns.addr, '-g', LATE_GROUP, '-t', TOPIC]);
     assert.match(progressAfter, /^Diff Total: 0$/m);
     assert.equal(progressAfter.split('\n').filter((l) => / broker-a /.test(l)).length, 4, progressAfter);
 
     // The master comes back on its store and port: consumption continues there, never going back.
     masterA = await startBroker(dir, ns.addr, 'broker-a', 0, masterAPort);
-    await until(() => consumer!.client.brokerAddrs.get('broker-a')?.get(0) === masterA!.addr, 'the consumer to see the master again', 20_000);
+    for (const g of groups) await until(() => g.consumer.client.brokerAddrs.get('broker-a')?.get(0) === masterA!.addr, `${g.consumer.group} to see the master again`, 20_000);
     const after: string[] = [];
     for (let i = 0; i < 100; i++) {
       const queue = { topic: TOPIC, brokerName: 'broker-a', queueId: i % 4 };
@@ -258,26 +307,26 @@ test('a master killed under load: a group started during the outage consumes its
       after.push(posKey('broker-a', r.messageQueue.queueId, r.queueOffset));
       assert.ok(r.queueOffset >= maxA.get(i % 4)!, `the restarted master appends after ${maxA.get(i % 4)} on queue ${i % 4}`);
     }
-    await until(() => after.every((p) => consumed.has(p)), 'messages sent to the restarted master consumed', 30_000).catch((err: Error) => {
-      throw new Error(`${err.message}: ${explain(after, consumed, events)}`);
-    });
+    for (const g of groups) await consumedAll(g, after, `${g.consumer.group}: messages sent to the restarted master consumed`);
     const finalA = new Map((await admin.topicStats(TOPIC)).filter((s) => s.mq.brokerName === 'broker-a').map((s) => [s.mq.queueId, s.maxOffset]));
-    // The master's own stored offsets of the group: the consumer committed there after the restart.
-    await until(async () => {
-      for (const [queueId, max] of finalA) {
-        if ((await admin!.consumerOffset(GROUP, { topic: TOPIC, brokerName: 'broker-a', queueId })) !== max) return false;
-      }
-      return true;
-    }, 'the group’s offsets on the restarted master at its max offsets', 20_000);
-    const expected = allOfA(finalA);
-    const ofA = [...consumed].filter(([p]) => p.startsWith('broker-a/'));
-    assert.deepEqual(ofA.map(([p]) => p).sort(), expected.sort(), 'every position of broker-a consumed, nothing else');
-    assert.deepEqual(ofA.filter(([, n]) => n !== 1), [], 'no position of broker-a consumed twice (nothing re-read after the restart)');
-    assert.deepEqual([...consumed].filter(([, n]) => n !== 1), [], 'no position consumed twice');
+    for (const g of groups) {
+      const name = g.consumer.group;
+      // The master's own stored offsets: the consumer committed there after the restart.
+      await until(async () => {
+        for (const [queueId, max] of finalA) {
+          if ((await admin!.consumerOffset(name, { topic: TOPIC, brokerName: 'broker-a', queueId })) !== max) return false;
+        }
+        return true;
+      }, `${name}: its offsets on the restarted master at the max offsets`, 20_000);
+      const ofA = [...g.consumed].filter(([p]) => p.startsWith('broker-a/'));
+      assert.deepEqual(ofA.map(([p]) => p).sort(), allOfA(finalA).sort(), `${name}: every position of broker-a consumed, nothing else`);
+      assert.deepEqual([...g.consumed].filter(([, n]) => n !== 1), [], `${name}: no position consumed twice (nothing re-read after the restart)`);
+    }
   } finally {
+    openGate();
     stopSending = true;
     await sender?.catch(() => undefined);
-    await consumer?.shutdown().catch(() => undefined);
+    for (const g of groups) await g.consumer.shutdown().catch(() => undefined);
     await producer?.shutdown().catch(() => undefined);
     await admin?.shutdown().catch(() => undefined);
     await stopServer(masterA);
