@@ -408,9 +408,8 @@ export class PushConsumer implements ConsumerHook {
     if (this.messageModel === 'BROADCASTING') {
       allocated = mqAll;
     } else {
-      const brokerAddr = route.brokerDatas.map((b) => b.brokerAddrs.get(0) ?? [...b.brokerAddrs.values()][0]).find((a) => a);
-      if (!brokerAddr) return;
-      const cids = (await getConsumerIdList(this.client, this.group, brokerAddr)).sort();
+      const cids = await this.consumerIds(route);
+      if (!cids) return;
       if (!cids.includes(this.client.clientId)) {
         // The broker has not seen our heartbeat yet; announce ourselves and let the next round allocate.
         await this.client.heartbeatAll();
@@ -420,6 +419,26 @@ export class PushConsumer implements ConsumerHook {
       allocated = strategy.allocate(this.group, this.client.clientId, mqAll, cids);
     }
     await this.updateProcessQueues(topic, allocated);
+  }
+
+  /**
+   * The group's consumer ids, from the first broker of the route that answers (each group's master,
+   * else its slave): one dead broker must not stop the whole topic's rebalance. Sorted; undefined
+   * when the route has no broker.
+   */
+  private async consumerIds(route: TopicRouteData): Promise<string[] | undefined> {
+    let lastError: unknown;
+    for (const bd of route.brokerDatas) {
+      const addr = bd.brokerAddrs.get(0) ?? [...bd.brokerAddrs].sort((a, b) => a[0] - b[0])[0]?.[1];
+      if (!addr) continue;
+      try {
+        return (await getConsumerIdList(this.client, this.group, addr)).sort();
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    if (lastError) throw lastError;
+    return undefined;
   }
 
   private async updateProcessQueues(topic: string, allocated: MessageQueue[]): Promise<void> {

@@ -85,7 +85,7 @@ test('a master the route lists but that does not answer: offsets are committed t
   }
 });
 
-test('a queue that cannot start (its broker group unreachable) is reported and retried, while the others start', async () => {
+test('a queue that cannot start (its broker group unreachable) is reported and retried, while the others start; a dead first broker does not stop the rebalance', async () => {
   const cluster = await startCluster({ brokerName: 'broker-a' });
   const registrar = new RemotingClient();
   const events: DiagnosticEvent[] = [];
@@ -99,10 +99,12 @@ test('a queue that cannot start (its broker group unreachable) is reported and r
   const admin = new Admin({ namesrvAddr: cluster.namesrvAddr });
   try {
     await admin.start();
-    await admin.createTopic('StartFailTopic', { brokerAddr: cluster.brokerAddr, readQueueNums: 2, writeQueueNums: 2 });
-    // A second group of the topic whose only address is dead (a master gone, no slave).
+    // A group of the topic whose only address is dead (a master gone, no slave), listed first.
     const registered = await registrar.invoke(cluster.namesrvAddr, registerRequest({ name: 'broker-z', addr: await deadAddress(), version: 409, topics: [{ topicName: 'StartFailTopic', readQueueNums: 2, writeQueueNums: 2 }] }), 3000);
     assert.equal(registered.code, 0);
+    await admin.createTopic('StartFailTopic', { brokerAddr: cluster.brokerAddr, readQueueNums: 2, writeQueueNums: 2 });
+    await until(async () => (await admin.topicRoute('StartFailTopic')).brokerDatas.length === 2, 'both groups in the route');
+    assert.equal((await admin.topicRoute('StartFailTopic')).brokerDatas[0]!.brokerName, 'broker-z', 'the dead group comes first (the consumer list is asked of the next one)');
     consumer.subscribe('StartFailTopic', '*').registerMessageListener(() => undefined);
     await consumer.start();
     const startFailures = (): string[] => events.flatMap((e) => (e.type === 'queue-start-failed' ? [e.queue] : []));
