@@ -273,6 +273,9 @@ test('a master killed under load: a group started during the outage consumes its
     const progressBefore = await mqadmin(['consumerProgress', '-n', ns.addr, '-g', LATE_GROUP, '-t', TOPIC]);
     assert.equal(progressBefore.split('\n').filter((l) => / broker-a /.test(l)).length, 4, `consumerProgress lists broker-a:\n${progressBefore}`);
     assert.match(progressBefore, new RegExp(`^Diff Total: ${backlog}$`, 'm'), 'the dead master’s backlog counts in Diff Total');
+    // Without -t (as Apache's consumerProgress): the group's %RETRY% route, which lists broker-a by its slave.
+    const progressRunning = await mqadmin(['consumerProgress', '-n', ns.addr, '-g', RUNNING_GROUP]);
+    assert.equal(progressRunning.split('\n').filter((l) => l.startsWith(TOPIC) && / broker-a /.test(l)).length, 4, `consumerProgress -g lists broker-a:\n${progressRunning}`);
 
     // Item 1: a group started during the outage, and the running group let go.
     const late = group(ns.addr, LATE_GROUP);
