@@ -19,7 +19,10 @@ import { Producer } from '../../src/client/producer.js';
 import { PushConsumer, type PushConsumerOptions } from '../../src/client/push-consumer.js';
 import type { MessageExt } from '../../src/client/message.js';
 import type { DiagnosticEvent } from '../../src/client/instance.js';
+import { RequestCode } from '../../src/protocol/request-code.js';
+import { ResponseCode } from '../../src/protocol/response-code.js';
 import { projectRoot } from '../helpers/fixtures.js';
+import { RawClient } from '../helpers/raw-client.js';
 import { until } from '../helpers/wait.js';
 
 const cli = (name: string): string => join(projectRoot(), 'dist', 'src', 'cli', `${name}.js`);
@@ -172,7 +175,7 @@ async function consumedAll(g: Group, want: string[], what: string): Promise<void
   });
 }
 
-test('a master killed under load: a group started during the outage consumes its queues from the slave, then continues from the restarted master without going back; topicStatus and consumerProgress show the dead master from its slave', { timeout: 120_000 }, async () => {
+test('a master killed under load: a group started during the outage consumes its queues from the slave, then continues from the restarted master without going back; topicStatus and consumerProgress show the dead master from its slave', { timeout: 120_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'apogee-master-down-'));
   const servers: Server[] = [];
   const groups: Group[] = [];
@@ -189,7 +192,8 @@ test('a master killed under load: a group started during the outage consumes its
     masterA = await startBroker(dir, ns.addr, 'broker-a', 0);
     const masterB = await startBroker(dir, ns.addr, 'broker-b', 0);
     servers.push(masterB);
-    servers.push(await startBroker(dir, ns.addr, 'broker-a', 1));
+    const slaveA = await startBroker(dir, ns.addr, 'broker-a', 1);
+    servers.push(slaveA);
     servers.push(await startBroker(dir, ns.addr, 'broker-b', 1));
     const masterAPort = Number(masterA.addr.split(':')[1]);
 
@@ -253,78 +257,95 @@ test('a master killed under load: a group started during the outage consumes its
     const ackedA = [...acked.values()].filter((p) => p.startsWith('broker-a/'));
     assert.ok(ackedA.length >= 300);
 
-    // Item 2: the dead master's queues, read from its slave, in the SDK's Admin and in mqadmin.
-    const stats = await admin.topicStats(TOPIC);
-    const statsA = stats.filter((s) => s.mq.brokerName === 'broker-a');
-    assert.deepEqual(statsA.map((s) => s.mq.queueId), [0, 1, 2, 3], 'topicStats lists broker-a’s queues while its master is down');
-    assert.deepEqual(statsA.map((s) => s.minOffset), [0, 0, 0, 0], 'the slave holds broker-a’s queues from their first message');
-    const maxA = new Map(statsA.map((s) => [s.mq.queueId, s.maxOffset]));
+    // What the dead master's slave holds, asked of it directly: every position below these is due.
+    const maxA = new Map<number, number>();
+    const raw = new RawClient(slaveA.addr);
+    try {
+      for (const queueId of [0, 1, 2, 3]) {
+        const bounds = await Promise.all([RequestCode.GET_MIN_OFFSET, RequestCode.GET_MAX_OFFSET].map((code) => raw.request(code, { topic: TOPIC, queueId: String(queueId) })));
+        assert.equal(bounds[0]!.extFields?.offset, '0', 'the slave holds broker-a’s queues from their first message');
+        maxA.set(queueId, Number(bounds[1]!.extFields?.offset));
+      }
+    } finally {
+      await raw.close();
+    }
     for (const p of ackedA) {
       const [, q, off] = p.split('/');
       assert.ok(Number(off) < maxA.get(Number(q))!, `acknowledged ${p} is below the slave's max offset`);
     }
-    const backlog = stats.reduce((n, s) => n + s.maxOffset, 0);
-    const topicStatus = await mqadmin(['topicStatus', '-n', ns.addr, '-t', TOPIC]);
-    assert.deepEqual(
-      rowsOf(topicStatus, 'broker-a').map((r) => [Number(r[1]), Number(r[3])]),
-      statsA.map((s) => [s.mq.queueId, s.maxOffset]),
-      `mqadmin topicStatus shows broker-a's queues:\n${topicStatus}`,
-    );
-    const progressBefore = await mqadmin(['consumerProgress', '-n', ns.addr, '-g', LATE_GROUP, '-t', TOPIC]);
-    assert.equal(progressBefore.split('\n').filter((l) => / broker-a /.test(l)).length, 4, `consumerProgress lists broker-a:\n${progressBefore}`);
-    assert.match(progressBefore, new RegExp(`^Diff Total: ${backlog}$`, 'm'), 'the dead master’s backlog counts in Diff Total');
-    // Without -t (as Apache's consumerProgress): the group's %RETRY% route, which lists broker-a by its slave.
-    const progressRunning = await mqadmin(['consumerProgress', '-n', ns.addr, '-g', RUNNING_GROUP]);
-    assert.equal(progressRunning.split('\n').filter((l) => l.startsWith(TOPIC) && / broker-a /.test(l)).length, 4, `consumerProgress -g lists broker-a:\n${progressRunning}`);
 
-    // Item 1: a group started during the outage, and the running group let go.
-    const late = group(ns.addr, LATE_GROUP);
-    groups.push(late);
-    await late.consumer.start();
-    openGate();
-    for (const g of groups) {
-      await consumedAll(g, allOfA(maxA), `${g.consumer.group}: every stored message of the dead master consumed from its slave`);
-      await until(() => [...acked.keys()].every((b) => g.bodies.has(b)), `${g.consumer.group}: every acknowledged message consumed`, 20_000);
-      assert.deepEqual(g.events.filter((e) => e.type === 'queue-start-failed'), [], `${g.consumer.group}: no queue failed to start`);
-    }
-    // Offsets were committed to the slave: consumerProgress (read from the slave) shows no backlog.
-    for (const name of [LATE_GROUP, RUNNING_GROUP]) {
-      await until(async () => {
-        const s = await admin!.consumeStats(name, TOPIC);
-        const a = s.offsetTable.filter((e) => e.mq.brokerName === 'broker-a');
-        return a.length === 4 && a.every((e) => e.consumerOffset === maxA.get(e.mq.queueId)) && s.diffTotal === 0;
-      }, `${name}: its offsets of broker-a committed to the slave`, 20_000);
-    }
-    const progressAfter = await mqadmin(['consumerProgress', '-n', ns.addr, '-g', LATE_GROUP, '-t', TOPIC]);
-    assert.match(progressAfter, /^Diff Total: 0$/m);
-    assert.equal(progressAfter.split('\n').filter((l) => / broker-a /.test(l)).length, 4, progressAfter);
+    await t.test('item 2: topicStatus and consumerProgress (SDK Admin and mqadmin) show the dead master’s queues and backlog, read from its slave', async () => {
+      const stats = await admin!.topicStats(TOPIC);
+      const statsA = stats.filter((s) => s.mq.brokerName === 'broker-a');
+      assert.deepEqual(statsA.map((s) => [s.mq.queueId, s.maxOffset]), [...maxA], 'topicStats lists broker-a’s queues while its master is down');
+      const backlog = stats.reduce((n, s) => n + s.maxOffset, 0);
+      const topicStatus = await mqadmin(['topicStatus', '-n', ns.addr, '-t', TOPIC]);
+      assert.deepEqual(rowsOf(topicStatus, 'broker-a').map((r) => [Number(r[1]), Number(r[3])]), [...maxA], `mqadmin topicStatus shows broker-a's queues:\n${topicStatus}`);
+      const progress = await mqadmin(['consumerProgress', '-n', ns.addr, '-g', LATE_GROUP, '-t', TOPIC]);
+      assert.equal(progress.split('\n').filter((l) => / broker-a /.test(l)).length, 4, `consumerProgress lists broker-a:\n${progress}`);
+      assert.match(progress, new RegExp(`^Diff Total: ${backlog}$`, 'm'), 'the dead master’s backlog counts in Diff Total');
+      // Without -t (as Apache's consumerProgress): the group's %RETRY% route, which lists broker-a by its slave.
+      const progressRunning = await mqadmin(['consumerProgress', '-n', ns.addr, '-g', RUNNING_GROUP]);
+      assert.equal(progressRunning.split('\n').filter((l) => l.startsWith(TOPIC) && / broker-a /.test(l)).length, 4, `consumerProgress -g lists broker-a:\n${progressRunning}`);
+    });
 
-    // The master comes back on its store and port: consumption continues there, never going back.
-    masterA = await startBroker(dir, ns.addr, 'broker-a', 0, masterAPort);
-    for (const g of groups) await until(() => g.consumer.client.brokerAddrs.get('broker-a')?.get(0) === masterA!.addr, `${g.consumer.group} to see the master again`, 20_000);
-    const after: string[] = [];
-    for (let i = 0; i < 100; i++) {
-      const queue = { topic: TOPIC, brokerName: 'broker-a', queueId: i % 4 };
-      const r = await producer.send({ topic: TOPIC, body: `after-${i}` }, { queue });
-      // Stored on the master whatever the slave's state (SLAVE_NOT_AVAILABLE until it reconnects).
-      after.push(posKey('broker-a', r.messageQueue.queueId, r.queueOffset));
-      assert.ok(r.queueOffset >= maxA.get(i % 4)!, `the restarted master appends after ${maxA.get(i % 4)} on queue ${i % 4}`);
-    }
-    for (const g of groups) await consumedAll(g, after, `${g.consumer.group}: messages sent to the restarted master consumed`);
-    const finalA = new Map((await admin.topicStats(TOPIC)).filter((s) => s.mq.brokerName === 'broker-a').map((s) => [s.mq.queueId, s.maxOffset]));
-    for (const g of groups) {
-      const name = g.consumer.group;
-      // The master's own stored offsets: the consumer committed there after the restart.
-      await until(async () => {
-        for (const [queueId, max] of finalA) {
-          if ((await admin!.consumerOffset(name, { topic: TOPIC, brokerName: 'broker-a', queueId })) !== max) return false;
+    await t.test('item 1: a group started during the outage, and one running through it, consume every message of the dead master from its slave and commit there', async () => {
+      const late = group(ns.addr, LATE_GROUP);
+      groups.push(late);
+      await late.consumer.start();
+      openGate();
+      for (const g of groups) {
+        await consumedAll(g, allOfA(maxA), `${g.consumer.group}: every stored message of the dead master consumed from its slave`);
+        await until(() => [...acked.keys()].every((b) => g.bodies.has(b)), `${g.consumer.group}: every acknowledged message consumed`, 20_000);
+        assert.deepEqual(g.events.filter((e) => e.type === 'queue-start-failed'), [], `${g.consumer.group}: no queue failed to start`);
+      }
+      // Offsets were committed to the slave: consumerProgress (read from the slave) shows no backlog.
+      for (const name of [LATE_GROUP, RUNNING_GROUP]) {
+        await until(async () => {
+          const s = await admin!.consumeStats(name, TOPIC);
+          const a = s.offsetTable.filter((e) => e.mq.brokerName === 'broker-a');
+          return a.length === 4 && a.every((e) => e.consumerOffset === maxA.get(e.mq.queueId)) && s.diffTotal === 0;
+        }, `${name}: its offsets of broker-a committed to the slave`, 20_000);
+      }
+      const progress = await mqadmin(['consumerProgress', '-n', ns.addr, '-g', LATE_GROUP, '-t', TOPIC]);
+      assert.match(progress, /^Diff Total: 0$/m);
+      assert.equal(progress.split('\n').filter((l) => / broker-a /.test(l)).length, 4, progress);
+    });
+
+    await t.test('item 1: after the master restarts, both groups continue from it without going back (every position consumed exactly once)', async () => {
+      masterA = await startBroker(dir, ns.addr, 'broker-a', 0, masterAPort);
+      for (const g of groups) await until(() => g.consumer.client.brokerAddrs.get('broker-a')?.get(0) === masterA!.addr, `${g.consumer.group} to see the master again`, 20_000);
+      const after: string[] = [];
+      for (let i = 0; i < 100; i++) {
+        const queue = { topic: TOPIC, brokerName: 'broker-a', queueId: i % 4 };
+        const r = await producer!.send({ topic: TOPIC, body: `after-${i}` }, { queue });
+        // Stored on the master whatever the slave's state (SLAVE_NOT_AVAILABLE until it reconnects).
+        after.push(posKey('broker-a', r.messageQueue.queueId, r.queueOffset));
+        assert.ok(r.queueOffset >= maxA.get(i % 4)!, `the restarted master appends after ${maxA.get(i % 4)} on queue ${i % 4}`);
+      }
+      for (const g of groups) await consumedAll(g, after, `${g.consumer.group}: messages sent to the restarted master consumed`);
+      const toMaster = new RawClient(masterA.addr);
+      try {
+        const finalA = new Map<number, number>();
+        for (const queueId of [0, 1, 2, 3]) finalA.set(queueId, Number((await toMaster.request(RequestCode.GET_MAX_OFFSET, { topic: TOPIC, queueId: String(queueId) })).extFields?.offset));
+        for (const g of groups) {
+          const name = g.consumer.group;
+          // The restarted master's own stored offsets: the consumer committed there, at the end.
+          await until(async () => {
+            for (const [queueId, max] of finalA) {
+              const r = await toMaster.request(RequestCode.QUERY_CONSUMER_OFFSET, { consumerGroup: name, topic: TOPIC, queueId: String(queueId) });
+              if (r.code !== ResponseCode.SUCCESS || Number(r.extFields?.offset) !== max) return false;
+            }
+            return true;
+          }, `${name}: its offsets on the restarted master at the max offsets`, 20_000);
+          const ofA = [...g.consumed].filter(([p]) => p.startsWith('broker-a/'));
+          assert.deepEqual(ofA.map(([p]) => p).sort(), allOfA(finalA).sort(), `${name}: every position of broker-a consumed, nothing else`);
+          assert.deepEqual([...g.consumed].filter(([, n]) => n !== 1), [], `${name}: no position consumed twice (nothing re-read after the restart)`);
         }
-        return true;
-      }, `${name}: its offsets on the restarted master at the max offsets`, 20_000);
-      const ofA = [...g.consumed].filter(([p]) => p.startsWith('broker-a/'));
-      assert.deepEqual(ofA.map(([p]) => p).sort(), allOfA(finalA).sort(), `${name}: every position of broker-a consumed, nothing else`);
-      assert.deepEqual([...g.consumed].filter(([, n]) => n !== 1), [], `${name}: no position consumed twice (nothing re-read after the restart)`);
-    }
+      } finally {
+        await toMaster.close();
+      }
+    });
   } finally {
     openGate();
     stopSending = true;
