@@ -125,3 +125,44 @@ test('a queue that cannot start (its broker group unreachable) is reported and r
     await cluster.stop();
   }
 });
+
+test('a slave asked for an offset it does not have says "retry" without moving on: the consumer waits instead of spinning', async () => {
+  const ns = await startNamesrv();
+  const home = mkdtempSync(join(tmpdir(), 'apogee-fallback-behind-'));
+  const admin = new Admin({ namesrvAddr: ns.addr });
+  let slave: Broker | undefined;
+  let consumer: PushConsumer | undefined;
+  try {
+    // broker-y's master registers, then is gone (its connection closes); its slave stays, behind
+    // the group's offset.
+    const registrar = new RemotingClient();
+    assert.equal((await registrar.invoke(ns.addr, registerRequest({ name: 'broker-y', addr: await deadAddress(), version: 409, topics: [{ topicName: 'BehindTopic', readQueueNums: 1, writeQueueNums: 1 }] }), 3000)).code, 0);
+    slave = new Broker(
+      { ...brokerDefaults(), brokerName: 'broker-y', brokerId: 1, rocketmqHome: home, bindAddress: '127.0.0.1', listenPort: 0, namesrvAddr: ns.addr, longPollingMaxMs: 1000 },
+      { storeProperties: { storePathRootDir: join(home, 'store'), brokerRole: 'SLAVE', mapedFileSizeCommitLog: String(1024 * 1024), mapedFileSizeConsumeQueue: '6000' } },
+    );
+    await slave.start();
+    await admin.start();
+    await admin.createTopic('BehindTopic', { brokerAddr: slave.brokerAddr, readQueueNums: 1, writeQueueNums: 1 });
+    const mq = { topic: 'BehindTopic', brokerName: 'broker-y', queueId: 0 };
+    await until(async () => (await admin.topicRoute('BehindTopic')).brokerDatas[0]?.brokerAddrs.size === 2, 'master and slave in the route');
+    await registrar.close();
+    await until(async () => !(await admin.topicRoute('BehindTopic')).brokerDatas[0]?.brokerAddrs.has(0), 'the master to leave the route');
+    await admin.updateConsumerOffset('BehindGroup', mq, 50);
+    consumer = new PushConsumer({ namesrvAddr: ns.addr, consumerGroup: 'BehindGroup', pullTimeDelayMillsWhenException: 300 });
+    consumer.subscribe('BehindTopic', '*').registerMessageListener(() => undefined);
+    await consumer.start();
+    assert.deepEqual(consumer.assignedQueues().filter((q) => q.topic === 'BehindTopic'), [mq]);
+    const before = consumer.stats.pulls;
+    await new Promise((r) => setTimeout(r, 1000));
+    // Spinning makes thousands of pulls a second here; waiting between them, a handful.
+    assert.ok(consumer.stats.pulls - before < 50, `${consumer.stats.pulls - before} pulls in a second against a slave that cannot serve them`);
+    assert.equal(consumer.committedOffset(mq), 50, 'the offset stays where it was');
+  } finally {
+    await consumer?.shutdown();
+    await admin.shutdown();
+    await slave?.shutdown();
+    await ns.stop();
+    rmSync(home, { recursive: true, force: true });
+  }
+});
