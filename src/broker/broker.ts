@@ -3,15 +3,14 @@
  * registration, delay delivery, transactions, and a drain-then-stop shutdown.
  */
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
 import { RemotingServer } from '../transport/server.js';
 import { RemotingClient } from '../transport/client.js';
 import { logger, type Logger } from '../common/logger.js';
 import { PRODUCT_RELEASE } from '../common/release.js';
-import { applyProperties, configEntries } from '../common/config.js';
+import { applyProperties, configEntries, ConfigError, validateConfig } from '../common/config.js';
 import { formatProperties, parseProperties } from '../common/properties.js';
 import { writeFileAtomic } from '../common/json-file.js';
-import { defaultDataDir } from '../common/paths.js';
+import { defaultDataDir, makeDirectory } from '../common/paths.js';
 import { toFastJson } from '../codec/fastjson.js';
 import { RequestCode } from '../protocol/request-code.js';
 import { PERM_READ, PERM_WRITE, PERM_INHERIT, PERM_PRIORITY } from '../protocol/perm.js';
@@ -20,7 +19,7 @@ import { dataVersionJson } from '../protocol/route.js';
 import { MessageStore } from '../store/store.js';
 import { StoreConfigFiles } from '../store/config-files.js';
 import { applyStoreProperties, defaultStoreConfig, parseDelayLevels, type StoreConfig } from '../store/config.js';
-import { BrokerConfigSpec, type BrokerConfig } from './config.js';
+import { BrokerConfigSpec, defaultBrokerIP, type BrokerConfig } from './config.js';
 import type { BrokerContext, BrokerStats } from './context.js';
 import { ClientRegistry } from './clients.js';
 import { PullHold } from './pull-hold.js';
@@ -76,16 +75,22 @@ export class Broker {
   private haSlave: HASlave | undefined;
   private slaveSync: SlaveSync | undefined;
   private rates!: RateWindow<RateKey>;
+  /** Whether haListenPort was configured; else the HA port is listenPort + 1, as Java's default. */
+  private readonly haPortSet: boolean;
 
   constructor(config: BrokerConfig, private readonly options: BrokerOptions = {}) {
     this.config = { ...config };
     if (!this.config.rocketmqHome) this.config.rocketmqHome = defaultDataDir();
+    if (!this.config.brokerIP1) this.config.brokerIP1 = defaultBrokerIP(this.config.bindAddress);
+    // Numbers set in code (not parsed from text) get the same checks as a properties file's.
+    validateConfig(BrokerConfigSpec, this.config, ['listenPort', 'brokerId', 'brokerPermission', 'brokerIP1', 'brokerIP2']);
     this.log = logger(`broker ${this.config.brokerName}`);
     const root = options.storeProperties?.storePathRootDir ?? join(this.config.rocketmqHome, 'store');
     this.storeConfig = defaultStoreConfig(root);
     this.storeConfig.storePathCommitLog = join(root, 'commitlog');
-    const rejected = applyStoreProperties(this.storeConfig, options.storeProperties ?? {});
-    for (const k of rejected) this.log.warn(`ignoring store property ${k}=${options.storeProperties?.[k]}: not a valid value`);
+    const unknown = applyStoreProperties(this.storeConfig, options.storeProperties ?? {});
+    if (unknown.length > 0) throw new ConfigError(`unknown store property ${unknown[0]}`);
+    this.haPortSet = options.storeProperties?.haListenPort !== undefined;
     if (this.storeConfig.brokerRole !== 'SLAVE') this.config.brokerId = 0;
   }
 
@@ -97,12 +102,64 @@ export class Broker {
     return this.draining;
   }
 
+  /** The port a master serves its slaves on. */
+  get haListenPort(): number {
+    return this.haPortSet ? this.storeConfig.haListenPort : this.config.listenPort + 1;
+  }
+
+  /**
+   * Checks the store directories and binds every port BEFORE the store is opened: a port clash or
+   * an unusable directory then fails fast and leaves the store untouched (an opened store leaves
+   * `abort` behind when the process dies, and the next start runs crash recovery). A failure at
+   * any step closes whatever was opened already.
+   */
   async start(): Promise<void> {
+    try {
+      await this.startInOrder();
+    } catch (err) {
+      await this.undoStart();
+      throw err;
+    }
+  }
+
+  private async undoStart(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.ctx?.pullHold.releaseAll();
+    this.slaveSync?.stop();
+    this.haSlave?.stop();
+    await this.haMaster?.stop().catch(() => undefined);
+    await Promise.all([this.main?.close(0), this.vip?.close(0)].map((p) => p?.catch(() => undefined)));
+    await this.outbound.close().catch(() => undefined);
+    if (this.store) {
+      await this.files.idle().catch(() => undefined);
+      await this.store.close().catch(() => undefined);
+    }
+  }
+
+  private async startInOrder(): Promise<void> {
     const c = this.config;
-    if (c.listenPort === 0) c.listenPort = await freePortPair(c.bindAddress);
+    if (c.listenPort === 0) c.listenPort = await freePortPair(c.bindAddress, this.haPortSet);
     this.storeConfig.brokerIP1 = c.brokerIP1;
     this.storeConfig.listenPort = c.listenPort;
-    mkdirSync(join(this.storeConfig.storePathRootDir, 'config'), { recursive: true });
+    makeDirectory(join(this.storeConfig.storePathRootDir, 'config'));
+    makeDirectory(this.storeConfig.storePathCommitLog);
+
+    const serverOptions = {
+      host: c.bindAddress,
+      version: SERVER_VERSION,
+      idleTimeoutMs: c.serverChannelMaxIdleTimeSeconds * 1000,
+    };
+    this.main = new RemotingServer({ ...serverOptions, port: c.listenPort, name: `broker ${c.brokerName}` });
+    this.vip = new RemotingServer({ ...serverOptions, port: c.listenPort - 2, name: `broker ${c.brokerName} vip` });
+    await this.main.listen();
+    await this.vip.listen();
+    const ha = { heartbeatIntervalMs: c.haSendHeartbeatInterval, housekeepingIntervalMs: c.haHousekeepingInterval };
+    if (this.storeConfig.brokerRole !== 'SLAVE') {
+      this.haMaster = new HAMaster({ ...ha, host: c.bindAddress, port: this.haListenPort, transferBatchSize: this.storeConfig.haTransferBatchSize }, this.log);
+      await this.haMaster.start();
+    }
+
     // 3.5.8 kept topics and groups under the user's home; an operator points legacyConfigDir there.
     const files = new StoreConfigFiles(this.storeConfig.storePathRootDir, c.legacyConfigDir || undefined);
     files.onBackgroundError = (path, err) => this.log.warn(`could not write ${path}: ${(err as Error).message ?? String(err)}`);
@@ -150,7 +207,7 @@ export class Broker {
         brokerName: c.brokerName,
         brokerId: c.brokerId,
         brokerAddr: this.brokerAddr,
-        haServerAddr: `${c.brokerIP2 || c.brokerIP1}:${c.listenPort + 1}`,
+        haServerAddr: `${c.brokerIP2 || c.brokerIP1}:${this.haListenPort}`,
       },
       topics,
       () => this.permMask(),
@@ -216,13 +273,6 @@ export class Broker {
         return result.finally(() => this.sendsInFlight--);
       });
     }
-    const serverOptions = {
-      host: c.bindAddress,
-      version: SERVER_VERSION,
-      idleTimeoutMs: c.serverChannelMaxIdleTimeSeconds * 1000,
-    };
-    this.main = new RemotingServer({ ...serverOptions, port: c.listenPort, name: `broker ${c.brokerName}` });
-    this.vip = new RemotingServer({ ...serverOptions, port: c.listenPort - 2, name: `broker ${c.brokerName} vip` });
     for (const [code, p] of processors) {
       this.main.register(code, p);
       // Java serves everything but PULL_MESSAGE on the VIP port.
@@ -234,13 +284,9 @@ export class Broker {
         for (const group of left) this.notifyConsumerIdsChanged(group);
       });
     }
-    await this.main.listen();
-    await this.vip.listen();
     pullHold.start();
-    const ha = { heartbeatIntervalMs: c.haSendHeartbeatInterval, housekeepingIntervalMs: c.haHousekeepingInterval };
-    if (this.storeConfig.brokerRole !== 'SLAVE') {
-      this.haMaster = new HAMaster(this.store, { ...ha, host: c.bindAddress, port: c.listenPort + 1, transferBatchSize: this.storeConfig.haTransferBatchSize }, this.log);
-      await this.haMaster.start();
+    if (this.haMaster) {
+      this.haMaster.attach(this.store);
       this.schedule.start();
       this.transactions.start();
     } else {
@@ -335,13 +381,19 @@ export class Broker {
     }
   }
 
+  /**
+   * Every setting once (what `mqbroker -p` prints and GET_BROKER_CONFIG returns): broker keys, then
+   * store keys (brokerIP1 and listenPort, copied into the store config, are broker keys), then the
+   * ignored Apache keys the operator gave.
+   */
+  configProperties(): Array<[string, unknown]> {
+    const store = Object.entries(this.storeConfig).filter(([k]) => !(k in BrokerConfigSpec));
+    const ha: Array<[string, unknown]> = store.map(([k, v]) => [k, k === 'haListenPort' ? this.haListenPort : v]);
+    return [...configEntries(BrokerConfigSpec, this.config), ...ha, ...Object.entries(this.options.extraProperties ?? {})];
+  }
+
   private configText(): string {
-    const entries: Array<[string, unknown]> = [
-      ...configEntries(BrokerConfigSpec, this.config),
-      ...Object.entries(this.storeConfig),
-      ...Object.entries(this.options.extraProperties ?? {}),
-    ];
-    return formatProperties(entries);
+    return formatProperties(this.configProperties());
   }
 
   private updateConfig(text: string): void {
@@ -403,8 +455,8 @@ export class Broker {
   }
 }
 
-/** A port p with p − 2 also free (the VIP port), for brokers started on "port 0". */
-async function freePortPair(host: string): Promise<number> {
+/** A port p with p − 2 (the VIP port) and p + 1 (HA, unless configured) also free, for "port 0". */
+async function freePortPair(host: string, haPortSet: boolean): Promise<number> {
   const { createServer } = await import('node:net');
   const tryListen = (port: number): Promise<import('node:net').Server | undefined> =>
     new Promise((resolve) => {
@@ -417,9 +469,9 @@ async function freePortPair(host: string): Promise<number> {
     const a = await tryListen(port);
     if (!a) continue;
     const b = await tryListen(port - 2);
-    const c = await tryListen(port + 1);
+    const c = haPortSet ? undefined : await tryListen(port + 1);
     for (const s of [a, b, c]) if (s) await new Promise<void>((r) => s.close(() => r()));
-    if (b && c) return port;
+    if (b && (c || haPortSet)) return port;
   }
   throw new Error('no free port pair found for the broker and its VIP port');
 }

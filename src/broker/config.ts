@@ -2,19 +2,38 @@
  * Broker settings: RocketMQ's BrokerConfig / NettyServerConfig property names and defaults. Store
  * settings (MessageStoreConfig names) live in src/store/config.ts; one properties file feeds both.
  */
+import { isIP } from 'node:net';
 import { defaults, type ConfigOf, type ConfigSpec } from '../common/config.js';
+import { isWildcardAddress, localIPv4Address } from '../common/net-address.js';
+
+/** Every record stores its broker's address as IP bytes (STOREHOST), so a host name cannot work. */
+const ipAddress = (v: string | number | boolean): string | undefined =>
+  v === '' || isIP(String(v)) !== 0 ? undefined : 'an IPv4 or IPv6 address (not a host name), or empty for the default';
 
 export const BrokerConfigSpec = {
   brokerClusterName: { kind: 'string', default: 'DefaultCluster' },
   brokerName: { kind: 'string', default: 'broker-a', doc: 'Java defaults to the host name; Apogee to broker-a' },
-  brokerId: { kind: 'long', default: 0, doc: '0 = master, > 0 = slave' },
-  brokerIP1: { kind: 'string', default: '127.0.0.1', doc: 'address registered with NameServers and stored as STOREHOST' },
-  brokerIP2: { kind: 'string', default: '', doc: 'HA address for slaves; defaults to brokerIP1' },
-  listenPort: { kind: 'int', default: 10911, doc: 'main port; the VIP port is listenPort − 2, HA listenPort + 1' },
+  brokerId: { kind: 'long', default: 0, min: 0, doc: '0 = master, > 0 = slave' },
+  brokerIP1: {
+    kind: 'string',
+    default: '',
+    doc: "address registered with NameServers and stored as STOREHOST; empty = bindAddress if that is one address, else the host's first non-loopback IPv4 (as Java)",
+    check: ipAddress,
+  },
+  brokerIP2: { kind: 'string', default: '', doc: 'HA address for slaves; defaults to brokerIP1', check: ipAddress },
+  listenPort: {
+    kind: 'int',
+    default: 10911,
+    min: 0,
+    max: 65534,
+    doc: 'main port; the VIP port is listenPort − 2, HA listenPort + 1 (0 = pick free ports)',
+    // The VIP port (listenPort − 2) must be a real port too.
+    check: (v) => (v === 1 || v === 2 ? 'integers 0 (pick free ports) or 3 to 65534 (the VIP port is listenPort - 2)' : undefined),
+  },
   bindAddress: { kind: 'string', default: '0.0.0.0', doc: 'address to listen on (Apogee)' },
   namesrvAddr: { kind: 'string', default: '', doc: 'NameServers, separated by ;' },
   rocketmqHome: { kind: 'string', default: '', doc: 'data directory; defaults to $APOGEE_HOME or <project>/data' },
-  brokerPermission: { kind: 'int', default: 6 },
+  brokerPermission: { kind: 'int', default: 6, min: 0, max: 7 },
   defaultTopicQueueNums: { kind: 'int', default: 8 },
   autoCreateTopicEnable: { kind: 'boolean', default: true },
   clusterTopicEnable: { kind: 'boolean', default: true },
@@ -54,6 +73,15 @@ export type BrokerConfig = ConfigOf<typeof BrokerConfigSpec>;
 
 export function brokerDefaults(): BrokerConfig {
   return defaults(BrokerConfigSpec);
+}
+
+/**
+ * The address a broker registers when brokerIP1 is not set: a broker bound to one address is
+ * reachable only there (`apogee start` and tests bind 127.0.0.1); a broker on every interface
+ * registers the host's address as Java does, so other hosts can reach it.
+ */
+export function defaultBrokerIP(bindAddress: string): string {
+  return isWildcardAddress(bindAddress) ? localIPv4Address() : bindAddress;
 }
 
 /** What `mqbroker -m` prints. */

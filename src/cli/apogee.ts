@@ -5,20 +5,25 @@
  */
 import { join } from 'node:path';
 import { NameServer } from '../namesrv/namesrv.js';
-import { namesrvDefaults } from '../namesrv/config.js';
+import { NamesrvConfigSpec, namesrvDefaults } from '../namesrv/config.js';
 import { Broker } from '../broker/broker.js';
 import { BrokerConfigSpec, brokerDefaults } from '../broker/config.js';
-import { defaultStoreConfig } from '../store/config.js';
-import { applyProperties } from '../common/config.js';
-import { defaultDataDir } from '../common/paths.js';
+import { StoreConfigSpec } from '../store/config.js';
+import { parseConfigValue } from '../common/config.js';
+import { ignoredApacheKeys } from '../common/apache-keys.js';
+import { logger } from '../common/logger.js';
+import { defaultDataDir, makeDirectory } from '../common/paths.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { onShutdownSignals } from './signals.js';
+import { takeProperties } from './options.js';
+import { runCli, UsageError } from './run.js';
 import { CLUSTER_USAGE, clusterMain, isUsageError } from './cluster.js';
 
-const USAGE = `usage: apogee start [--namesrv-port=9876] [--broker-port=10911] [--data=DIR] [--broker.<property>=<value> ...]
-       apogee cluster up|status|down|start|stop|kill ... (apogee cluster --help)
+const USAGE = `usage: apogee start [--namesrv-port=9876] [--broker-port=10911] [--data=DIR] [--verbose] [--broker.<property>=<value> ...]
+       apogee cluster up|status|down|start|stop|kill|partition|heal ... (apogee cluster --help)
 Starts a NameServer and a broker in one process, data under DIR (default ${defaultDataDir()}).
-Port 0 picks free ports. Broker and store properties use RocketMQ's names, e.g.
+Both listen on 127.0.0.1 only (mqnamesrv and mqbroker listen on 0.0.0.0); port 0 picks free ports.
+Broker and store properties use RocketMQ's names, e.g.
   --broker.autoCreateTopicEnable=true --broker.flushDiskType=SYNC_FLUSH --broker.messageDelayLevel="1s 5s 10s"`;
 
 async function main(): Promise<void> {
@@ -33,39 +38,44 @@ async function main(): Promise<void> {
     return;
   }
   if (cmd !== 'start') {
-    process.stdout.write(USAGE + '\n');
-    process.exit(cmd === undefined || cmd === '-h' || cmd === '--help' ? 0 : 2);
+    if (cmd === undefined || cmd === '-h' || cmd === '--help') {
+      process.stdout.write(USAGE + '\n');
+      return;
+    }
+    throw new UsageError(`unknown command ${cmd}; usage: apogee start|cluster [options] (apogee --help lists them)`);
   }
-  const opt = (name: string): string | undefined => rest.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  // The last occurrence wins, as for properties.
+  const opt = (name: string): string | undefined => [...rest].reverse().find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   const home = opt('data') ?? defaultDataDir();
-  const nsConfig = { ...namesrvDefaults(), rocketmqHome: home, bindAddress: '127.0.0.1', listenPort: Number(opt('namesrv-port') ?? 9876) };
-  const storeKeys = new Set(Object.keys(defaultStoreConfig('/')));
-  const brokerConfig = { ...brokerDefaults(), rocketmqHome: home, bindAddress: '127.0.0.1', listenPort: Number(opt('broker-port') ?? 10911) };
-  const storeProperties: Record<string, string> = {};
+  const port = (flag: string, field: typeof NamesrvConfigSpec.listenPort | typeof BrokerConfigSpec.listenPort, fallback: number): number => {
+    const raw = opt(flag);
+    return raw === undefined ? fallback : (parseConfigValue(field, `--${flag}`, raw) as number);
+  };
+  // Loopback only: `apogee start` is a local development cluster.
+  const nsConfig = { ...namesrvDefaults(), rocketmqHome: home, bindAddress: '127.0.0.1', listenPort: port('namesrv-port', NamesrvConfigSpec.listenPort, 9876) };
+  const brokerConfig = { ...brokerDefaults(), rocketmqHome: home, bindAddress: '127.0.0.1', listenPort: port('broker-port', BrokerConfigSpec.listenPort, 10911) };
   const brokerProps: Array<[string, string]> = [];
   for (const a of rest) {
     const m = /^--broker\.([^=]+)=(.*)$/s.exec(a);
-    if (!m) {
-      if (!/^--(data|namesrv-port|broker-port)=/.test(a)) {
-        process.stderr.write(`apogee: unknown option ${a}\n${USAGE}\n`);
-        process.exit(2);
-      }
-      continue;
-    }
-    if (m[1]! in BrokerConfigSpec) brokerProps.push([m[1]!, m[2]!]);
-    else if (storeKeys.has(m[1]!)) storeProperties[m[1]!] = m[2]!;
-    else {
-      process.stderr.write(`apogee: unknown broker property ${m[1]}\n`);
-      process.exit(2);
+    if (m) brokerProps.push([m[1]!, m[2]!]);
+    else if (!/^--(data|namesrv-port|broker-port)=/.test(a) && a !== '--verbose') {
+      throw new UsageError(`unknown option ${a}; apogee --help lists the options`);
     }
   }
-  applyProperties(BrokerConfigSpec, brokerConfig, brokerProps);
+  const out = { extra: {} as Record<string, string>, ignored: [] as string[] };
+  takeProperties(BrokerConfigSpec, brokerConfig, brokerProps, { extra: new Set(Object.keys(StoreConfigSpec)), ignored: ignoredApacheKeys('broker'), hint: '`mqbroker -p` lists the keys Apogee uses' }, 'on the command line (--broker.<property>)', out);
+  const storeProperties: Record<string, string> = Object.fromEntries(Object.entries(out.extra).filter(([k]) => k in StoreConfigSpec));
+  const extraProperties = Object.fromEntries(out.ignored.map((k) => [k, out.extra[k]!]));
+  for (const k of out.ignored) logger('apogee').warn(`property ${k} is an Apache RocketMQ setting Apogee does not use: ignored`);
   storeProperties.storePathRootDir ??= join(home, 'store');
+  makeDirectory(home);
+  // Validate every broker and store value before anything starts.
+  new Broker(brokerConfig, { storeProperties, extraProperties });
 
   const namesrv = new NameServer(nsConfig);
   await namesrv.start();
   brokerConfig.namesrvAddr = namesrv.address;
-  const broker = new Broker(brokerConfig, { storeProperties });
+  const broker = new Broker(brokerConfig, { storeProperties, extraProperties });
   try {
     await broker.start();
   } catch (err) {
@@ -82,10 +92,7 @@ async function main(): Promise<void> {
     await broker.shutdown();
     await namesrv.shutdown();
     for (const f of pidFiles) removePidFile(f);
-  });
+  }, 'apogee');
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`apogee: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runCli('apogee', main);

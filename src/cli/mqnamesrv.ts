@@ -2,37 +2,36 @@
 /** `mqnamesrv`: starts a NameServer, like RocketMQ's script of the same name. */
 import { NameServer } from '../namesrv/namesrv.js';
 import { NamesrvConfigSpec, namesrvDefaults, resolveNamesrvPaths } from '../namesrv/config.js';
+import { ignoredApacheKeys } from '../common/apache-keys.js';
+import { makeDirectory } from '../common/paths.js';
 import { parseServerArgs, printConfig } from './options.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { logger } from '../common/logger.js';
 import { onShutdownSignals } from './signals.js';
+import { runCli } from './run.js';
 
-const USAGE = `usage: mqnamesrv [-c configFile] [-p] [-h] [--<property>=<value> ...]
+const USAGE = `usage: mqnamesrv [-c configFile] [-p] [-h] [--verbose] [--<property>=<value> ...]
   -c  properties file with NameServer settings (RocketMQ property names)
   -p  print every config item and exit
   -h  this help
+  --verbose  show stack traces of errors
 Any config key may be given as --key=value (see -p for the list); data lives under
 rocketmqHome (default: $APOGEE_HOME or <project>/data).`;
 
 async function main(): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseServerArgs(NamesrvConfigSpec, namesrvDefaults(), process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`mqnamesrv: ${(err as Error).message}\n${USAGE}\n`);
-    process.exit(2);
-  }
+  const parsed = parseServerArgs(NamesrvConfigSpec, namesrvDefaults(), process.argv.slice(2), { ignored: ignoredApacheKeys('namesrv') });
   if (parsed.help) {
     process.stdout.write(USAGE + '\n');
     return;
   }
+  const log = logger('mqnamesrv');
+  for (const k of parsed.ignoredProperties) log.warn(`property ${k} is an Apache RocketMQ setting Apogee does not use: ignored`);
   const config = resolveNamesrvPaths(parsed.config);
   if (parsed.printConfig) {
     printConfig(NamesrvConfigSpec, config);
     return;
   }
-  const log = logger('mqnamesrv');
-  for (const k of parsed.unknownProperties) log.warn(`ignoring unknown property ${k}`);
+  makeDirectory(config.rocketmqHome);
   const namesrv = new NameServer(config);
   await namesrv.start();
   const pidFile = writePidFile(config.rocketmqHome, `namesrv-${namesrv.port}`);
@@ -41,10 +40,7 @@ async function main(): Promise<void> {
     log.info(`${signal} received, shutting down`);
     await namesrv.shutdown();
     removePidFile(pidFile);
-  });
+  }, 'mqnamesrv');
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`mqnamesrv: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runCli('mqnamesrv', main);

@@ -1,8 +1,9 @@
 /** Shared command-line handling: RocketMQ's short flags plus `--property=value` for any config key. */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { applyProperties, configEntries, type ConfigOf, type ConfigSpec } from '../common/config.js';
+import { applyProperties, configEntries, ConfigError, type ConfigOf, type ConfigSpec } from '../common/config.js';
 import { parseProperties } from '../common/properties.js';
+import { UsageError } from './run.js';
 
 export interface ServerCliResult<S extends ConfigSpec> {
   config: ConfigOf<S>;
@@ -10,55 +11,89 @@ export interface ServerCliResult<S extends ConfigSpec> {
   printImportant: boolean;
   help: boolean;
   namesrvAddr?: string;
-  unknownProperties: string[];
-  /** Properties for keys outside `spec` that the caller accepts (e.g. store settings), file then flags. */
+  /** Keys Apache RocketMQ knows and Apogee ignores (see src/common/apache-keys.ts): warn about them. */
+  ignoredProperties: string[];
+  /** Properties for keys outside `spec`: the caller's extra keys (e.g. store settings) and ignored ones. */
   extra: Record<string, string>;
 }
 
+export interface PropertyKeys {
+  /** Keys outside `spec` that the caller applies itself (e.g. store settings). */
+  extra?: ReadonlySet<string>;
+  /** Apache keys Apogee ignores: a warning, not an error. */
+  ignored?: ReadonlySet<string>;
+  /** Where the valid keys are listed, for the unknown-key error. */
+  hint?: string;
+}
+
 /**
- * Parses `-c file`, `-p`, `-m`, `-n addr`, `-h` and `--key=value` overrides. Config file values are
- * applied first, then command-line overrides, as RocketMQ does.
+ * Sorts properties by key: spec keys are applied (values checked), extra and ignored keys are
+ * collected, and any other key is an error. Used for files and command-line flags alike, so a
+ * key means the same wherever it is written.
  */
-export function parseServerArgs<S extends ConfigSpec>(
+export function takeProperties<S extends ConfigSpec>(
   spec: S,
-  base: ConfigOf<S>,
-  argv: string[],
-  extraKeys: ReadonlySet<string> = new Set(),
-): ServerCliResult<S> {
-  const { values, tokens } = parseArgs({
-    args: argv,
-    options: {
-      configFile: { type: 'string', short: 'c' },
-      printConfigItem: { type: 'boolean', short: 'p' },
-      printImportantConfig: { type: 'boolean', short: 'm' },
-      namesrvAddr: { type: 'string', short: 'n' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: false,
-    allowPositionals: false,
-    tokens: true,
-  });
+  config: ConfigOf<S>,
+  props: Array<[string, string]>,
+  keys: PropertyKeys,
+  where: string,
+  out: { extra: Record<string, string>; ignored: string[] },
+): void {
+  const values = new Map(props);
+  for (const key of applyProperties(spec, config, props).unknown) {
+    const value = values.get(key)!;
+    if (keys.extra?.has(key)) out.extra[key] = value;
+    else if (keys.ignored?.has(key)) {
+      out.extra[key] = value;
+      if (!out.ignored.includes(key)) out.ignored.push(key);
+    } else {
+      throw new ConfigError(`unknown property ${key} ${where}; ${keys.hint ?? 'run with -p to list the keys Apogee uses'}`);
+    }
+  }
+}
+
+/**
+ * Parses `-c file`, `-p`, `-m`, `-n addr`, `-h`, `--verbose` and `--key=value` overrides. Config
+ * file values are applied first, then command-line overrides, as RocketMQ does.
+ */
+export function parseServerArgs<S extends ConfigSpec>(spec: S, base: ConfigOf<S>, argv: string[], keys: PropertyKeys = {}): ServerCliResult<S> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        configFile: { type: 'string', short: 'c' },
+        printConfigItem: { type: 'boolean', short: 'p' },
+        printImportantConfig: { type: 'boolean', short: 'm' },
+        namesrvAddr: { type: 'string', short: 'n' },
+        help: { type: 'boolean', short: 'h' },
+        verbose: { type: 'boolean' },
+      },
+      strict: false,
+      allowPositionals: false,
+      tokens: true,
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values, tokens } = parsed;
   const overrides: Array<[string, string]> = [];
   for (const t of tokens ?? []) {
-    if (t.kind !== 'option' || ['configFile', 'printConfigItem', 'printImportantConfig', 'namesrvAddr', 'help'].includes(t.name)) continue;
-    if (t.value === undefined) throw new Error(`option --${t.name} needs a value (--${t.name}=VALUE)`);
-    if (!(t.name in spec) && !extraKeys.has(t.name)) throw new Error(`unknown option --${t.name}; run with -p to list the config keys`);
+    if (t.kind !== 'option' || ['configFile', 'printConfigItem', 'printImportantConfig', 'namesrvAddr', 'help', 'verbose'].includes(t.name)) continue;
+    if (t.value === undefined) throw new UsageError(`option --${t.name} needs a value (--${t.name}=VALUE)`);
     overrides.push([t.name, t.value]);
   }
-  const unknownProperties: string[] = [];
-  const extra: Record<string, string> = {};
-  const take = (props: Iterable<[string, string]>): void => {
-    for (const key of applyProperties(spec, base, props).unknown) {
-      const value = new Map(props).get(key)!;
-      if (extraKeys.has(key)) extra[key] = value;
-      else {
-        unknownProperties.push(key);
-        extra[key] = value;
-      }
+  const out = { extra: {} as Record<string, string>, ignored: [] as string[] };
+  if (typeof values.configFile === 'string') {
+    let text;
+    try {
+      text = readFileSync(values.configFile, 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read config file ${values.configFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
-  };
-  if (typeof values.configFile === 'string') take([...parseProperties(readFileSync(values.configFile, 'utf8'))]);
-  take(overrides);
+    takeProperties(spec, base, [...parseProperties(text)], keys, `in ${values.configFile}`, out);
+  }
+  takeProperties(spec, base, overrides, keys, 'on the command line', out);
   if (typeof values.namesrvAddr === 'string' && 'namesrvAddr' in spec) {
     applyProperties(spec, base, [['namesrvAddr', values.namesrvAddr]]);
   }
@@ -68,8 +103,8 @@ export function parseServerArgs<S extends ConfigSpec>(
     printImportant: values.printImportantConfig === true,
     help: values.help === true,
     namesrvAddr: typeof values.namesrvAddr === 'string' ? values.namesrvAddr : undefined,
-    unknownProperties,
-    extra,
+    ignoredProperties: out.ignored,
+    extra: out.extra,
   };
 }
 

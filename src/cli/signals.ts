@@ -1,5 +1,7 @@
+import { reportError } from './run.js';
+
 /** Runs `stop` once on SIGTERM or SIGINT, then exits 0 (1 if stopping failed). */
-export function onShutdownSignals(stop: (signal: string) => Promise<void>): void {
+export function onShutdownSignals(stop: (signal: string) => Promise<void>, cli = 'shutdown'): void {
   let stopping = false;
   const handler = (signal: string): void => {
     if (stopping) return;
@@ -7,7 +9,7 @@ export function onShutdownSignals(stop: (signal: string) => Promise<void>): void
     stop(signal).then(
       () => process.exit(0),
       (err: unknown) => {
-        process.stderr.write(`shutdown failed: ${(err as Error).stack ?? String(err)}\n`);
+        reportError(cli, new Error(`shutdown failed: ${(err as Error).message ?? String(err)}`));
         process.exit(1);
       },
     );

@@ -6,7 +6,9 @@
 import { decodeHeader, encodeHeader } from '../protocol/header.js';
 import { RequestCode } from '../protocol/request-code.js';
 import { ResponseCode } from '../protocol/response-code.js';
-import { decodeClusterInfo, decodeKVTable, decodeTopicList, type ClusterInfo, type TopicRouteData } from '../protocol/route.js';
+import { decodeClusterInfo, decodeKVTable, decodeTopicList, type BrokerData, type ClusterInfo, type TopicRouteData } from '../protocol/route.js';
+import type { RemotingCommand } from '../codec/command.js';
+import { TransportError } from '../transport/errors.js';
 import { PERM_READ, PERM_WRITE } from '../protocol/perm.js';
 import { decodeOffsetMsgId } from '../codec/message.js';
 import {
@@ -203,16 +205,36 @@ export class Admin {
     return route;
   }
 
-  /** Min/max offsets of every queue of a topic (GET_TOPIC_STATS_INFO on each master). */
+  /**
+   * Min/max offsets of every queue of a topic (GET_TOPIC_STATS_INFO on each broker group's master,
+   * or on a slave while the master is down: a dead master's queues are shown, never skipped).
+   */
   async topicStats(topic: string): Promise<TopicOffset[]> {
     const route = await this.topicRoute(topic);
     const out: TopicOffset[] = [];
     for (const bd of route.brokerDatas) {
-      const addr = bd.brokerAddrs.get(0);
-      if (!addr) continue;
-      out.push(...decodeTopicStats((await this.broker(addr, RequestCode.GET_TOPIC_STATS_INFO, encodeHeader(TopicRequest, { topic }))).body));
+      const r = await this.brokerGroup(bd, RequestCode.GET_TOPIC_STATS_INFO, encodeHeader(TopicRequest, { topic }));
+      if (r) out.push(...decodeTopicStats(r.body));
     }
     return out.sort((a, b) => compareMq(a.mq, b.mq));
+  }
+
+  /**
+   * A read of a broker group's state: from its master, else from a slave (Apache's tools use
+   * BrokerData.selectBrokerAddr the same way). A master still in the route that does not answer
+   * is tried once on a slave. Undefined when the group has no address at all.
+   */
+  private async brokerGroup(bd: BrokerData, code: number, ext: Record<string, string>): Promise<RemotingCommand | undefined> {
+    const master = bd.brokerAddrs.get(0);
+    const slaves = [...bd.brokerAddrs].filter(([id]) => id !== 0).sort((a, b) => a[0] - b[0]);
+    const slave = slaves[0]?.[1];
+    if (!master) return slave ? this.broker(slave, code, ext) : undefined;
+    try {
+      return await this.broker(master, code, ext);
+    } catch (err) {
+      if (!slave || !(err instanceof TransportError)) throw err;
+      return this.broker(slave, code, ext);
+    }
   }
 
   async queryTopicConsumeByWho(topic: string): Promise<string[]> {
@@ -250,9 +272,10 @@ export class Admin {
     const route = await this.topicRoute(topic ?? `%RETRY%${group}`);
     const merged: ConsumeStats = { consumeTps: 0, offsetTable: [], diffTotal: 0 };
     for (const bd of route.brokerDatas) {
-      const addr = bd.brokerAddrs.get(0);
-      if (!addr) continue;
-      const s = decodeConsumeStats((await this.broker(addr, RequestCode.GET_CONSUME_STATS, encodeHeader(ConsumeStatsRequest, { consumerGroup: group, topic }))).body);
+      // A dead master's backlog is read from its slave, so it stays in diffTotal.
+      const r = await this.brokerGroup(bd, RequestCode.GET_CONSUME_STATS, encodeHeader(ConsumeStatsRequest, { consumerGroup: group, topic }));
+      if (!r) continue;
+      const s = decodeConsumeStats(r.body);
       merged.consumeTps += s.consumeTps;
       merged.offsetTable.push(...s.offsetTable);
       merged.diffTotal += s.diffTotal;

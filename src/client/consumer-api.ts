@@ -17,6 +17,8 @@ import {
   SearchOffsetRequest,
   UpdateConsumerOffsetRequest,
 } from './headers.js';
+import type { RemotingCommand } from '../codec/command.js';
+import { TransportError } from '../transport/errors.js';
 import type { ClientInstance } from './instance.js';
 import { decodeMessages, type MessageExt, type MessageQueue } from './message.js';
 
@@ -72,7 +74,7 @@ export function pullRequestHeader(spec: PullRequestSpec): Record<string, string>
 }
 
 /** Maps a PULL_MESSAGE response; throws MQBrokerError for error codes. */
-export function toPullResult(response: import('../codec/command.js').RemotingCommand, mq: MessageQueue, sub: SubscriptionData | undefined, addr?: string): PullResult {
+export function toPullResult(response: RemotingCommand, mq: MessageQueue, sub: SubscriptionData | undefined, addr?: string): PullResult {
   let status: PullStatus;
   switch (response.code) {
     case ResponseCode.SUCCESS:
@@ -112,32 +114,46 @@ export async function pullMessage(client: ClientInstance, addr: string, spec: Pu
   return toPullResult(response, spec.mq, spec.subscription, addr);
 }
 
-/** Stored consumer offset; -1 when the broker has none (QUERY_NOT_FOUND). */
+/**
+ * Runs `call` against `mq`'s broker group for its stored state (offsets): at its master, else at a
+ * slave, as Java's RemoteBrokerOffsetStore and MQAdminImpl do with findBrokerAddressInAdmin. A
+ * master still in the cached route but not answering (killed, not yet dropped by the NameServer)
+ * gets one retry on a slave, so a dead master never hides its queues' offsets.
+ */
+async function viaBrokerGroup<T>(client: ClientInstance, mq: MessageQueue, call: (addr: string) => Promise<T>): Promise<T> {
+  const target = await client.findAdminAddr(mq.brokerName, mq.topic);
+  try {
+    return await call(client.brokerCallAddr(target.addr));
+  } catch (err) {
+    const slave = !target.slave && err instanceof TransportError ? client.slaveAddr(mq.brokerName) : undefined;
+    if (!slave) throw err;
+    return call(client.brokerCallAddr(slave));
+  }
+}
+
+/** Stored consumer offset (from the master, or a slave while the master is away); -1 when the broker has none (QUERY_NOT_FOUND). */
 export async function queryConsumerOffset(client: ClientInstance, group: string, mq: MessageQueue): Promise<number> {
-  const addr = client.brokerCallAddr(await client.findMaster(mq.brokerName, mq.topic));
-  const response = await client.call(
-    addr,
-    client.request(RequestCode.QUERY_CONSUMER_OFFSET, encodeHeader(QueryConsumerOffsetRequest, { consumerGroup: group, topic: mq.topic, queueId: mq.queueId })),
-    5000,
-    [ResponseCode.SUCCESS, ResponseCode.QUERY_NOT_FOUND],
+  const ext = encodeHeader(QueryConsumerOffsetRequest, { consumerGroup: group, topic: mq.topic, queueId: mq.queueId });
+  const response = await viaBrokerGroup(client, mq, (addr) =>
+    client.call(addr, client.request(RequestCode.QUERY_CONSUMER_OFFSET, ext), 5000, [ResponseCode.SUCCESS, ResponseCode.QUERY_NOT_FOUND]),
   );
   if (response.code === ResponseCode.QUERY_NOT_FOUND) return -1;
   return decodeHeader(OffsetResponse, response.extFields).offset;
 }
 
+/** Commits a consumer offset to the master, or to a slave while the master is away (as Java does). */
 export async function updateConsumerOffset(client: ClientInstance, group: string, mq: MessageQueue, offset: number, oneway: boolean): Promise<void> {
-  const addr = client.brokerCallAddr(await client.findMaster(mq.brokerName, mq.topic));
-  const req = client.request(
-    RequestCode.UPDATE_CONSUMER_OFFSET,
-    encodeHeader(UpdateConsumerOffsetRequest, { consumerGroup: group, topic: mq.topic, queueId: mq.queueId, commitOffset: offset }),
-  );
-  if (oneway) await client.oneway(addr, req);
-  else await client.call(addr, req, 5000);
+  const ext = encodeHeader(UpdateConsumerOffsetRequest, { consumerGroup: group, topic: mq.topic, queueId: mq.queueId, commitOffset: offset });
+  await viaBrokerGroup(client, mq, async (addr) => {
+    const req = client.request(RequestCode.UPDATE_CONSUMER_OFFSET, ext);
+    if (oneway) await client.oneway(addr, req);
+    else await client.call(addr, req, 5000);
+  });
 }
 
+/** Queue bounds come from the master, or from a slave while it is away (the same queue, at most a little behind). */
 async function offsetCall(client: ClientInstance, code: number, mq: MessageQueue, ext: Record<string, string>): Promise<number> {
-  const addr = client.brokerCallAddr(await client.findMaster(mq.brokerName, mq.topic));
-  const response = await client.call(addr, client.request(code, ext), 5000);
+  const response = await viaBrokerGroup(client, mq, (addr) => client.call(addr, client.request(code, ext), 5000));
   return decodeHeader(OffsetResponse, response.extFields).offset;
 }
 

@@ -56,7 +56,9 @@ export type DiagnosticEvent =
   | { type: 'disconnect'; address: string }
   | { type: 'send-retry'; topic: string; brokerName: string; attempt: number; error: Error }
   | { type: 'broker-fault'; brokerName: string; latencyMs: number; unavailableForMs: number }
-  | { type: 'rebalance'; group: string; topic: string; assigned: string[]; added: string[]; removed: string[] }
+  /** `failed`: queues allocated to us that could not start (each also reported as `queue-start-failed`); retried soon. */
+  | { type: 'rebalance'; group: string; topic: string; assigned: string[]; added: string[]; removed: string[]; failed: string[] }
+  | { type: 'queue-start-failed'; group: string; queue: string; error: Error }
   | { type: 'pull-error'; group: string; queue: string; error: Error }
   | { type: 'flow-control'; group: string; queue: string; cachedCount: number; cachedBytes: number }
   | { type: 'consume-error'; group: string; msgId: string; error: Error }
@@ -364,6 +366,29 @@ export class ClientInstance extends EventEmitter {
     }
     if (!addr) throw new NoRouteError(topic ?? brokerName, `no master address for broker ${brokerName}`);
     return addr;
+  }
+
+  /**
+   * Where calls about a broker group's stored state go (consumer offsets, queue offsets, stats):
+   * its master, else a slave, refreshing `topic`'s route once if the group is unknown (Java's
+   * findBrokerAddressInAdmin). A slave holds the same queues, so offsets are read from it and
+   * committed to it while the master is away; NoRouteError when no member is known.
+   */
+  async findAdminAddr(brokerName: string, topic?: string): Promise<{ addr: string; slave: boolean }> {
+    let found = this.findBrokerAddr(brokerName);
+    if (!found && topic) {
+      await this.updateRoute(topic);
+      found = this.findBrokerAddr(brokerName);
+    }
+    if (!found) throw new NoRouteError(topic ?? brokerName, `no address (master or slave) for broker ${brokerName}`);
+    return found;
+  }
+
+  /** A slave of `brokerName` (the lowest id), for when its master does not answer. */
+  slaveAddr(brokerName: string): string | undefined {
+    let best: [number, string] | undefined;
+    for (const entry of this.brokerAddrs.get(brokerName) ?? []) if (entry[0] !== 0 && (!best || entry[0] < best[0])) best = entry;
+    return best?.[1];
   }
 
   /** The address to use for `brokerName`, preferring `brokerId` and falling back to any. */

@@ -9,7 +9,6 @@ import { homedir } from 'node:os';
 import { parseFastJson, toFastJson } from '../codec/fastjson.js';
 import { mqMapEntries, mqJson } from './bodies.js';
 import { queryConsumerOffset, updateConsumerOffset } from './consumer-api.js';
-import { MQBrokerError } from './errors.js';
 import type { ClientInstance } from './instance.js';
 import { mqKey, type MessageQueue } from './message.js';
 
@@ -19,7 +18,7 @@ export interface OffsetStore {
   update(mq: MessageQueue, offset: number, increaseOnly: boolean): void;
   /** Memory value, or -1 when unknown. */
   readMemory(mq: MessageQueue): number;
-  /** Offset from the backing store: ≥ 0, −1 when none is stored, −2 when it could not be read. */
+  /** Offset from the backing store: ≥ 0, or −1 when none is stored; rejects when it could not be read. */
   readStore(mq: MessageQueue): Promise<number>;
   /** Writes offsets of the given queues to the backing store (sync = wait for the broker). */
   persistAll(mqs: readonly MessageQueue[], sync: boolean): Promise<void>;
@@ -58,14 +57,10 @@ export class RemoteOffsetStore extends MemoryOffsets implements OffsetStore {
   load(): void {}
 
   async readStore(mq: MessageQueue): Promise<number> {
-    try {
-      const offset = await queryConsumerOffset(this.client, this.group, mq);
-      if (offset >= 0) this.update(mq, offset, false);
-      return offset;
-    } catch (err) {
-      if (err instanceof MQBrokerError && err.code === 22) return -1;
-      return -2;
-    }
+    // Master or slave (findAdminAddr): a group started while a master is down still finds its offsets.
+    const offset = await queryConsumerOffset(this.client, this.group, mq);
+    if (offset >= 0) this.update(mq, offset, false);
+    return offset;
   }
 
   async persistAll(mqs: readonly MessageQueue[], sync: boolean): Promise<void> {

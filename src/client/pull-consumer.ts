@@ -131,7 +131,8 @@ export class PullConsumer implements ConsumerHook {
       const sub = typeof expression === 'string' ? buildSubscription(mq.topic, expression) : buildSubscription(mq.topic, expression.expression, expression.type);
       this.subscriptions.set(mq.topic, sub);
       await this.client.route(mq.topic);
-      let offset = await queryConsumerOffset(this.client, this.group, mq).catch(() => -1);
+      // An unreadable offset is the caller's error, never a silent start from `startFrom`.
+      let offset = await queryConsumerOffset(this.client, this.group, mq);
       if (offset < 0) offset = await this.startOffset(mq);
       this.assigned.set(mqKey(mq), { mq, fetchOffset: offset, consumedOffset: offset, committed: offset, generation: 0, buffer: [], subscription: sub });
     }

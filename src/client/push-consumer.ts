@@ -23,6 +23,7 @@ import {
   type PullResult,
 } from './consumer-api.js';
 import { ClientStateError, MQBrokerError, MQClientError } from './errors.js';
+import { TransportError } from '../transport/errors.js';
 import { ClientInstance, asError, type ClientOptions, type ConsumerHook } from './instance.js';
 import { compareMq, mqKey, mqString, RESERVED_PROPERTIES, type MessageExt, type MessageQueue } from './message.js';
 import { LocalFileOffsetStore, RemoteOffsetStore, defaultOffsetStoreDir, type OffsetStore } from './offset-store.js';
@@ -117,6 +118,10 @@ export class PushConsumer implements ConsumerHook {
   private state: 'created' | 'running' | 'stopping' | 'stopped' = 'created';
   private chain: Promise<void> = Promise.resolve();
   private rebalanceQueued?: Promise<void>;
+  /** A rebalance is scheduled to retry queues that failed to start (one at a time, however many failed). */
+  private rebalanceRetryPending = false;
+  /** topic → when its route was last re-read after a pull failed on the transport. */
+  private readonly routeRefreshedAt = new Map<string, number>();
   private readonly sleepers = new Set<() => void>();
   private readonly consumeQueue: Array<() => Promise<void> | undefined> = [];
   private activeConsumers = 0;
@@ -403,9 +408,8 @@ export class PushConsumer implements ConsumerHook {
     if (this.messageModel === 'BROADCASTING') {
       allocated = mqAll;
     } else {
-      const brokerAddr = route.brokerDatas.map((b) => b.brokerAddrs.get(0) ?? [...b.brokerAddrs.values()][0]).find((a) => a);
-      if (!brokerAddr) return;
-      const cids = (await getConsumerIdList(this.client, this.group, brokerAddr)).sort();
+      const cids = await this.consumerIds(route);
+      if (!cids) return;
       if (!cids.includes(this.client.clientId)) {
         // The broker has not seen our heartbeat yet; announce ourselves and let the next round allocate.
         await this.client.heartbeatAll();
@@ -415,6 +419,26 @@ export class PushConsumer implements ConsumerHook {
       allocated = strategy.allocate(this.group, this.client.clientId, mqAll, cids);
     }
     await this.updateProcessQueues(topic, allocated);
+  }
+
+  /**
+   * The group's consumer ids, from the first broker of the route that answers (each group's master,
+   * else its slave): one dead broker must not stop the whole topic's rebalance. Sorted; undefined
+   * when the route has no broker.
+   */
+  private async consumerIds(route: TopicRouteData): Promise<string[] | undefined> {
+    let lastError: unknown;
+    for (const bd of route.brokerDatas) {
+      const addr = bd.brokerAddrs.get(0) ?? [...bd.brokerAddrs].sort((a, b) => a[0] - b[0])[0]?.[1];
+      if (!addr) continue;
+      try {
+        return (await getConsumerIdList(this.client, this.group, addr)).sort();
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    if (lastError) throw lastError;
+    return undefined;
   }
 
   private async updateProcessQueues(topic: string, allocated: MessageQueue[]): Promise<void> {
@@ -430,30 +454,52 @@ export class PushConsumer implements ConsumerHook {
       this.offsetStore.remove(pq.mq);
       if (this.orderly && this.messageModel === 'CLUSTERING' && pq.locked) await this.unlockAll([pq.mq]).catch(() => undefined);
     }
+    // A queue that cannot start now (its offset unreadable, its lock refused) is reported and
+    // tried again soon, never dropped in silence: it stays unowned only until a rebalance starts it.
+    const failed: string[] = [];
     for (const [key, mq] of want) {
       if (this.pqs.has(key) || !this.running) continue;
       const pq = new ProcessQueue(mq, this.orderly);
-      if (this.orderly && this.messageModel === 'CLUSTERING') {
-        if (!(await this.lockOne(pq))) continue;
+      let offset: number;
+      try {
+        if (this.orderly && this.messageModel === 'CLUSTERING' && !(await this.lockOne(pq))) {
+          throw new MQClientError(`the broker did not lock ${mqString(mq)} for ${this.client.clientId} (another consumer of ${this.group} may still hold it)`);
+        }
+        this.offsetStore.remove(mq);
+        offset = await this.computePullFromWhere(mq);
+      } catch (error) {
+        failed.push(mqString(mq));
+        this.client.diagnostic({ type: 'queue-start-failed', group: this.group, queue: mqString(mq), error: asError(error) });
+        continue;
       }
-      this.offsetStore.remove(mq);
-      const offset = await this.computePullFromWhere(mq);
-      if (offset < 0 || !this.running) continue;
+      if (!this.running) continue;
       pq.nextOffset = offset;
       this.offsetStore.update(mq, offset, false);
       this.pqs.set(key, pq);
       added.push(mqString(mq));
       pq.loop = this.pullLoop(pq);
     }
-    if (added.length > 0 || removed.length > 0) {
-      this.client.diagnostic({ type: 'rebalance', group: this.group, topic, assigned: allocated.map(mqString), added, removed });
+    if (added.length > 0 || removed.length > 0 || failed.length > 0) {
+      this.client.diagnostic({ type: 'rebalance', group: this.group, topic, assigned: allocated.map(mqString), added, removed, failed });
+    }
+    if (failed.length > 0 && !this.rebalanceRetryPending) {
+      this.rebalanceRetryPending = true;
+      this.client.later(this.options.pullTimeDelayMillsWhenException ?? 3000, () => {
+        this.rebalanceRetryPending = false;
+        void this.rebalance();
+      });
     }
   }
 
+  /** Where a newly owned queue starts: its stored offset, else `consumeFromWhere`. Rejects when neither can be read. */
   private async computePullFromWhere(mq: MessageQueue): Promise<number> {
-    const last = await this.offsetStore.readStore(mq);
+    let last: number;
+    try {
+      last = await this.offsetStore.readStore(mq);
+    } catch (error) {
+      throw new MQClientError(`reading the consumer offset of ${mqString(mq)} failed: ${asError(error).message}`, { cause: error });
+    }
     if (last >= 0) return last;
-    if (last === -2) return -1;
     const isRetry = mq.topic.startsWith('%RETRY%');
     try {
       switch (this.options.consumeFromWhere ?? 'CONSUME_FROM_LAST_OFFSET') {
@@ -467,8 +513,7 @@ export class PushConsumer implements ConsumerHook {
           return await getMaxOffset(this.client, mq);
       }
     } catch (error) {
-      this.client.diagnostic({ type: 'error', where: `compute offset of ${mqString(mq)}`, error: asError(error) });
-      return -1;
+      throw new MQClientError(`finding the start offset of ${mqString(mq)} failed: ${asError(error).message}`, { cause: error });
     }
   }
 
@@ -530,10 +575,23 @@ export class PushConsumer implements ConsumerHook {
       } catch (error) {
         if (!this.running || pq.dropped) return;
         this.client.diagnostic({ type: 'pull-error', group: this.group, queue: mqString(pq.mq), error: asError(error) });
+        if (error instanceof TransportError) this.refreshRouteSoon(pq.mq.topic);
         delay = this.options.pullTimeDelayMillsWhenException ?? 3000;
       }
       if (delay > 0) await this.sleep(delay);
     }
+  }
+
+  /**
+   * A broker that stopped answering may have left the route (a killed master): the route is read
+   * again now, not at the next periodic refresh, so the next pull finds the slave. At most once a
+   * second per topic, however many queues fail.
+   */
+  private refreshRouteSoon(topic: string): void {
+    const now = Date.now();
+    if ((this.routeRefreshedAt.get(topic) ?? 0) > now - 1000) return;
+    this.routeRefreshedAt.set(topic, now);
+    void this.client.updateRoute(topic).catch(() => undefined);
   }
 
   /** One pull; returns how long to wait before the next one. */
@@ -600,10 +658,17 @@ export class PushConsumer implements ConsumerHook {
         this.dispatch(pq, result.messages);
         return this.options.pullInterval ?? 0;
       case 'NO_NEW_MSG':
-      case 'NO_MATCHED_MSG':
         pq.nextOffset = result.nextBeginOffset;
         if (pq.count === 0) this.offsetStore.update(mq, result.nextBeginOffset, true);
         return 0;
+      case 'NO_MATCHED_MSG': {
+        // A slave asked for an offset it does not have yet (behind a master that is away) says
+        // "retry immediately" without moving on: wait rather than spin against it.
+        const stuck = result.nextBeginOffset === pq.nextOffset;
+        pq.nextOffset = result.nextBeginOffset;
+        if (pq.count === 0) this.offsetStore.update(mq, result.nextBeginOffset, true);
+        return stuck ? this.options.pullTimeDelayMillsWhenException ?? 3000 : 0;
+      }
       case 'OFFSET_ILLEGAL':
         pq.nextOffset = result.nextBeginOffset;
         pq.dropped = true;

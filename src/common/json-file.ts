@@ -1,10 +1,11 @@
 /** Config files replaced atomically (write temp, fsync, rename), with the previous copy kept as `.bak`. */
-import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
 import { copyFile, mkdir, open, rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { makeDirectory } from './paths.js';
 
 export function writeFileAtomic(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
+  makeDirectory(dirname(path));
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, 'w');
   try {

@@ -4,7 +4,7 @@ import { defaults, type ConfigOf, type ConfigSpec } from '../common/config.js';
 import { defaultDataDir } from '../common/paths.js';
 
 export const NamesrvConfigSpec = {
-  listenPort: { kind: 'int', default: 9876, doc: 'TCP port of the NameServer' },
+  listenPort: { kind: 'int', default: 9876, min: 0, max: 65535, doc: 'TCP port of the NameServer (0 = a free port)' },
   bindAddress: { kind: 'string', default: '0.0.0.0', doc: 'address to listen on (Apogee)' },
   rocketmqHome: { kind: 'string', default: '', doc: 'data directory; defaults to $APOGEE_HOME or <project>/data' },
   kvConfigPath: { kind: 'string', default: '', doc: 'kvConfig.json path; defaults to <home>/namesrv/kvConfig.json' },
@@ -13,7 +13,7 @@ export const NamesrvConfigSpec = {
   clusterTest: { kind: 'boolean', default: false },
   orderMessageEnable: { kind: 'boolean', default: false, doc: 'attach ORDER_TOPIC_CONFIG to routes' },
   serverChannelMaxIdleTimeSeconds: { kind: 'int', default: 120, doc: 'close idle connections after this' },
-  serverSocketMaxFrameLength: { kind: 'int', default: 16777216, doc: 'largest accepted frame (Apogee)' },
+  serverSocketMaxFrameLength: { kind: 'int', default: 16777216, min: 1024, doc: 'largest accepted frame (Apogee)' },
   brokerChannelExpiredTime: { kind: 'long', default: 120000, doc: 'ms without registration before a broker is dropped (Apogee; Java fixes 120 s)' },
   scanNotActiveBrokerInterval: { kind: 'long', default: 10000, doc: 'ms between expiry scans (Apogee; Java fixes 10 s)' },
 } satisfies ConfigSpec;

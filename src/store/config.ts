@@ -4,6 +4,7 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { parseConfigValue, type ConfigField } from '../common/config.js';
 
 export type FlushDiskType = 'ASYNC_FLUSH' | 'SYNC_FLUSH';
 export type BrokerRole = 'ASYNC_MASTER' | 'SYNC_MASTER' | 'SLAVE';
@@ -46,6 +47,8 @@ export interface StoreConfig {
   accessMessageInMemoryMaxRatio: number;
   messageDelayLevel: string;
   haTransferBatchSize: number;
+  /** The HA port a master listens on for its slaves; the broker uses listenPort + 1 unless it is set. */
+  haListenPort: number;
   /** `brokerIP1` (broker setting): written as STOREHOST of every record. */
   brokerIP1: string;
   /** `listenPort` (broker setting): the STOREHOST port. */
@@ -94,6 +97,7 @@ export function defaultStoreConfig(root = join(homedir(), 'store')): StoreConfig
     accessMessageInMemoryMaxRatio: 40,
     messageDelayLevel: '1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h',
     haTransferBatchSize: 1024 * 32,
+    haListenPort: 10912,
     brokerIP1: '127.0.0.1',
     listenPort: 10911,
     commitLogCachedFiles: 2,
@@ -113,33 +117,74 @@ export function resolveStoreConfig(overrides: Partial<StoreConfig> & { storePath
 }
 
 /**
- * Applies `key=value` settings (e.g. from a broker `.properties` file) with Java's parse rules:
- * no trimming, booleans true only for "true" in any case, unparsable values keep the default.
- * Returns the keys that were present but could not be applied, so callers can warn.
+ * What each store property accepts. Defaults live in defaultStoreConfig (some depend on the root);
+ * brokerIP1 and listenPort are broker settings copied in, so they are not listed here.
+ */
+const int = (min?: number, max?: number): ConfigField => ({ kind: 'int', default: 0, min, max });
+const bool: ConfigField = { kind: 'boolean', default: false };
+const text: ConfigField = { kind: 'string', default: '' };
+export const StoreConfigSpec = {
+  storePathRootDir: { ...text, check: (v) => (v === '' ? 'a directory path' : undefined) },
+  storePathCommitLog: { ...text, check: (v) => (v === '' ? 'a directory path' : undefined) },
+  mapedFileSizeCommitLog: int(4096, 2 ** 31 - 1),
+  mapedFileSizeConsumeQueue: int(20, 2 ** 31 - 1),
+  flushDiskType: { kind: 'enum', default: 'ASYNC_FLUSH', values: ['ASYNC_FLUSH', 'SYNC_FLUSH'] },
+  brokerRole: { kind: 'enum', default: 'ASYNC_MASTER', values: ['ASYNC_MASTER', 'SYNC_MASTER', 'SLAVE'] },
+  flushIntervalCommitLog: int(1),
+  flushCommitLogLeastPages: int(0),
+  flushCommitLogThoroughInterval: int(0),
+  flushIntervalConsumeQueue: int(1),
+  flushConsumeQueueLeastPages: int(0),
+  flushConsumeQueueThoroughInterval: int(0),
+  syncFlushTimeout: int(1),
+  cleanResourceInterval: int(1),
+  deleteWhen: { ...text, check: (v) => (/^\d{1,2}(;\d{1,2})*$/.test(String(v)) ? undefined : 'hours of the day separated by ;, e.g. 04 or 04;16') },
+  fileReservedTime: int(0),
+  diskMaxUsedSpaceRatio: int(0, 100),
+  cleanFileForciblyEnable: bool,
+  diskSpaceCleanForciblyRatio: { kind: 'double', default: 0, min: 0, max: 1 },
+  diskSpaceWarningLevelRatio: { kind: 'double', default: 0, min: 0, max: 1 },
+  maxMessageSize: int(1),
+  checkCRCOnRecover: bool,
+  messageIndexEnable: bool,
+  maxHashSlotNum: int(1),
+  maxIndexNum: int(1),
+  maxMsgsNumBatch: int(1),
+  messageIndexSafe: bool,
+  maxTransferBytesOnMessageInMemory: int(1),
+  maxTransferCountOnMessageInMemory: int(1),
+  maxTransferBytesOnMessageInDisk: int(1),
+  maxTransferCountOnMessageInDisk: int(1),
+  accessMessageInMemoryMaxRatio: int(0, 100),
+  messageDelayLevel: { ...text, check: (v) => delayLevelProblem(String(v)) },
+  haTransferBatchSize: int(1),
+  haListenPort: int(1, 65535),
+  commitLogCachedFiles: int(0),
+} satisfies Record<Exclude<keyof StoreConfig, 'brokerIP1' | 'listenPort'>, ConfigField>;
+
+/**
+ * Applies `key=value` settings (e.g. from a broker `.properties` file). Every value is checked
+ * against StoreConfigSpec; the first bad one throws a ConfigError naming key, value and what is
+ * allowed. Keys the spec does not know are returned for the caller to judge.
  */
 export function applyStoreProperties(config: StoreConfig, props: Readonly<Record<string, string>>): string[] {
-  const rejected: string[] = [];
+  const unknown: string[] = [];
   const target = config as unknown as Record<string, unknown>;
   for (const [key, raw] of Object.entries(props)) {
-    if (!(key in target)) continue;
-    const current = target[key];
-    if (typeof current === 'number') {
-      const n = /^[+-]?\d+$/.test(raw) ? Number(raw) : NaN;
-      if (Number.isFinite(n)) target[key] = n;
-      else rejected.push(key);
-    } else if (typeof current === 'boolean') {
-      target[key] = raw.toLowerCase() === 'true';
-    } else if (key === 'flushDiskType') {
-      if (raw === 'ASYNC_FLUSH' || raw === 'SYNC_FLUSH') target[key] = raw;
-      else rejected.push(key);
-    } else if (key === 'brokerRole') {
-      if (raw === 'ASYNC_MASTER' || raw === 'SYNC_MASTER' || raw === 'SLAVE') target[key] = raw;
-      else rejected.push(key);
-    } else {
-      target[key] = raw;
-    }
+    const field = (StoreConfigSpec as Record<string, ConfigField>)[key];
+    if (!field) unknown.push(key);
+    else target[key] = parseConfigValue(field, key, raw);
   }
-  return rejected;
+  return unknown;
+}
+
+function delayLevelProblem(text: string): string | undefined {
+  try {
+    parseDelayLevels(text);
+    return undefined;
+  } catch {
+    return 'space-separated delays such as "1s 5s 10s 30s 1m 2h" (units ms, s, m, h, d; at least one)';
+  }
 }
 
 /** Parses `messageDelayLevel` into milliseconds per level (index 0 = level 1). */
@@ -153,5 +198,6 @@ export function parseDelayLevels(text: string): number[] {
     if (!m) throw new Error(`bad messageDelayLevel token "${token}"`);
     out.push(Number(m[1]) * units[m[2]!]!);
   }
+  if (out.length === 0) throw new Error('messageDelayLevel has no levels');
   return out;
 }

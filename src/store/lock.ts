@@ -9,6 +9,7 @@
  */
 import * as fs from 'node:fs';
 import { join } from 'node:path';
+import { makeDirectory } from '../common/paths.js';
 import { StoreLockedError } from './errors.js';
 
 export class StoreLock {
@@ -17,7 +18,7 @@ export class StoreLock {
   private constructor(readonly path: string) {}
 
   static acquire(root: string): StoreLock {
-    fs.mkdirSync(root, { recursive: true });
+    makeDirectory(root);
     const javaLock = join(root, 'lock');
     if (!fs.existsSync(javaLock)) fs.writeFileSync(javaLock, 'lock');
     const path = join(root, 'apogee.lock');

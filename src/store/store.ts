@@ -36,6 +36,7 @@ import { PutRefusedError, type PutMessageStatus } from './errors.js';
 import { IndexService } from './index-file.js';
 import type { MappedFile } from './mapped-file.js';
 import { StoreLock } from './lock.js';
+import { makeDirectory } from '../common/paths.js';
 
 /** A message to append. `properties` is the raw properties string. */
 export interface MessageInput {
@@ -286,7 +287,7 @@ export class MessageStore {
   /** Opens (creating if needed) and recovers a store, then starts its flush and clean services. */
   static open(overrides: Partial<StoreConfig> & { storePathRootDir: string }, options: StoreOptions = {}): MessageStore {
     const config = resolveStoreConfig(overrides);
-    fs.mkdirSync(config.storePathRootDir, { recursive: true });
+    makeDirectory(config.storePathRootDir);
     const lock = StoreLock.acquire(config.storePathRootDir);
     let store: MessageStore | undefined;
     try {

@@ -2,6 +2,7 @@
  * A remoting TCP server: one processor per request code, answers in the request's serialize type,
  * never lets a peer's bytes or a processor's exception take the process down.
  */
+import { listenOn } from '../common/listen.js';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { isOneway, responseTo, type RemotingCommand } from '../codec/command.js';
@@ -31,12 +32,19 @@ export class RemotingServer extends EventEmitter {
   private inflight = 0;
   private idleWaiters: Array<() => void> = [];
   private closing = false;
+  private binding = false;
 
   constructor(private readonly options: RemotingServerOptions) {
     super();
     this.log = logger(options.name ?? 'remoting');
     this.server = createServer((socket) => this.accept(socket));
-    this.server.on('error', (err) => this.emit('error', err));
+    // A bind failure rejects listen(); only later errors are events, and only for listeners (an
+    // 'error' event nobody handles would crash the process with a stack trace).
+    this.server.on('error', (err) => {
+      if (this.binding) return;
+      if (this.listenerCount('error') > 0) this.emit('error', err);
+      else this.log.error(`server error: ${err.message}`);
+    });
   }
 
   register(code: number, processor: Processor): this {
@@ -49,14 +57,12 @@ export class RemotingServer extends EventEmitter {
   }
 
   async listen(): Promise<AddressInfo> {
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      this.server.once('error', onError);
-      this.server.listen(this.options.port, this.options.host ?? '0.0.0.0', () => {
-        this.server.off('error', onError);
-        resolve();
-      });
-    });
+    this.binding = true;
+    try {
+      await listenOn(this.server, this.options.port, this.options.host ?? '0.0.0.0', this.options.name ?? 'server');
+    } finally {
+      this.binding = false;
+    }
     return this.server.address() as AddressInfo;
   }
 

@@ -80,7 +80,7 @@ test("mqbroker's boot log line names the Apogee release", async () => {
   const ns = await startNamesrv();
   const proc = spawnServer('mqbroker', ['-n', ns.addr, '--listenPort=0', '--brokerName=broker-bootlog', `--storePathRootDir=${join(home, 'store')}`], { APOGEE_HOME: home, APOGEE_LOG_LEVEL: 'info' });
   try {
-    await proc.waitFor(/^The broker\[broker-bootlog, 127\.0\.0\.1:\d+\] boot success/m);
+    await proc.waitFor(/^The broker\[broker-bootlog, [\d.]+:\d+\] boot success/m); // bound to 0.0.0.0: the host address, Java's rule
     await proc.waitFor(new RegExp(`INFO  \\[broker broker-bootlog\\] broker DefaultCluster/broker-bootlog id 0 \\(Apogee ${esc(RELEASE)}\\) listening on`), 'stderr');
   } finally {
     await proc.stop();

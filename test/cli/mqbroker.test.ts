@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { projectRoot } from '../helpers/fixtures.js';
@@ -92,6 +92,89 @@ test('mqbroker -n … -c broker-a.properties runs, registers, and mqshutdown bro
     assert.equal(ns.namesrv.routes.clusterInfo().brokerAddrTable.size, 0, 'unregistered on the way out');
   } finally {
     await ns.stop();
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+/** The shipped conf/ directory, file by file (relative paths). */
+function shippedConfigs(): string[] {
+  const root = join(projectRoot(), 'conf');
+  const out: string[] = [];
+  const walk = (dir: string, rel: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path, `${rel}${name}/`);
+      else out.push(`${rel}${name}`);
+    }
+  };
+  walk(root, '');
+  return out;
+}
+
+test('conf/ ships the Apache example configs, and a broker boots with each as it is (ports overridden)', async () => {
+  assert.deepEqual(shippedConfigs(), EXAMPLES.map(([file]) => file).sort());
+  const ns = await startNamesrv();
+  try {
+    for (const [file, name, id, role] of EXAMPLES) {
+      const path = join(projectRoot(), 'conf', file);
+      const home = mkdtempSync(join(tmpdir(), 'apogee-conf-boot-'));
+      try {
+        const printed = spawnSync(process.execPath, [cli('mqbroker'), '-c', path, '-p'], { encoding: 'utf8', env: { ...process.env, APOGEE_HOME: home } });
+        assert.equal(printed.status, 0, `${file}: ${printed.stderr}`);
+        for (const line of [`brokerName=${name}`, `brokerId=${id}`, `brokerRole=${role}`, 'fileReservedTime=48', 'deleteWhen=04', 'flushDiskType=ASYNC_FLUSH']) {
+          assert.ok(printed.stdout.split('\n').includes(line), `${file}: -p prints ${line}`);
+        }
+        const child = spawn(process.execPath, [cli('mqbroker'), '-c', path, '-n', ns.addr, '--listenPort=0', '--bindAddress=127.0.0.1'], {
+          env: { ...process.env, APOGEE_HOME: home, APOGEE_LOG_LEVEL: 'warn' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        let err = '';
+        child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+        child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+        const exited = once(child, 'exit');
+        try {
+          const deadline = Date.now() + 20_000;
+          while (!/boot success/.test(out) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+          assert.match(out, new RegExp(`The broker\\[${name}, 127\\.0\\.0\\.1:\\d+\\] boot success`), `${file}: ${err}`);
+          child.kill('SIGTERM');
+          const [code] = (await exited) as [number];
+          assert.equal(code, 0, `${file}: stops cleanly`);
+        } finally {
+          child.kill('SIGKILL');
+        }
+      } finally {
+        rmSync(home, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    await ns.stop();
+  }
+});
+
+test('mqbroker -p and -m print each key once; brokerIP1 defaults to the host address (Java rule), or to bindAddress when that is one address', () => {
+  const home = mkdtempSync(join(tmpdir(), 'apogee-print-'));
+  try {
+    const print = (...args: string[]): Map<string, string> => {
+      const r = spawnSync(process.execPath, [cli('mqbroker'), ...args], { encoding: 'utf8', env: { ...process.env, APOGEE_HOME: home } });
+      assert.equal(r.status, 0, r.stderr);
+      const lines = r.stdout.split('\n').filter(Boolean);
+      const keys = lines.map((l) => l.slice(0, l.indexOf('=')));
+      assert.deepEqual(keys.filter((k, i) => keys.indexOf(k) !== i), [], `${args.join(' ')}: no key printed twice`);
+      return new Map(lines.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    };
+    const all = print('-p');
+    const important = print('-m');
+    assert.equal(important.get('listenPort'), '10911');
+    assert.equal(all.get('haListenPort'), '10912', 'the HA port follows listenPort unless set');
+    // Java's RemotingUtil.getLocalAddress: the first IPv4 starting with neither 127.0 nor 192.168, else the last IPv4.
+    const ipv4 = Object.values(networkInterfaces()).flatMap((l) => l ?? []).filter((a) => a.family === 'IPv4').map((a) => a.address);
+    const expected = ipv4.find((ip) => !ip.startsWith('127.0') && !ip.startsWith('192.168')) ?? ipv4[ipv4.length - 1] ?? '127.0.0.1';
+    assert.equal(important.get('brokerIP1'), expected);
+    assert.equal(all.get('brokerIP1'), expected);
+    assert.equal(print('-m', '--bindAddress=127.0.0.1').get('brokerIP1'), '127.0.0.1', 'a broker bound to loopback registers loopback');
+    assert.equal(print('-m', '--bindAddress=127.0.0.1', '--brokerIP1=10.1.2.3').get('brokerIP1'), '10.1.2.3', 'an explicit brokerIP1 wins');
+  } finally {
     rmSync(home, { recursive: true, force: true });
   }
 });

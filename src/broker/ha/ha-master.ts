@@ -6,6 +6,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { MessageStore } from '../../store/store.js';
 import type { Logger } from '../../common/logger.js';
+import { listenOn } from '../../common/listen.js';
 
 export interface HAMasterOptions {
   host: string;
@@ -116,15 +117,24 @@ export class HAMaster {
   ackedOffset = 0;
   private waiters: AckWaiter[] = [];
 
-  constructor(readonly store: MessageStore, readonly options: HAMasterOptions, readonly log: Logger) {
-    this.server = createServer((socket) => this.slaves.add(new SlaveConnection(socket, this)));
+  /** Set by attach(): the port is bound before the store opens, so a port clash leaves the store untouched. */
+  store!: MessageStore;
+
+  constructor(readonly options: HAMasterOptions, readonly log: Logger) {
+    this.server = createServer((socket) => {
+      // A slave that connects in the moment between bind and store open retries (every 5 s).
+      if (!this.store) socket.destroy();
+      else this.slaves.add(new SlaveConnection(socket, this));
+    });
+  }
+
+  attach(store: MessageStore): void {
+    this.store = store;
   }
 
   async start(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port, this.options.host, () => resolve());
-    });
+    await listenOn(this.server, this.options.port, this.options.host, 'HA server');
+    this.server.on('error', (err) => this.log.warn(`HA server error: ${err.message}`));
     this.timer = setInterval(() => {
       const now = Date.now();
       for (const s of this.slaves) s.heartbeat(now);

@@ -171,7 +171,8 @@ export function adminProcessors(ctx: BrokerContext, hooks: AdminHooks): Map<numb
     const h = decodeHeader(GetConsumeStatsRequest, req.extFields);
     const topics = h.topic ? [h.topic] : ctx.offsets.topicsOfGroup(h.consumerGroup);
     const g = ctx.clients.consumerGroup(h.consumerGroup);
-    if (g) for (const t of g.subscriptions.keys()) if (!topics.includes(t)) topics.push(t);
+    // As in Java, a given topic is the only one reported; without one, online subscriptions are added to the stored offsets' topics.
+    if (g && !h.topic) for (const t of g.subscriptions.keys()) if (!topics.includes(t)) topics.push(t);
     const table = new Map<Record<string, unknown>, Record<string, number>>();
     for (const topic of topics) {
       const tc = ctx.topics.get(topic);

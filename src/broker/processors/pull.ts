@@ -161,10 +161,12 @@ export function pullProcessors(ctx: BrokerContext): Map<number, Processor> {
       case 'MESSAGE_WAS_REMOVING':
         ctx.stats.getMiss++;
         return reply(req, ResponseCode.PULL_RETRY_IMMEDIATELY, status, head);
+      // A slave never tells a consumer its offset moved (Java without offsetCheckInSlave): its
+      // copy of the queue may only be behind or not there yet, so the consumer is told to retry.
       case 'NO_MATCHED_LOGIC_QUEUE':
       case 'NO_MESSAGE_IN_QUEUE':
         ctx.stats.getMiss++;
-        if (h.queueOffset !== 0) return reply(req, ResponseCode.PULL_OFFSET_MOVED, status, head);
+        if (h.queueOffset !== 0) return reply(req, ctx.isMaster() ? ResponseCode.PULL_OFFSET_MOVED : ResponseCode.PULL_RETRY_IMMEDIATELY, status, head);
         break;
       case 'OFFSET_TOO_SMALL':
       case 'OFFSET_OVERFLOW_BADLY':
