@@ -1,0 +1,112 @@
+/**
+ * Live load for fault tests: our SDK producer sending numbered messages with a few in flight, and a
+ * push consumer recording what it receives. It reports what the application saw: sends acknowledged
+ * (and with which status), sends failed, the longest stretch without an acknowledgement, messages
+ * acknowledged but never consumed, and duplicates.
+ */
+import { Producer } from '../../src/client/producer.js';
+import { PushConsumer } from '../../src/client/push-consumer.js';
+
+export interface LoadReport {
+  sent: number;
+  acknowledged: number;
+  /** Acknowledged with a status other than SEND_OK (stored on the master, e.g. SLAVE_NOT_AVAILABLE). */
+  notOk: Record<string, number>;
+  failed: number;
+  longestStallMs: number;
+  consumed: number;
+  missing: number[];
+  duplicates: number;
+}
+
+export class Load {
+  private readonly producer: Producer;
+  private readonly consumer: PushConsumer;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private seq = 0;
+  private readonly acked = new Set<number>();
+  private readonly notOk: Record<string, number> = {};
+  private failed = 0;
+  private lastAck = 0;
+  private longestStall = 0;
+  private readonly received = new Map<number, number>();
+
+  constructor(namesrvAddr: string, private readonly topic: string, group: string, private readonly inFlight = 4, private readonly pauseMs = 5) {
+    this.producer = new Producer({ namesrvAddr, producerGroup: `${group}-producer`, sendMsgTimeout: 3000, retryTimesWhenSendFailed: 2, pollNameServerInterval: 1000, heartbeatBrokerInterval: 1000 });
+    this.consumer = new PushConsumer({
+      namesrvAddr,
+      consumerGroup: group,
+      consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
+      pollNameServerInterval: 1000,
+      heartbeatBrokerInterval: 1000,
+      rebalanceInterval: 1000,
+      persistConsumerOffsetInterval: 1000,
+      brokerSuspendMaxTimeMillis: 1000,
+      consumerTimeoutMillisWhenSuspend: 3000,
+      pullTimeDelayMillsWhenException: 500,
+    });
+    this.consumer.subscribe(topic, '*').registerMessageListener((msgs) => {
+      for (const m of msgs) {
+        const n = Number(m.body.toString('utf8'));
+        this.received.set(n, (this.received.get(n) ?? 0) + 1);
+      }
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.producer.start();
+    await this.consumer.start();
+    this.running = true;
+    this.lastAck = Date.now();
+    this.loop = Promise.all(Array.from({ length: this.inFlight }, () => this.sender())).then(() => undefined);
+  }
+
+  private async sender(): Promise<void> {
+    while (this.running) {
+      const n = this.seq++;
+      try {
+        const r = await this.producer.send({ topic: this.topic, body: Buffer.from(String(n)) });
+        this.acked.add(n);
+        if (r.sendStatus !== 'SEND_OK') this.notOk[r.sendStatus] = (this.notOk[r.sendStatus] ?? 0) + 1;
+        const now = Date.now();
+        this.longestStall = Math.max(this.longestStall, now - this.lastAck);
+        this.lastAck = now;
+      } catch {
+        this.failed++;
+      }
+      await new Promise((r) => setTimeout(r, this.pauseMs));
+    }
+  }
+
+  /** Sends acknowledged so far. */
+  get acknowledged(): number {
+    return this.acked.size;
+  }
+
+  /** Stops sending (the consumer keeps consuming). */
+  async stopSending(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+
+  /** Waits (bounded) until every acknowledged message was consumed. */
+  async drain(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline && [...this.acked].some((n) => !this.received.has(n))) await new Promise((r) => setTimeout(r, 100));
+  }
+
+  report(): LoadReport {
+    const missing = [...this.acked].filter((n) => !this.received.has(n)).sort((a, b) => a - b);
+    let duplicates = 0;
+    for (const c of this.received.values()) duplicates += c - 1;
+    return { sent: this.seq, acknowledged: this.acked.size, notOk: { ...this.notOk }, failed: this.failed, longestStallMs: this.longestStall, consumed: this.received.size, missing, duplicates };
+  }
+
+  async close(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    await this.consumer.shutdown();
+    await this.producer.shutdown();
+  }
+}
