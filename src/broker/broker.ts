@@ -68,6 +68,8 @@ export class Broker {
   private files!: StoreConfigFiles;
   private draining = false;
   private wiped = false;
+  /** Whether the last registration the NameServers accepted carried WRITE. */
+  private registeredWritable = false;
   private stopped = false;
   private sendsInFlight = 0;
   private configVersion = { timestamp: Date.now(), counter: 0 };
@@ -309,7 +311,7 @@ export class Broker {
       for (const group of clients.expire(c.channelExpiredTimeout)) this.notifyConsumerIdsChanged(group);
     });
     every(Math.min(60_000, Math.max(1_000, c.registerNameServerPeriod)), () => this.periodicRegistration());
-    this.learnMaster(await this.registration.registerAll());
+    await this.registerNow();
     this.slaveSync?.start();
     this.log.info(`broker ${c.brokerClusterName}/${c.brokerName} id ${c.brokerId} (${PRODUCT_RELEASE}) listening on ${this.brokerAddr} (VIP ${c.listenPort - 2}), NameServers: ${this.namesrvAddrs().join(';') || 'none'}`);
   }
@@ -326,14 +328,27 @@ export class Broker {
 
   private async periodicRegistration(): Promise<void> {
     const own = this.ctx.topics.get(this.config.brokerName);
-    if (!this.draining && own && (own.perm & PERM_WRITE) !== 0) {
-      const wiped = await this.registration.writeWipedEverywhere();
-      if (wiped !== this.wiped) {
-        this.wiped = wiped;
-        this.log.warn(wiped ? 'write permission wiped on the NameServers: refusing sends (draining)' : 'write permission restored');
-      }
+    // A route without WRITE is a wipe only if we registered with WRITE (or were wiped already and
+    // look for its end): a broker whose own brokerPermission forbids writes sees its own doing.
+    if ((this.config.brokerPermission & PERM_WRITE) === 0) this.setWiped(false);
+    else if (!this.draining && own && (own.perm & PERM_WRITE) !== 0 && (this.wiped || this.registeredWritable)) {
+      this.setWiped(await this.registration.writeWipedEverywhere());
     }
-    this.learnMaster(await this.registration.registerAll());
+    await this.registerNow();
+  }
+
+  private setWiped(wiped: boolean): void {
+    if (wiped === this.wiped) return;
+    this.wiped = wiped;
+    this.log.warn(wiped ? 'write permission wiped on the NameServers: refusing sends (draining)' : 'write permission restored');
+  }
+
+  /** Registers with every NameServer, remembering whether what they now hold has WRITE. */
+  private async registerNow(): Promise<void> {
+    const mask = this.permMask();
+    const replies = await this.registration.registerAll();
+    if (replies.length > 0) this.registeredWritable = (mask & PERM_WRITE) !== 0;
+    this.learnMaster(replies);
   }
 
   /** A slave learns its master's addresses from the NameServers' registration replies. */
@@ -354,9 +369,10 @@ export class Broker {
 
   private runtimeState(): BrokerRuntimeState {
     const writeState = this.draining || this.wiped ? 'draining' : (this.config.brokerPermission & PERM_WRITE) === 0 && this.storeConfig.brokerRole !== 'SLAVE' ? 'read-only' : 'serving';
-    if (this.haMaster) return { writeState, haSlaves: this.haMaster.slaveCount, haAckedOffset: this.haMaster.ackedOffset };
-    if (this.haSlave) return { writeState, haMasterAddr: this.haSlave.masterAddr ?? '', haConnected: this.haSlave.connected };
-    return { writeState };
+    const sendsInFlight = this.sendsInFlight;
+    if (this.haMaster) return { writeState, sendsInFlight, haSlaves: this.haMaster.slaveCount, haAckedOffset: this.haMaster.ackedOffset };
+    if (this.haSlave) return { writeState, sendsInFlight, haMasterAddr: this.haSlave.masterAddr ?? '', haConnected: this.haSlave.connected };
+    return { writeState, sendsInFlight };
   }
 
   /** For tests and tools: HA state. */
@@ -406,7 +422,7 @@ export class Broker {
     applyStoreProperties(this.storeConfig, storeProps);
     this.configVersion = { timestamp: Date.now(), counter: this.configVersion.counter + 1 };
     writeFileAtomic(this.options.configFile ?? join(this.storeConfig.storePathRootDir, 'config', 'broker.properties'), this.configText());
-    if (this.config.brokerPermission !== before) void this.registration.registerAll();
+    if (this.config.brokerPermission !== before) void this.registerNow();
   }
 
   /**

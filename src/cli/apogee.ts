@@ -18,9 +18,11 @@ import { onShutdownSignals } from './signals.js';
 import { takeProperties } from './options.js';
 import { runCli, UsageError } from './run.js';
 import { CLUSTER_USAGE, clusterMain, isUsageError } from './cluster.js';
+import { UPGRADE_USAGE, UpgradeUsageError, upgradeMain } from './upgrade.js';
 
 const USAGE = `usage: apogee start [--namesrv-port=9876] [--broker-port=10911] [--data=DIR] [--verbose] [--broker.<property>=<value> ...]
        apogee cluster up|status|down|start|stop|kill|partition|heal ... (apogee cluster --help)
+       apogee upgrade --cluster DIR|NAMESRVS --to RELEASE [--yes] | --resume | --rollback (apogee upgrade --help)
 Starts a NameServer and a broker in one process, data under DIR (default ${defaultDataDir()}).
 Both listen on 127.0.0.1 only (mqnamesrv and mqbroker listen on 0.0.0.0); port 0 picks free ports.
 Broker and store properties use RocketMQ's names, e.g.
@@ -28,6 +30,16 @@ Broker and store properties use RocketMQ's names, e.g.
 
 async function main(): Promise<void> {
   const [cmd, ...rest] = process.argv.slice(2);
+  if (cmd === 'upgrade') {
+    try {
+      process.exitCode = await upgradeMain(rest);
+    } catch (err) {
+      const usage = err instanceof UpgradeUsageError;
+      process.stderr.write(`apogee upgrade: ${(err as Error).message}${usage ? '\n' + UPGRADE_USAGE : ''}\n`);
+      process.exitCode = usage ? 2 : 1;
+    }
+    return;
+  }
   if (cmd === 'cluster') {
     try {
       process.exitCode = await clusterMain(rest);

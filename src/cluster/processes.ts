@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { nodeFiles } from './layout.js';
 import type { NodeSpec } from './topology.js';
 
@@ -14,10 +15,19 @@ export class NodeStartError extends Error {
   override name = 'NodeStartError';
 }
 
-const CLI = {
-  namesrv: fileURLToPath(new URL('../cli/mqnamesrv.js', import.meta.url)),
-  broker: fileURLToPath(new URL('../cli/mqbroker.js', import.meta.url)),
-};
+/** This installation: the directory holding package.json and dist/ (this file is dist/src/cluster/processes.js). */
+export const THIS_INSTALL = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
+
+/** The CLI a node of this kind runs, in an installation of Apogee (a release). */
+export function cliOf(install: string, kind: NodeSpec['kind']): string {
+  return join(install, 'dist', 'src', 'cli', kind === 'namesrv' ? 'mqnamesrv.js' : 'mqbroker.js');
+}
+
+/** The installation a running node was started from, read from its command line (Linux). */
+export function installOf(pid: number): string | undefined {
+  const script = commandLine(pid)?.find((a) => /[\/\\]dist[\/\\]src[\/\\]cli[\/\\]mq(broker|namesrv)\.js$/.test(a));
+  return script ? dirname(dirname(dirname(dirname(script)))) : undefined;
+}
 
 /** How a node's command is wrapped: as is on loopback, or inside its network namespace. */
 export type Wrap = (argv: string[], node: NodeSpec) => string[];
@@ -49,11 +59,11 @@ export function isNodeProcess(pid: number | undefined, data: string, node: NodeS
 }
 
 /** Starts the node and waits (bounded) until it prints its boot line; throws with the log's tail if it dies. */
-export async function startNode(data: string, node: NodeSpec, wrap: Wrap = noWrap, timeoutMs = 30_000): Promise<number> {
+export async function startNode(data: string, node: NodeSpec, wrap: Wrap = noWrap, timeoutMs = 30_000, options: { install?: string; extraArgs?: string[] } = {}): Promise<number> {
   const files = nodeFiles(data, node);
   const logStart = existsSync(files.log) ? statSync(files.log).size : 0;
   const fd = openSync(files.log, 'a');
-  const argv = wrap([process.execPath, CLI[node.kind], '-c', files.properties], node);
+  const argv = wrap([process.execPath, cliOf(options.install ?? THIS_INSTALL, node.kind), '-c', files.properties, ...(options.extraArgs ?? [])], node);
   let child;
   try {
     child = spawn(argv[0]!, argv.slice(1), {

@@ -44,6 +44,8 @@ export type RateKey = 'put' | 'getFound' | 'getMiss' | 'getTransferred';
 export interface BrokerRuntimeState {
   /** serving; draining (stopping, or its write permission wiped); read-only (brokerPermission). */
   writeState: 'serving' | 'draining' | 'read-only';
+  /** Sends being processed right now (a drain or an upgrade waits for 0). */
+  sendsInFlight: number;
   /** On a master: slaves connected, and the highest offset one has acknowledged. */
   haSlaves?: number;
   haAckedOffset?: number;
@@ -330,6 +332,7 @@ export function adminProcessors(ctx: BrokerContext, hooks: AdminHooks): Map<numb
       ['remainHowManyDataToFlush', '0 B'],
       ['commitLogDirCapacity', capacity],
       ['apogeeState', state.writeState],
+      ['apogeeSendsInFlight', String(state.sendsInFlight)],
     ]);
     // Java's DefaultMessageStore.slaveFallBehindMuch: bytes the slaves have not acknowledged yet.
     if (state.haSlaves !== undefined) {
