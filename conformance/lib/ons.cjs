@@ -94,7 +94,8 @@ const logger = {
 function options(extra = {}) {
   const o = {
     httpclient: {},
-    nameSrv: env.namesrv,
+    // Several NameServers (Java's 'a;b') are a list for ali-ons.
+    nameSrv: env.namesrv && env.namesrv.includes(';') ? env.namesrv.split(';') : env.namesrv,
     rebalanceInterval: 1000,
     persistConsumerOffsetInterval: 1000,
     heartbeatBrokerInterval: 5000,

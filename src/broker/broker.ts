@@ -340,6 +340,7 @@ export class Broker {
   private setWiped(wiped: boolean): void {
     if (wiped === this.wiped) return;
     this.wiped = wiped;
+    this.ctx.topics.nextVersion();
     this.log.warn(wiped ? 'write permission wiped on the NameServers: refusing sends (draining)' : 'write permission restored');
   }
 
@@ -422,7 +423,10 @@ export class Broker {
     applyStoreProperties(this.storeConfig, storeProps);
     this.configVersion = { timestamp: Date.now(), counter: this.configVersion.counter + 1 };
     writeFileAtomic(this.options.configFile ?? join(this.storeConfig.storePathRootDir, 'config', 'broker.properties'), this.configText());
-    if (this.config.brokerPermission !== before) void this.registerNow();
+    if (this.config.brokerPermission !== before) {
+      this.ctx.topics.nextVersion();
+      void this.registerNow();
+    }
   }
 
   /**
@@ -433,6 +437,7 @@ export class Broker {
     if (!this.draining) {
       this.draining = true;
       this.log.info('draining: sends are refused from now on, pulls are still served');
+      this.ctx.topics.nextVersion();
       await this.registration.registerAll();
     }
     const deadline = Date.now() + this.config.drainTimeoutMs;

@@ -13,6 +13,8 @@ export interface LoadReport {
   /** Acknowledged with a status other than SEND_OK (stored on the master, e.g. SLAVE_NOT_AVAILABLE). */
   notOk: Record<string, number>;
   failed: number;
+  failedByPhase: Record<string, number>;
+  failures: Array<{ at: number; error: string }>;
   longestStallMs: number;
   consumed: number;
   missing: number[];
@@ -28,6 +30,11 @@ export class Load {
   private readonly acked = new Set<number>();
   private readonly notOk: Record<string, number> = {};
   private failed = 0;
+  /** When sends failed and why (the first 20), for a report that says what happened. */
+  private readonly failures: Array<{ at: number; error: string }> = [];
+  /** Failed sends per phase, as the test names phases. */
+  private phase = 'start';
+  private readonly failedByPhase: Record<string, number> = {};
   private lastAck = 0;
   private longestStall = 0;
   private readonly received = new Map<number, number>();
@@ -72,11 +79,18 @@ export class Load {
         const now = Date.now();
         this.longestStall = Math.max(this.longestStall, now - this.lastAck);
         this.lastAck = now;
-      } catch {
+      } catch (err) {
         this.failed++;
+        this.failedByPhase[this.phase] = (this.failedByPhase[this.phase] ?? 0) + 1;
+        if (this.failures.length < 20) this.failures.push({ at: Date.now(), error: (err as Error).message.slice(0, 200) });
       }
       await new Promise((r) => setTimeout(r, this.pauseMs));
     }
+  }
+
+  /** Names what happens from now on, for failedByPhase. */
+  setPhase(phase: string): void {
+    this.phase = phase;
   }
 
   /** Sends acknowledged so far. */
@@ -100,7 +114,7 @@ export class Load {
     const missing = [...this.acked].filter((n) => !this.received.has(n)).sort((a, b) => a - b);
     let duplicates = 0;
     for (const c of this.received.values()) duplicates += c - 1;
-    return { sent: this.seq, acknowledged: this.acked.size, notOk: { ...this.notOk }, failed: this.failed, longestStallMs: this.longestStall, consumed: this.received.size, missing, duplicates };
+    return { sent: this.seq, acknowledged: this.acked.size, notOk: { ...this.notOk }, failed: this.failed, failedByPhase: { ...this.failedByPhase }, failures: [...this.failures], longestStallMs: this.longestStall, consumed: this.received.size, missing, duplicates };
   }
 
   async close(): Promise<void> {

@@ -80,6 +80,15 @@ export class TopicTable {
     return this.table;
   }
 
+  /**
+   * The permissions this broker registers its topics with changed (brokerPermission, a drain, a
+   * wipe): a new version makes NameServers take the new queue permissions, which they otherwise
+   * keep until the topic table's version changes (Java bumps it the same way).
+   */
+  nextVersion(): void {
+    this.changed();
+  }
+
   private changed(): void {
     this.dataVersion = { timestamp: Date.now(), counter: this.dataVersion.counter + 1 };
     this.persist();
