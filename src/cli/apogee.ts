@@ -12,6 +12,7 @@ import { StoreConfigSpec } from '../store/config.js';
 import { parseConfigValue } from '../common/config.js';
 import { ignoredApacheKeys } from '../common/apache-keys.js';
 import { logger } from '../common/logger.js';
+import { PRODUCT_RELEASE } from '../common/release.js';
 import { defaultDataDir, makeDirectory } from '../common/paths.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { onShutdownSignals } from './signals.js';
@@ -19,7 +20,8 @@ import { takeProperties } from './options.js';
 import { runCli, UsageError } from './run.js';
 import { CLUSTER_USAGE, clusterMain, isUsageError } from './cluster.js';
 
-const USAGE = `usage: apogee start [--namesrv-port=9876] [--broker-port=10911] [--data=DIR] [--verbose] [--broker.<property>=<value> ...]
+const USAGE = `usage: apogee --version | -v        (prints the release, e.g. ${PRODUCT_RELEASE})
+       apogee start [--namesrv-port=9876] [--broker-port=10911] [--data=DIR] [--verbose] [--broker.<property>=<value> ...]
        apogee cluster up|status|down|start|stop|kill|partition|heal ... (apogee cluster --help)
 Starts a NameServer and a broker in one process, data under DIR (default ${defaultDataDir()}).
 Both listen on 127.0.0.1 only (mqnamesrv and mqbroker listen on 0.0.0.0); port 0 picks free ports.
@@ -28,6 +30,10 @@ Broker and store properties use RocketMQ's names, e.g.
 
 async function main(): Promise<void> {
   const [cmd, ...rest] = process.argv.slice(2);
+  if (cmd === '--version' || cmd === '-v') {
+    process.stdout.write(PRODUCT_RELEASE + '\n');
+    return;
+  }
   if (cmd === 'cluster') {
     try {
       process.exitCode = await clusterMain(rest);
