@@ -16,3 +16,9 @@ for (const flag of ['--version', '-v']) {
     assert.match(release, /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, 'the release is a semantic version');
   });
 }
+
+test('RELEASES.md has a section for the release package.json names', () => {
+  const releases = readFileSync(join(projectRoot(), 'RELEASES.md'), 'utf8');
+  assert.ok(releases.split('\n').includes(`## ${release}`), `RELEASES.md has no "## ${release}" section`);
+  assert.match(releases.slice(releases.indexOf(`## ${release}`)), /^- Commit: /m, `the ${release} section names its commit`);
+});
