@@ -12,6 +12,7 @@ import { StoreConfigSpec } from '../store/config.js';
 import { parseConfigValue } from '../common/config.js';
 import { ignoredApacheKeys } from '../common/apache-keys.js';
 import { logger } from '../common/logger.js';
+import { PRODUCT_RELEASE } from '../common/release.js';
 import { defaultDataDir, makeDirectory } from '../common/paths.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { onShutdownSignals } from './signals.js';
@@ -20,7 +21,8 @@ import { runCli, UsageError } from './run.js';
 import { CLUSTER_USAGE, clusterMain, isUsageError } from './cluster.js';
 import { UPGRADE_USAGE, UpgradeUsageError, upgradeMain } from './upgrade.js';
 
-const USAGE = `usage: apogee start [--namesrv-port=9876] [--broker-port=10911] [--data=DIR] [--verbose] [--broker.<property>=<value> ...]
+const USAGE = `usage: apogee --version | -v        (prints the release, e.g. ${PRODUCT_RELEASE})
+       apogee start [--namesrv-port=9876] [--broker-port=10911] [--data=DIR] [--verbose] [--broker.<property>=<value> ...]
        apogee cluster up|status|down|start|stop|kill|partition|heal ... (apogee cluster --help)
        apogee upgrade --cluster DIR|NAMESRVS --to RELEASE [--yes] | --resume | --rollback (apogee upgrade --help)
 Starts a NameServer and a broker in one process, data under DIR (default ${defaultDataDir()}).
@@ -30,6 +32,10 @@ Broker and store properties use RocketMQ's names, e.g.
 
 async function main(): Promise<void> {
   const [cmd, ...rest] = process.argv.slice(2);
+  if (cmd === '--version' || cmd === '-v') {
+    process.stdout.write(PRODUCT_RELEASE + '\n');
+    return;
+  }
   if (cmd === 'upgrade') {
     try {
       process.exitCode = await upgradeMain(rest);

@@ -15,17 +15,29 @@ export interface BuiltRelease {
   install: string;
 }
 
-/** The newest release listed in RELEASES.md (`| <version> | <commit> | …` rows). */
+/**
+ * The newest release RELEASES.md records with a commit (`## <version>` sections, newest first, each
+ * with a `- Commit: <id>` line; the working tree's own section has no id yet).
+ */
 export function previousRelease(): { version: string; commit: string } {
   const text = readFileSync(join(projectRoot(), 'RELEASES.md'), 'utf8');
-  const m = /^\|\s*v?(\d+\.\d+\.\d+)\s*\|\s*`?([0-9a-f]{7,40})`?\s*\|/m.exec(text);
-  if (!m) throw new Error('RELEASES.md names no release (a row "| <version> | <commit> | ..." is expected)');
-  return { version: m[1]!, commit: m[2]! };
+  for (const section of text.split(/^## /m).slice(1)) {
+    const version = /^(\d+\.\d+\.\d+)\s*$/m.exec(section.split('\n')[0]!)?.[1];
+    const commit = /^- Commit: `?([0-9a-f]{40})`?/m.exec(section)?.[1];
+    if (version && commit) return { version, commit };
+  }
+  throw new Error('RELEASES.md records no release with its commit ("## <version>" with "- Commit: <40-hex id>")');
 }
 
 /** Why the previous release cannot be built here (e.g. a shallow clone without its commit), or undefined. */
 export function previousReleaseUnavailable(): string | undefined {
-  const { version, commit } = previousRelease();
+  let version: string;
+  let commit: string;
+  try {
+    ({ version, commit } = previousRelease());
+  } catch (err) {
+    return (err as Error).message;
+  }
   const r = spawnSync('git', ['-C', projectRoot(), 'cat-file', '-e', `${commit}^{commit}`]);
   return r.status === 0 ? undefined : `release ${version}'s commit ${commit} is not in this clone's history (shallow clone?)`;
 }
