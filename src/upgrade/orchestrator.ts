@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Driver, UpgradeNode } from './driver.js';
-import { gate, GateError } from './gate.js';
+import { gate } from './gate.js';
 import { brokerLabel, num, Probe, type BrokerRef, type ClusterView } from './probe.js';
 import type { Release } from './release.js';
 
@@ -157,10 +157,12 @@ export async function rollingUpgrade(o: UpgradeOptions): Promise<RunReport | und
 
     writeRunState(driver.statePath, state);
     const started = Date.now();
+    let current = '';
     try {
       await progress.run(pending.map((s) => ({
         ...s,
         run: async (fig) => {
+          current = s.title;
           const r = await s.run(fig);
           state.done.push(s.id);
           delete state.aborted;
@@ -169,9 +171,12 @@ export async function rollingUpgrade(o: UpgradeOptions): Promise<RunReport | und
         },
       })));
     } catch (err) {
-      state.aborted = (err as Error).message;
+      // Whatever went wrong (a gate, a driver command, a node that stopped answering), the run stops
+      // here with the step it was on; the state file lets it go on from there.
+      const reason = `${current}: ${(err as Error).message}`;
+      state.aborted = reason;
       writeRunState(driver.statePath, state);
-      throw err instanceof GateError || err instanceof UpgradeError ? new UpgradeError(`${direction} stopped: ${(err as Error).message}. Fix the cause, then run again with --resume (or --rollback)`) : err;
+      throw new UpgradeError(`${direction} stopped at ${reason}. Fix the cause, then run again with --resume (or --rollback)`);
     }
     report.totalMs = Date.now() - started;
     state.finishedAt = new Date().toISOString();
@@ -246,7 +251,8 @@ export async function rollingUpgrade(o: UpgradeOptions): Promise<RunReport | und
       await gate('caught up with its master', async () => {
         const [m, s] = [num((await probe.runtime(master.addr))?.commitLogMaxOffset), num((await probe.runtime(b.addr))?.commitLogMaxOffset)];
         const behind = m === undefined || s === undefined ? undefined : m - s;
-        return { ok: behind !== undefined && behind <= CAUGHT_UP_BYTES, figure: behind === undefined ? 'offsets not readable yet' : `${Math.max(0, behind)} bytes behind` };
+        const figure = m === undefined ? `its master ${master.addr} does not answer` : s === undefined ? 'it does not answer yet' : `${Math.max(0, m - s)} bytes behind`;
+        return { ok: behind !== undefined && behind <= CAUGHT_UP_BYTES, figure };
       }, { timeoutMs: gateMs, onFigure: fig });
       return `on ${state.target[b.addr]!.version}, caught up`;
     }
