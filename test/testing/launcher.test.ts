@@ -93,13 +93,13 @@ test('node: `apogee start` as a process; restart() comes back on the same ports;
     const first = { ns: node.namesrvAddr, broker: node.brokerAddr, pid: node.process!.pid };
     assert.deepEqual(await brokersOn(node.namesrvAddr), [node.brokerAddr]);
     const stopped = await node.restart();
-    assert.deepEqual({ code: stopped.code, killed: stopped.killed }, { code: 0, killed: false });
+    assert.deepEqual({ code: stopped.code, killed: stopped.killed }, { code: 0, killed: false }, node.tailText());
     assert.equal(alive(first.pid), false, 'the first process is gone');
     assert.deepEqual({ ns: node.namesrvAddr, broker: node.brokerAddr, starts: node.starts }, { ns: first.ns, broker: first.broker, starts: 2 });
     assert.equal(await connectable(node.brokerAddr), true);
   } finally {
     const stopped = await node.stop();
-    assert.equal(stopped.code, 0);
+    assert.equal(stopped.code, 0, `stopped ${JSON.stringify(stopped)}\n${node.tailText()}`);
   }
   assert.equal(alive(node.process!.pid), false);
   assert.equal(existsSync(node.dir), false, 'temp dir removed');
