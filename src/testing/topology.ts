@@ -1,13 +1,16 @@
 /**
  * A whole cluster as OS processes — NameServers, masters and slaves, each `mqnamesrv -c` / `mqbroker -c`
  * on its own property file — brought up with `apogee cluster`'s own `up` and taken down with its `down`,
- * on loopback ports chosen at random (retried when taken), data in a temp dir removed on stop.
+ * on loopback ports chosen at random (retried when taken), data in a temp dir removed on stop. The
+ * nodes run detached (as `apogee cluster up` leaves them); any still up when this process exits are
+ * SIGKILLed then.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { down, findNode, killOne, startOne, stopOne, up } from '../cluster/control.js';
 import type { ClusterState } from '../cluster/layout.js';
+import { isNodeProcess } from '../cluster/processes.js';
 import { BUILT_IN, namesrvAddrs, resolveTopology, type NodeSpec, type Topology, type TopologyFile } from '../cluster/topology.js';
 
 export interface TopologyOptions {
@@ -37,6 +40,17 @@ export interface ClusterProcesses {
   stop(): Promise<void>;
 }
 
+/** Clusters not stopped yet: their nodes run detached, so if this process exits first they are killed here. */
+const live = new Set<ClusterState>();
+process.once('exit', () => {
+  for (const state of live) {
+    for (const node of state.topology.nodes) {
+      const pid = state.pids[node.name];
+      if (isNodeProcess(pid, state.data, node)) process.kill(pid!, 'SIGKILL');
+    }
+  }
+});
+
 /** Ports 20000..29999 for the first NameServer; a topology needs a few hundred above it. */
 const randomOffset = (): number => 20_000 + Math.floor(Math.random() * 10_000) - 9876;
 
@@ -61,6 +75,7 @@ export async function startTopology(options: TopologyOptions): Promise<ClusterPr
       throw err;
     }
   }
+  live.add(state);
   const master = state.topology.nodes.find((n) => n.kind === 'broker' && n.brokerId === 0)!;
   let stopped: Promise<void> | undefined;
   return {
@@ -74,7 +89,10 @@ export async function startTopology(options: TopologyOptions): Promise<ClusterPr
     killNode: (name) => killOne(state, findNode(state, name)),
     startNode: (name) => startOne(state, findNode(state, name)),
     stop() {
-      stopped ??= down(state).finally(removeData);
+      stopped ??= down(state).finally(() => {
+        live.delete(state);
+        removeData();
+      });
       return stopped;
     },
   };

@@ -9,7 +9,10 @@ import { connect } from 'node:net';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { launch, withServers } from '../../src/testing/launcher.js';
+import { until } from '../helpers/wait.js';
 import { Admin } from '../../src/client/admin.js';
 import { setLogLevel } from '../../src/common/logger.js';
 
@@ -27,10 +30,15 @@ function connectable(addr: string): Promise<boolean> {
   });
 }
 
+/** Running, not merely a zombie no parent has reaped yet (orphans may wait for it in a container). */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false;
   }
@@ -136,4 +144,26 @@ test('cluster: a 1ns-1m topology as OS processes with one call; stop() takes eve
   }
   assert.deepEqual(pids.filter(alive), [], 'every node process ended');
   assert.equal(existsSync(cluster.data), false, 'data removed');
+});
+
+test('a process that exits without stopping its servers takes them along: the `apogee start` child and every cluster node are killed', async () => {
+  const launcher = fileURLToPath(new URL('../../src/testing/launcher.js', import.meta.url));
+  // A script that launches a node and a cluster, prints their pids and exits without stop().
+  const script = `
+    const { launch } = await import(${JSON.stringify(launcher)});
+    const node = await launch({ mode: 'node' });
+    const cluster = await launch({ mode: 'cluster', topology: '1ns-1m' });
+    console.log(JSON.stringify({ pids: [node.process.pid, ...Object.values(cluster.state.pids)], dirs: [node.dir, cluster.data] }));
+    process.exit(0);
+  `;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 90_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const { pids, dirs } = JSON.parse(r.stdout.trim().split('\n').pop()!) as { pids: number[]; dirs: string[] };
+  try {
+    assert.equal(pids.length, 3, 'apogee start, a NameServer and a broker');
+    await until(() => pids.every((p) => !alive(p)), 'every server process to be gone', 5_000);
+  } finally {
+    for (const p of pids.filter(alive)) process.kill(p, 'SIGKILL');
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  }
 });
