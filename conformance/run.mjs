@@ -47,6 +47,11 @@ const skipped = (id) => only.length > 0 && !only.includes(id);
 
 const checkFiles = readdirSync(SCENARIOS).filter((f) => f.endsWith('.check.mjs')).sort();
 const all = await Promise.all(checkFiles.map(async (f) => (await import(pathToFileURL(join(SCENARIOS, f)).href)).default));
+all.forEach((sc, i) => {
+  if (!sc?.id || (typeof sc.check === 'function') === (typeof sc.run === 'function')) {
+    throw new Error(`${checkFiles[i]}: expected export default { id, title, file, deadlineMs, check(r, ctx) } or { id, title, run(ctx) }`);
+  }
+});
 const scenarios = all.filter((sc) => typeof sc.check === 'function');
 const ownServer = all.filter((sc) => typeof sc.run === 'function');
 
