@@ -11,14 +11,13 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { Producer } from '../src/client/producer.js';
 import { PushConsumer } from '../src/client/push-consumer.js';
 import { decodeMessages } from '../src/client/message.js';
 import { encodeRecord } from '../src/codec/message.js';
 import { setLogLevel } from '../src/common/logger.js';
 import { projectRoot } from '../src/common/paths.js';
+import { launch } from '../src/testing/launcher.js';
 
 setLogLevel('warn');
 
@@ -50,34 +49,6 @@ async function measure(messages: number, run: () => Promise<void>): Promise<Meas
   };
 }
 
-async function startServer(home: string): Promise<{ namesrv: string; stop(): Promise<void> }> {
-  const child = spawn(
-    process.execPath,
-    [join(projectRoot(), 'dist/src/cli/apogee.js'), 'start', '--namesrv-port=0', '--broker-port=0', `--data=${home}`, '--broker.longPollingMaxMs=1000'],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, APOGEE_LOG_LEVEL: 'warn' } },
-  );
-  const namesrv = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('apogee did not start within 20 s')), 20_000);
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) {
-        clearTimeout(timer);
-        resolve((JSON.parse(line) as { namesrv: string }).namesrv);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`apogee exited with ${code}`)));
-  });
-  return {
-    namesrv,
-    async stop() {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    },
-  };
-}
-
 function decodeBench(): Measure & { note: string } {
   const records: Buffer[] = [];
   for (let i = 0; i < 32; i++) {
@@ -102,10 +73,10 @@ function decodeBench(): Measure & { note: string } {
 
 async function main(): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'apogee-client-bench-'));
-  const server = await startServer(home);
+  const server = await launch({ mode: 'node', dir: home, brokerProps: { longPollingMaxMs: '1000' }, env: { APOGEE_LOG_LEVEL: 'warn' } });
   const topic = 'ClientBench';
   const body = Buffer.alloc(BODY, 'x');
-  const producer = new Producer({ namesrvAddr: server.namesrv, producerGroup: 'bench-producer', sendMsgTimeout: 30_000 });
+  const producer = new Producer({ namesrvAddr: server.namesrvAddr, producerGroup: 'bench-producer', sendMsgTimeout: 30_000 });
   const results: Record<string, Measure | (Measure & { note: string })> = {};
   try {
     await producer.start();
@@ -134,7 +105,7 @@ async function main(): Promise<void> {
     });
     const total = 2000 + 2 * N + 1;
     let received = 0;
-    const consumer = new PushConsumer({ namesrvAddr: server.namesrv, consumerGroup: 'bench-consumer', consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', consumeMessageBatchMaxSize: 32, rebalanceInterval: 1000 });
+    const consumer = new PushConsumer({ namesrvAddr: server.namesrvAddr, consumerGroup: 'bench-consumer', consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', consumeMessageBatchMaxSize: 32, rebalanceInterval: 1000 });
     let finished!: () => void;
     const all = new Promise<void>((r) => (finished = r));
     consumer.subscribe(topic, '*').registerMessageListener((msgs) => {

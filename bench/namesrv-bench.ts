@@ -7,14 +7,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { RemotingClient } from '../src/transport/client.js';
 import { command } from '../src/codec/command.js';
 import { decodeFrame, encodeFrame, FrameDecoder } from '../src/codec/frame.js';
 import { encodeRegisterBrokerBody, type TopicConfig } from '../src/protocol/route.js';
 import { setLogLevel } from '../src/common/logger.js';
 import { projectRoot } from '../src/common/paths.js';
+import { spawnServer } from '../src/testing/launcher.js';
 
 setLogLevel('warn');
 
@@ -47,23 +46,18 @@ function codecBench(): Record<string, number> {
 async function lookupBench(): Promise<Record<string, number>> {
   const home = mkdtempSync(join(tmpdir(), 'apogee-bench-ns-'));
   // The NameServer runs in its own process, as in production, so client and server each get a core.
-  const child = spawn(process.execPath, [...(process.env.NS_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.NS_PROF] : []), join(projectRoot(), 'dist/src/cli/mqnamesrv.js'), '--listenPort=0', '--bindAddress=127.0.0.1', `--rocketmqHome=${home}`], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, APOGEE_LOG_LEVEL: 'warn' },
+  const server = spawnServer('mqnamesrv', ['--listenPort=0', '--bindAddress=127.0.0.1', `--rocketmqHome=${home}`], {
+    nodeArgs: process.env.NS_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.NS_PROF] : [],
+    env: { APOGEE_LOG_LEVEL: 'warn' },
   });
-  const addr = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('NameServer did not start within 10 s')), 10_000);
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /listening on (\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`NameServer exited with ${code}`)));
-  });
+  let addr: string;
+  try {
+    addr = (await server.waitFor(/listening on (\S+)/, 'stdout', 10_000))[1]!;
+  } catch (err) {
+    await server.kill();
+    rmSync(home, { recursive: true, force: true });
+    throw err;
+  }
   const client = new RemotingClient();
   try {
     const topics: string[] = Array.from({ length: 100 }, (_, i) => `BenchTopic-${i}`);
@@ -101,8 +95,7 @@ async function lookupBench(): Promise<Record<string, number>> {
     return results;
   } finally {
     await client.close();
-    child.kill('SIGTERM');
-    await once(child, 'exit');
+    await server.stop();
     rmSync(home, { recursive: true, force: true });
   }
 }

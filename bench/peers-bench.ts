@@ -2,7 +2,8 @@
  * Apogee against the brokers users would pick instead, side by side in one run on this machine:
  * NATS JetStream, RabbitMQ (streams, quorum and classic queues) and Redis Streams, each started
  * here on loopback with its data in a temporary directory, driven through its official Node client
- * from this process; Apogee runs as its own process (bin/apogee.js) and is driven through our SDK.
+ * from this process; Apogee runs as its own process (`apogee start`, through src/testing/launcher.ts)
+ * and is driven through our SDK.
  *
  *   npm run bench:peers                full run (installs the Debian servers and npm clients it needs)
  *   node dist/bench/peers-bench.js --smoke [--out=FILE]   tiny counts, Apogee only, no installs (< 30 s)
@@ -31,6 +32,7 @@ import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { Admin, Producer, PushConsumer } from '../src/client/index.js';
 import { projectRoot } from '../src/common/paths.js';
+import { launch, type ApogeeNode } from '../src/testing/launcher.js';
 
 // ---------------------------------------------------------------------------------------------
 // Parameters
@@ -202,15 +204,19 @@ async function startApogee(flush: 'ASYNC_FLUSH' | 'SYNC_FLUSH', tmp: string): Pr
   const data = fs.mkdtempSync(join(tmp, `apogee-${flush}-`));
   // BENCH_APOGEE_NODE_ARGS, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof', to profile the broker process.
   const nodeArgs = (process.env.BENCH_APOGEE_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = startChild(process.execPath, [...nodeArgs, join(ROOT, 'bin', 'apogee.js'), 'start', '--namesrv-port=0', '--broker-port=0', `--data=${data}`, `--broker.flushDiskType=${flush}`, '--broker.autoCreateTopicEnable=true'], { log: join(data, 'stderr.log') });
+  let server: ApogeeNode;
+  try {
+    server = await launch({ mode: 'node', dir: data, nodeArgs, brokerProps: { flushDiskType: flush, autoCreateTopicEnable: 'true' }, readyTimeoutMs: 30_000 });
+  } catch (err) {
+    fs.rmSync(data, { recursive: true, force: true });
+    throw err;
+  }
   const stopServer = async (): Promise<void> => {
-    await stopChild(child);
+    await server.stop();
     fs.rmSync(data, { recursive: true, force: true });
   };
   try {
-    const ready = JSON.parse(await waitForLine(child, (l) => l.startsWith('{"ready"'), 30_000)) as { namesrv: string; broker: string };
-    child.stdout!.resume();
-    const namesrvAddr = ready.namesrv;
+    const namesrvAddr = server.namesrvAddr;
     const admin = new Admin({ namesrvAddr });
     await admin.start();
     const producer = new Producer({ namesrvAddr, producerGroup: `bench-${flush}`, sendMsgTimeout: 15_000 });

@@ -10,15 +10,15 @@
  * Run: npm run bench:replication   (BENCH_MESSAGES, BENCH_INFLIGHT, BENCH_ROUNDS, BENCH_RATE,
  * BENCH_LAG_SECONDS, BENCH_FLUSH=SYNC_FLUSH override; writes bench/results/replication-<timestamp>.json)
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Producer } from '../src/client/producer.js';
 import { Admin } from '../src/client/admin.js';
 import { setLogLevel } from '../src/common/logger.js';
 import { projectRoot } from '../src/common/paths.js';
-import { down, up } from '../src/cluster/control.js';
-import { namesrvAddrs, resolveTopology, type TopologyFile } from '../src/cluster/topology.js';
+import type { TopologyFile } from '../src/cluster/topology.js';
+import { withServers } from '../src/testing/launcher.js';
 
 setLogLevel('silent');
 
@@ -48,28 +48,16 @@ interface Lag {
 }
 
 async function withCluster<T>(setup: Setup, fn: (namesrvAddr: string, admin: Admin) => Promise<T>): Promise<T> {
-  const data = mkdtempSync(join(tmpdir(), `apogee-repl-bench-${setup}-`));
-  let state;
-  for (let attempt = 0; ; attempt++) {
-    const topology = resolveTopology(SHAPES[setup], setup, { portOffset: 20000 + Math.floor(Math.random() * 10000) - 9876 });
+  return withServers({ mode: 'cluster', topology: SHAPES[setup] }, async (cluster) => {
+    const admin = new Admin({ namesrvAddr: cluster.namesrvAddr });
     try {
-      state = await up({ data, topology, mode: 'loopback' });
-      break;
-    } catch (err) {
-      if (attempt >= 5 || !/in use/.test((err as Error).message)) throw err;
+      await admin.start();
+      await admin.createTopic(TOPIC, { clusterName: cluster.topology.cluster, readQueueNums: 4, writeQueueNums: 4 });
+      return await fn(cluster.namesrvAddr, admin);
+    } finally {
+      await admin.shutdown();
     }
-  }
-  const namesrvAddr = namesrvAddrs(state.topology);
-  const admin = new Admin({ namesrvAddr });
-  try {
-    await admin.start();
-    await admin.createTopic(TOPIC, { clusterName: state.topology.cluster, readQueueNums: 4, writeQueueNums: 4 });
-    return await fn(namesrvAddr, admin);
-  } finally {
-    await admin.shutdown();
-    await down(state);
-    rmSync(data, { recursive: true, force: true });
-  }
+  });
 }
 
 /** A SYNC_MASTER answers SLAVE_NOT_AVAILABLE until its slave's HA connection is up. */

@@ -101,16 +101,17 @@ async function main(): Promise<void> {
     throw err;
   }
   const pidFiles = [writePidFile(home, `namesrv-${namesrv.port}`), writePidFile(home, `broker-${broker.config.listenPort}`)];
-  process.stdout.write(JSON.stringify({ ready: true, namesrv: namesrv.address, broker: broker.brokerAddr, data: home }) + '\n');
-  process.stdout.write(`Apogee is up. Data directory: ${home}\n`);
-  process.stdout.write(`  NameServer  ${namesrv.address}   (clients: namesrvAddr=${namesrv.address})\n`);
-  process.stdout.write(`  Broker      ${broker.brokerAddr}   (${broker.config.brokerClusterName}/${broker.config.brokerName}, VIP port ${broker.config.listenPort - 2})\n`);
-  process.stdout.write('Stop with Ctrl-C or `node bin/mqshutdown.js broker`.\n');
+  // Before the ready line: whoever reads it may send SIGTERM at once, and must get a graceful stop.
   onShutdownSignals(async () => {
     await broker.shutdown();
     await namesrv.shutdown();
     for (const f of pidFiles) removePidFile(f);
   }, 'apogee');
+  process.stdout.write(JSON.stringify({ ready: true, namesrv: namesrv.address, broker: broker.brokerAddr, data: home }) + '\n');
+  process.stdout.write(`Apogee is up. Data directory: ${home}\n`);
+  process.stdout.write(`  NameServer  ${namesrv.address}   (clients: namesrvAddr=${namesrv.address})\n`);
+  process.stdout.write(`  Broker      ${broker.brokerAddr}   (${broker.config.brokerClusterName}/${broker.config.brokerName}, VIP port ${broker.config.listenPort - 2})\n`);
+  process.stdout.write('Stop with Ctrl-C or `node bin/mqshutdown.js broker`.\n');
 }
 
 runCli('apogee', main);

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../helpers/fixtures.js';
-import { spawnServer } from '../helpers/server-process.js';
+import { spawnServer } from '../../src/testing/launcher.js';
 import { startNamesrv } from '../helpers/namesrv.js';
 import { registerRequest } from '../helpers/broker-registration.js';
 import { RemotingClient } from '../../src/transport/client.js';
@@ -27,7 +27,7 @@ const LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (DEBUG|INFO |WARN |ERROR) 
 test('the NameServer logs on stderr, boots on stdout, and names its release and which brokers are Apogee', async () => {
   const home = mkdtempSync(join(tmpdir(), 'apogee-logs-'));
   const env = { APOGEE_HOME: home, APOGEE_LOG_LEVEL: '' };
-  const ns = spawnServer('mqnamesrv', ['--listenPort=0'], env);
+  const ns = spawnServer('mqnamesrv', ['--listenPort=0'], { env });
   const client = new RemotingClient();
   let broker: Broker | undefined;
   try {
@@ -53,15 +53,15 @@ test('the NameServer logs on stderr, boots on stdout, and names its release and 
   } finally {
     await broker?.shutdown();
     await client.close();
-    await ns.stop();
+    await ns.kill();
     rmSync(home, { recursive: true, force: true });
   }
 });
 
 test('APOGEE_LOG_LEVEL sets the threshold, and a value that is not a level is reported', async () => {
   const home = mkdtempSync(join(tmpdir(), 'apogee-loglevel-'));
-  const quiet = spawnServer('mqnamesrv', ['--listenPort=0'], { APOGEE_HOME: home, APOGEE_LOG_LEVEL: 'warn' });
-  const typo = spawnServer('mqnamesrv', ['--listenPort=0'], { APOGEE_HOME: home, APOGEE_LOG_LEVEL: 'verbose' });
+  const quiet = spawnServer('mqnamesrv', ['--listenPort=0'], { env: { APOGEE_HOME: home, APOGEE_LOG_LEVEL: 'warn' } });
+  const typo = spawnServer('mqnamesrv', ['--listenPort=0'], { env: { APOGEE_HOME: home, APOGEE_LOG_LEVEL: 'verbose' } });
   try {
     await quiet.waitFor(/boot success/);
     await typo.waitFor(/boot success/);
@@ -69,8 +69,8 @@ test('APOGEE_LOG_LEVEL sets the threshold, and a value that is not a level is re
     assert.equal(quiet.stderr(), '', 'warn hides the info lines');
     assert.match(typo.stderr(), /^\S+ WARN  \[logger\] APOGEE_LOG_LEVEL=verbose is not one of debug, info, warn, error, silent; using info$/m);
   } finally {
-    await quiet.stop();
-    await typo.stop();
+    await quiet.kill();
+    await typo.kill();
     rmSync(home, { recursive: true, force: true });
   }
 });
@@ -78,12 +78,12 @@ test('APOGEE_LOG_LEVEL sets the threshold, and a value that is not a level is re
 test("mqbroker's boot log line names the Apogee release", async () => {
   const home = mkdtempSync(join(tmpdir(), 'apogee-brokerlog-'));
   const ns = await startNamesrv();
-  const proc = spawnServer('mqbroker', ['-n', ns.addr, '--listenPort=0', '--brokerName=broker-bootlog', `--storePathRootDir=${join(home, 'store')}`], { APOGEE_HOME: home, APOGEE_LOG_LEVEL: 'info' });
+  const proc = spawnServer('mqbroker', ['-n', ns.addr, '--listenPort=0', '--brokerName=broker-bootlog', `--storePathRootDir=${join(home, 'store')}`], { env: { APOGEE_HOME: home, APOGEE_LOG_LEVEL: 'info' } });
   try {
     await proc.waitFor(/^The broker\[broker-bootlog, [\d.]+:\d+\] boot success/m); // bound to 0.0.0.0: the host address, Java's rule
     await proc.waitFor(new RegExp(`INFO  \\[broker broker-bootlog\\] broker DefaultCluster/broker-bootlog id 0 \\(Apogee ${esc(RELEASE)}\\) listening on`), 'stderr');
   } finally {
-    await proc.stop();
+    await proc.kill();
     await ns.stop();
     rmSync(home, { recursive: true, force: true });
   }

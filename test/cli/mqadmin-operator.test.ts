@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../helpers/fixtures.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
-import { cliPath } from '../helpers/server-process.js';
+import { cliPath } from '../../src/testing/launcher.js';
 import { Broker } from '../../src/broker/broker.js';
 import { brokerDefaults } from '../../src/broker/config.js';
 import { Admin } from '../../src/client/admin.js';

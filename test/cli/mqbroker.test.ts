@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { projectRoot } from '../helpers/fixtures.js';
 import { startNamesrv } from '../helpers/namesrv.js';
+import { spawnServer, type ServerProcess } from '../../src/testing/launcher.js';
 
 const LICENSE = `# Licensed to the Apache Software Foundation (ASF) under one or more
 # contributor license agreements.  See the NOTICE file distributed with
@@ -65,19 +66,13 @@ test('mqbroker reads every Apache example config as it is (-p prints all items, 
 test('mqbroker -n … -c broker-a.properties runs, registers, and mqshutdown broker stops it gracefully', async () => {
   const home = mkdtempSync(join(tmpdir(), 'apogee-mqbroker-'));
   const ns = await startNamesrv();
+  let broker: ServerProcess | undefined;
   try {
     const conf = join(home, 'broker-a.properties');
     writeFileSync(conf, exampleConfig('broker-a', 0, 'ASYNC_MASTER', false) + 'listenPort=0\nbrokerIP1=127.0.0.1\n');
-    const child = spawn(process.execPath, [cli('mqbroker'), '-n', ns.addr, '-c', conf], {
-      env: { ...process.env, APOGEE_HOME: home, APOGEE_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-    const exited = once(child, 'exit');
-    const deadline = Date.now() + 20_000;
-    while (!/boot success/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    assert.match(out, /The broker\[broker-a, 127\.0\.0\.1:\d+\] boot success/);
+    broker = spawnServer('mqbroker', ['-n', ns.addr, '-c', conf], { env: { APOGEE_HOME: home, APOGEE_LOG_LEVEL: 'warn' } });
+    await broker.waitFor(/boot success/);
+    assert.match(broker.stdout(), /The broker\[broker-a, 127\.0\.0\.1:\d+\] boot success/);
     assert.equal(ns.namesrv.routes.clusterInfo().brokerAddrTable.get('broker-a')?.brokerAddrs.size, 1);
     // Async, so this process can reap the broker child while mqshutdown waits for it to exit. `-c`
     // selects this broker only: without a selector mqshutdown stops every broker on the host.
@@ -87,10 +82,10 @@ test('mqbroker -n … -c broker-a.properties runs, registers, and mqshutdown bro
     const [stopCode] = (await once(stopper, 'exit')) as [number];
     assert.equal(stopCode, 0);
     assert.match(stopOut, /Send shutdown request to mqbroker\(\d+\) OK/);
-    const [code] = (await exited) as [number];
-    assert.equal(code, 0);
+    assert.equal((await broker.exited).code, 0);
     assert.equal(ns.namesrv.routes.clusterInfo().brokerAddrTable.size, 0, 'unregistered on the way out');
   } finally {
+    await broker?.kill();
     await ns.stop();
     rmSync(home, { recursive: true, force: true });
   }
@@ -124,24 +119,14 @@ test('conf/ ships the Apache example configs, and a broker boots with each as it
         for (const line of [`brokerName=${name}`, `brokerId=${id}`, `brokerRole=${role}`, 'fileReservedTime=48', 'deleteWhen=04', 'flushDiskType=ASYNC_FLUSH']) {
           assert.ok(printed.stdout.split('\n').includes(line), `${file}: -p prints ${line}`);
         }
-        const child = spawn(process.execPath, [cli('mqbroker'), '-c', path, '-n', ns.addr, '--listenPort=0', '--bindAddress=127.0.0.1'], {
-          env: { ...process.env, APOGEE_HOME: home, APOGEE_LOG_LEVEL: 'warn' },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let out = '';
-        let err = '';
-        child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-        child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-        const exited = once(child, 'exit');
+        const broker = spawnServer('mqbroker', ['-c', path, '-n', ns.addr, '--listenPort=0', '--bindAddress=127.0.0.1'], { env: { APOGEE_HOME: home, APOGEE_LOG_LEVEL: 'warn' } });
         try {
-          const deadline = Date.now() + 20_000;
-          while (!/boot success/.test(out) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-          assert.match(out, new RegExp(`The broker\\[${name}, 127\\.0\\.0\\.1:\\d+\\] boot success`), `${file}: ${err}`);
-          child.kill('SIGTERM');
-          const [code] = (await exited) as [number];
-          assert.equal(code, 0, `${file}: stops cleanly`);
+          await broker.waitFor(/boot success/).catch(() => undefined); // the assertion below says what was printed instead
+          assert.match(broker.stdout(), new RegExp(`The broker\\[${name}, 127\\.0\\.0\\.1:\\d+\\] boot success`), `${file}: ${broker.stderr()}`);
+          const stopped = await broker.stop();
+          assert.equal(stopped.code, 0, `${file}: stops cleanly`);
         } finally {
-          child.kill('SIGKILL');
+          await broker.kill();
         }
       } finally {
         rmSync(home, { recursive: true, force: true });

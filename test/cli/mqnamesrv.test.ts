@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../helpers/fixtures.js';
+import { spawnServer } from '../../src/testing/launcher.js';
 import { RemotingClient } from '../../src/transport/client.js';
 import { command, SerializeType } from '../../src/codec/command.js';
 
@@ -31,26 +31,20 @@ test('mqnamesrv -c file -p prints the config with the file applied; bad flags ex
 
 test('mqnamesrv serves JSON and ROCKETMQ-binary requests and stops gracefully on SIGTERM', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'apogee-ns-cli-'));
-  const child = spawn(process.execPath, [cli, '--listenPort=0', '--bindAddress=127.0.0.1'], { env: { ...process.env, APOGEE_HOME: dir }, stdio: ['ignore', 'pipe', 'ignore'] });
+  const namesrv = spawnServer('mqnamesrv', ['--listenPort=0', '--bindAddress=127.0.0.1'], { env: { APOGEE_HOME: dir } });
   const client = new RemotingClient();
   try {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-    const deadline = Date.now() + 10_000;
-    while (!/listening on (\S+)/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    const addr = /listening on (\S+)/.exec(out)![1]!;
+    const addr = (await namesrv.waitFor(/listening on (\S+)/, 'stdout', 10_000))[1]!;
     const json = await client.invoke(addr, command({ code: 106, version: 277 }), 3000);
     assert.equal(json.code, 0);
     const binary = await client.invoke(addr, command({ code: 105, version: 277, extFields: { topic: 'Nope' }, serializeType: SerializeType.ROCKETMQ }), 3000);
     assert.equal(binary.code, 17);
     assert.equal(binary.serializeType, SerializeType.ROCKETMQ, 'answered in the request’s serialize type');
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    const [code] = (await exited) as [number];
-    assert.equal(code, 0);
+    const stopped = await namesrv.stop();
+    assert.equal(stopped.code, 0);
   } finally {
     await client.close();
-    child.kill('SIGKILL');
+    await namesrv.kill();
     rmSync(dir, { recursive: true, force: true });
   }
 });

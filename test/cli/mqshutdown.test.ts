@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliPath, spawnServer, type ServerProcessHandle } from '../helpers/server-process.js';
+import { cliPath, spawnServer, type ServerProcess } from '../../src/testing/launcher.js';
 import { startNamesrv } from '../helpers/namesrv.js';
 
 /** Runs mqshutdown asynchronously (this process must keep reaping its children meanwhile). */
@@ -42,22 +42,22 @@ test('mqshutdown finds servers by their processes and stops one of several by po
   // mqshutdown runs with another APOGEE_HOME: the servers' pid files are not where it looks.
   const elsewhere = mkdtempSync(join(tmpdir(), 'apogee-shut-elsewhere-'));
   const ns = await startNamesrv();
-  const servers: ServerProcessHandle[] = [];
+  const servers: ServerProcess[] = [];
   const tag = randomBytes(4).toString('hex');
   try {
-    const brokers: Array<{ name: string; conf: string; proc: ServerProcessHandle; port: number }> = [];
+    const brokers: Array<{ name: string; conf: string; proc: ServerProcess; port: number }> = [];
     for (const i of [1, 2, 3]) {
       const name = `shut-${tag}-${i}`;
       const conf = join(serverHome, `${name}.properties`);
       writeFileSync(conf, `brokerClusterName=ShutCluster\nbrokerName=${name}\nbrokerId=0\nlistenPort=0\nbrokerIP1=127.0.0.1\nstorePathRootDir=${join(serverHome, name)}\n`);
-      const proc = spawnServer('mqbroker', ['-n', ns.addr, '-c', conf], { APOGEE_HOME: serverHome, APOGEE_LOG_LEVEL: 'warn' });
+      const proc = spawnServer('mqbroker', ['-n', ns.addr, '-c', conf], { env: { APOGEE_HOME: serverHome, APOGEE_LOG_LEVEL: 'warn' } });
       servers.push(proc);
       const m = await proc.waitFor(/boot success/);
       assert.ok(m);
       const port = Number(/127\.0\.0\.1:(\d+)\] boot success/.exec(proc.stdout())![1]);
       brokers.push({ name, conf, proc, port });
     }
-    const nsProc = spawnServer('mqnamesrv', ['--listenPort=0'], { APOGEE_HOME: serverHome, APOGEE_LOG_LEVEL: 'warn' });
+    const nsProc = spawnServer('mqnamesrv', ['--listenPort=0'], { env: { APOGEE_HOME: serverHome, APOGEE_LOG_LEVEL: 'warn' } });
     servers.push(nsProc);
     const nsPort = Number((await nsProc.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1]);
     const [b1, b2, b3] = brokers as [typeof brokers[0], typeof brokers[0], typeof brokers[0]];
@@ -65,18 +65,18 @@ test('mqshutdown finds servers by their processes and stops one of several by po
     const byPort = await mqshutdown(['broker', '-p', String(b1.port)], elsewhere);
     assert.equal(byPort.code, 0, byPort.stderr);
     assert.match(byPort.stdout, new RegExp(`The mqbroker\\(${b1.proc.pid}\\) is running\\.\\.\\.\\nSend shutdown request to mqbroker\\(${b1.proc.pid}\\) OK`));
-    assert.equal(await b1.proc.exit, 0, 'graceful stop');
-    assert.ok(!b2.proc.exited() && !b3.proc.exited() && !nsProc.exited(), 'only the selected broker stopped');
+    assert.equal((await b1.proc.exited).code, 0, 'graceful stop');
+    assert.ok(b2.proc.running && b3.proc.running && nsProc.running, 'only the selected broker stopped');
 
     const byName = await mqshutdown(['broker', '--brokerName', b2.name], elsewhere);
     assert.equal(byName.code, 0, byName.stderr);
-    assert.equal(await b2.proc.exit, 0);
-    assert.ok(!b3.proc.exited());
+    assert.equal((await b2.proc.exited).code, 0);
+    assert.ok(b3.proc.running);
 
     const byConf = await mqshutdown(['broker', '-c', b3.conf], elsewhere);
     assert.equal(byConf.code, 0, byConf.stderr);
-    assert.equal(await b3.proc.exit, 0);
-    assert.ok(!nsProc.exited(), 'stopping brokers leaves the NameServer running');
+    assert.equal((await b3.proc.exited).code, 0);
+    assert.ok(nsProc.running, 'stopping brokers leaves the NameServer running');
 
     // Nothing matches any more: a non-zero exit and Apache's words, not a silent success.
     const none = await mqshutdown(['broker', '-p', String(b1.port)], elsewhere);
@@ -87,14 +87,14 @@ test('mqshutdown finds servers by their processes and stops one of several by po
     const stopNs = await mqshutdown(['namesrv', '-p', String(nsPort)], elsewhere);
     assert.equal(stopNs.code, 0, stopNs.stderr);
     assert.match(stopNs.stdout, new RegExp(`Send shutdown request to mqnamesrv\\(${nsProc.pid}\\) OK`));
-    assert.equal(await nsProc.exit, 0);
+    assert.equal((await nsProc.exited).code, 0);
 
     const bad = await mqshutdown(['broker', '-p', 'x'], elsewhere);
     assert.equal(bad.code, 2);
     assert.equal(bad.stderr.trim().split('\n').length, 1);
     assert.match(bad.stderr, /^mqshutdown: -p: 'x' is not a port; usage: mqshutdown broker\|namesrv/);
   } finally {
-    for (const s of servers) await s.stop();
+    for (const s of servers) await s.kill();
     await ns.stop();
     rmSync(serverHome, { recursive: true, force: true });
     rmSync(elsewhere, { recursive: true, force: true });

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { classifyArgv } from '../../src/cli/processes.js';
-import { cliPath } from '../helpers/server-process.js';
+import { cliPath } from '../../src/testing/launcher.js';
 
 test('an Apogee server is node running mqbroker, mqnamesrv or apogee start from an Apogee package, however launched', () => {
   const dir = mkdtempSync(join(tmpdir(), 'apogee-argv-'));

@@ -9,7 +9,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,7 @@ import { ResponseCode } from '../../src/protocol/response-code.js';
 import { projectRoot } from '../helpers/fixtures.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { until } from '../helpers/wait.js';
+import { spawnServer, type ServerCli, type ServerProcess } from '../../src/testing/launcher.js';
 
 const cli = (name: string): string => join(projectRoot(), 'dist', 'src', 'cli', `${name}.js`);
 const TOPIC = 'FailoverTopic';
@@ -31,39 +32,23 @@ const LATE_GROUP = 'StartedDuringOutage';
 const RUNNING_GROUP = 'RunningThroughOutage';
 
 interface Server {
-  child: ChildProcess;
+  proc: ServerProcess;
   addr: string;
-  exited: Promise<unknown>;
-  output(): string;
 }
 
 /** Spawns a server CLI and waits (bounded) for its boot line, which carries its address. */
-async function spawnServer(name: string, args: string[], home: string, boot: RegExp): Promise<Server> {
-  const child = spawn(process.execPath, [cli(name), ...args], {
-    env: { ...process.env, APOGEE_HOME: home, APOGEE_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = once(child, 'exit');
-  const server: Server = { child, addr: '', exited, output: () => out };
+async function startServer(name: ServerCli, args: string[], home: string, boot: RegExp): Promise<Server> {
+  const proc = spawnServer(name, args, { env: { APOGEE_HOME: home, APOGEE_LOG_LEVEL: 'warn' } });
   try {
-    await until(() => boot.test(out) || child.exitCode !== null, `${name} ${args.join(' ')} to boot`, 20_000);
+    return { proc, addr: (await proc.waitFor(boot, 'stdout', 20_000))[1]! };
   } catch (err) {
-    child.kill('SIGKILL');
+    await proc.kill();
     throw err;
   }
-  const m = boot.exec(out);
-  if (!m) throw new Error(`${name} exited before booting: ${out}`);
-  server.addr = m[1]!;
-  return server;
 }
 
 async function stopServer(s: Server | undefined): Promise<void> {
-  if (!s || s.child.exitCode !== null || s.child.signalCode !== null) return;
-  s.child.kill('SIGKILL');
-  await s.exited;
+  await s?.proc.kill();
 }
 
 /** The broker properties of Apache's 2m-2s-sync example, with small files and short timings. */
@@ -99,7 +84,7 @@ function brokerProperties(dir: string, name: string, id: number, listenPort: num
 
 async function startBroker(dir: string, namesrv: string, name: string, id: number, listenPort = 0): Promise<Server> {
   const conf = brokerProperties(dir, name, id, listenPort);
-  return spawnServer('mqbroker', ['-n', namesrv, '-c', conf], join(dir, `${name}-${id}`), /The broker\[[^,]+, (127\.0\.0\.1:\d+)\] boot success/);
+  return startServer('mqbroker', ['-n', namesrv, '-c', conf], join(dir, `${name}-${id}`), /The broker\[[^,]+, (127\.0\.0\.1:\d+)\] boot success/);
 }
 
 /** Runs mqadmin as an operator does; returns its stdout (and fails on a non-zero exit). */
@@ -187,7 +172,7 @@ test('a master killed under load: a group started during the outage consumes its
   let openGate = (): void => undefined;
   try {
     mkdirSync(join(dir, 'ns'));
-    const ns = await spawnServer('mqnamesrv', ['--listenPort=0', '--bindAddress=127.0.0.1'], join(dir, 'ns'), /listening on (127\.0\.0\.1:\d+)/);
+    const ns = await startServer('mqnamesrv', ['--listenPort=0', '--bindAddress=127.0.0.1'], join(dir, 'ns'), /listening on (127\.0\.0\.1:\d+)/);
     servers.push(ns);
     masterA = await startBroker(dir, ns.addr, 'broker-a', 0);
     const masterB = await startBroker(dir, ns.addr, 'broker-b', 0);
@@ -244,8 +229,7 @@ test('a master killed under load: a group started during the outage consumes its
     })();
     const onA = (): number => [...acked.values()].filter((p) => p.startsWith('broker-a/')).length;
     await until(() => onA() >= 300 && acked.size >= 600, 'load on both groups', 30_000);
-    masterA.child.kill('SIGKILL');
-    await masterA.exited;
+    await masterA.proc.kill();
     const ackedAtKill = acked.size;
     await until(() => acked.size >= ackedAtKill + 200, 'sends moving to broker-b', 30_000);
     stopSending = true;

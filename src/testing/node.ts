@@ -1,0 +1,131 @@
+/**
+ * One Apogee node as a real process: `apogee start` (NameServer + broker in one process) on ephemeral
+ * loopback ports, ready when it prints `{"ready":true,"namesrv":"127.0.0.1:P","broker":"127.0.0.1:Q",…}`.
+ * `restart()` stops it (SIGTERM) and starts it again on the same data directory and the same ports,
+ * as an operator's restart does.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ServerProcess, type Exit, type Stopped } from './process.js';
+
+export interface NodeOptions {
+  /** Holds the log (`server.log`), HOME and, by default, the data; default a temp dir removed on stop. */
+  dir?: string;
+  /** The data directory (`--data`); default `<dir>/data`. */
+  data?: string;
+  /** Broker properties, passed as `--broker.<name>=<value>`. */
+  brokerProps?: Record<string, string>;
+  /** 0 (default) for an ephemeral port. */
+  namesrvPort?: number;
+  brokerPort?: number;
+  env?: Record<string, string>;
+  /** Node flags for the server process, e.g. ['--cpu-prof']. */
+  nodeArgs?: string[];
+  readyTimeoutMs?: number;
+  /** Project root whose dist/ to run (default: the one this file was built in). */
+  root?: string;
+}
+
+const READY = /^\{"ready":true.*$/m;
+
+export class ApogeeNode {
+  readonly dir: string;
+  readonly data: string;
+  namesrvAddr = '';
+  brokerAddr = '';
+  /** How many times the process was started (1 after launch, 2 after one restart …). */
+  starts = 0;
+  /** Milliseconds from spawn to the ready line, of the latest start. */
+  readyMs = 0;
+  private proc: ServerProcess | undefined;
+  /** Output of earlier starts, so an error after a restart shows both. */
+  private earlier: string[] = [];
+  private readonly ownsDir: boolean;
+
+  constructor(readonly options: NodeOptions = {}) {
+    this.ownsDir = options.dir === undefined;
+    this.dir = options.dir ?? mkdtempSync(join(tmpdir(), 'apogee-node-'));
+    this.data = options.data ?? join(this.dir, 'data');
+  }
+
+  get process(): ServerProcess | undefined {
+    return this.proc;
+  }
+
+  get running(): boolean {
+    return this.proc?.running ?? false;
+  }
+
+  get exit(): Exit | undefined {
+    return this.proc?.exit;
+  }
+
+  private args(namesrvPort: number, brokerPort: number): string[] {
+    return [
+      'start',
+      `--namesrv-port=${namesrvPort}`,
+      `--broker-port=${brokerPort}`,
+      `--data=${this.data}`,
+      ...Object.entries(this.options.brokerProps ?? {}).map(([k, v]) => `--broker.${k}=${v}`),
+    ];
+  }
+
+  /** Spawns the process and waits for its ready line; on failure the process is killed and the error names why. */
+  async start(ports: { namesrv: number; broker: number } = { namesrv: this.options.namesrvPort ?? 0, broker: this.options.brokerPort ?? 0 }): Promise<void> {
+    if (this.running) throw new Error('this node is already running');
+    mkdirSync(join(this.dir, 'home'), { recursive: true });
+    if (this.proc) this.earlier.push(`--- start #${this.starts}`, this.proc.tailText(40));
+    this.starts++;
+    const proc = new ServerProcess({
+      cli: 'apogee',
+      args: this.args(ports.namesrv, ports.broker),
+      nodeArgs: this.options.nodeArgs,
+      root: this.options.root,
+      cwd: this.options.root,
+      env: { HOME: join(this.dir, 'home'), ...this.options.env },
+      log: join(this.dir, 'server.log'),
+    });
+    this.proc = proc;
+    try {
+      const line = (await proc.waitFor(READY, 'stdout', this.options.readyTimeoutMs ?? 30_000))[0];
+      const ready = JSON.parse(line) as { namesrv?: unknown; broker?: unknown };
+      if (typeof ready.namesrv !== 'string' || typeof ready.broker !== 'string') throw new Error(`ready line without namesrv/broker addresses: ${line}`);
+      this.namesrvAddr = ready.namesrv;
+      this.brokerAddr = ready.broker;
+      this.readyMs = proc.uptimeMs();
+    } catch (err) {
+      await proc.kill();
+      throw err;
+    }
+  }
+
+  /** SIGTERM (SIGKILL after `graceMs`); resolves with how it ended. Safe to call when already stopped. */
+  async stop(graceMs = 10_000): Promise<Stopped> {
+    const stopped = this.proc ? await this.proc.stop(graceMs) : { code: null, signal: null, ms: 0, killed: false };
+    if (this.ownsDir) rmSync(this.dir, { recursive: true, force: true });
+    return stopped;
+  }
+
+  /**
+   * Stops it (SIGTERM, SIGKILL after `graceMs`), waits `pauseMs` more (clients meet refused connections),
+   * then starts it again on the same data directory with the ports it had. Resolves with the stop's result.
+   */
+  async restart(graceMs = 10_000, { pauseMs = 0 }: { pauseMs?: number } = {}): Promise<Stopped> {
+    const portOf = (addr: string): number => Number(addr.split(':').pop());
+    const before = { namesrv: this.namesrvAddr, broker: this.brokerAddr };
+    const stopped = await this.proc!.stop(graceMs);
+    if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
+    await this.start({ namesrv: portOf(before.namesrv), broker: portOf(before.broker) });
+    if (this.namesrvAddr !== before.namesrv || this.brokerAddr !== before.broker) {
+      throw new Error(`restarted node listens on ${this.namesrvAddr}/${this.brokerAddr}, not on ${before.namesrv}/${before.broker}`);
+    }
+    return stopped;
+  }
+
+  /** The last `n` output lines (with those of earlier starts), for error messages. */
+  tailText(n = 30): string {
+    const now = this.proc ? this.proc.tailText(n) : 'not started';
+    return this.earlier.length ? `${this.earlier.join('\n')}\n--- start #${this.starts}\n${now}` : now;
+  }
+}
