@@ -59,12 +59,14 @@ async function main(): Promise<void> {
   }
   await broker.start();
   const pidFile = writePidFile(config.rocketmqHome, `broker-${broker.config.listenPort}`);
-  process.stdout.write(`The broker[${config.brokerName}, ${broker.brokerAddr}] boot success. serializeType=JSON and name server is ${config.namesrvAddr || '(none)'}\n`);
+  // The handler comes before the boot line: whoever reads that line may signal at once, and a
+  // SIGTERM that arrives before a handler exists kills the process without its drain.
   onShutdownSignals(async (signal) => {
     log.info(`${signal} received: draining, then shutting down`);
     await broker.shutdown();
     removePidFile(pidFile);
   }, 'mqbroker');
+  process.stdout.write(`The broker[${config.brokerName}, ${broker.brokerAddr}] boot success. serializeType=JSON and name server is ${config.namesrvAddr || '(none)'}\n`);
 }
 
 runCli('mqbroker', main);

@@ -35,12 +35,13 @@ async function main(): Promise<void> {
   const namesrv = new NameServer(config);
   await namesrv.start();
   const pidFile = writePidFile(config.rocketmqHome, `namesrv-${namesrv.port}`);
-  process.stdout.write(`The Name Server boot success. serializeType=JSON, listening on ${namesrv.address}\n`);
+  // Before the boot line: a SIGTERM sent by whoever reads it must find the handler.
   onShutdownSignals(async (signal) => {
     log.info(`${signal} received, shutting down`);
     await namesrv.shutdown();
     removePidFile(pidFile);
   }, 'mqnamesrv');
+  process.stdout.write(`The Name Server boot success. serializeType=JSON, listening on ${namesrv.address}\n`);
 }
 
 runCli('mqnamesrv', main);
