@@ -16,7 +16,7 @@ import { once } from 'node:events';
 import { Producer } from '../src/client/producer.js';
 import { PushConsumer } from '../src/client/push-consumer.js';
 import { decodeMessages } from '../src/client/message.js';
-import { encodeRecord } from '../src/codec/message.js';
+import { encodeRecord } from '../src/codec/message-record.js';
 import { setLogLevel } from '../src/common/logger.js';
 import { projectRoot } from '../src/common/paths.js';
 

@@ -2,7 +2,8 @@
  * The one way messages reach the store from the broker: applies delay levels (SCHEDULE_TOPIC_XXXX)
  * and transaction half messages, and maps store outcomes to response codes.
  */
-import { PROPERTY_SEPARATOR, NAME_VALUE_SEPARATOR, getProperty, Prop, SysFlag } from '../codec/message.js';
+import { SysFlag } from '../codec/sys-flag.js';
+import { PROPERTY_SEPARATOR, NAME_VALUE_SEPARATOR, getProperty, Prop } from '../codec/message-properties.js';
 import { ResponseCode } from '../protocol/response-code.js';
 import { PutRefusedError } from '../store/errors.js';
 import type { MessageInput, PutResult } from '../store/store.js';

@@ -4,7 +4,10 @@
  * asks producers about half messages left undecided.
  */
 import { responseTo } from '../codec/command.js';
-import { decodeRecord, encodeOffsetMsgId, encodeRecord, getProperty, Prop, SysFlag, type StoredMessage } from '../codec/message.js';
+import { SysFlag } from '../codec/sys-flag.js';
+import { decodeRecord, encodeRecord, type StoredMessage } from '../codec/message-record.js';
+import { getProperty, Prop } from '../codec/message-properties.js';
+import { encodeOffsetMsgId } from '../codec/message-id.js';
 import { decodeHeader, encodeHeader } from '../protocol/header.js';
 import { CheckTransactionStateRequest, EndTransactionRequest } from '../protocol/broker-headers.js';
 import { RequestCode } from '../protocol/request-code.js';

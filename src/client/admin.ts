@@ -8,7 +8,7 @@ import { RequestCode } from '../protocol/request-code.js';
 import { ResponseCode } from '../protocol/response-code.js';
 import { decodeClusterInfo, decodeKVTable, decodeTopicList, type ClusterInfo, type TopicRouteData } from '../protocol/route.js';
 import { PERM_READ, PERM_WRITE } from '../protocol/perm.js';
-import { decodeOffsetMsgId } from '../codec/message.js';
+import { decodeOffsetMsgId } from '../codec/message-id.js';
 import {
   decodeConsumerConnection,
   decodeConsumeStats,

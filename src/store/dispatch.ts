@@ -7,7 +7,11 @@
  * hashes are Java `String.hashCode` values, which for ASCII text are computed byte by byte.
  * Properties holding non-ASCII text in TAGS, KEYS or UNIQ_KEY take the string path.
  */
-import { getProperty, javaHashCode, readLong, storeTimestampPosition, bodyLengthPosition, SysFlag, Prop } from '../codec/message.js';
+import { readLong } from '../codec/big-endian.js';
+import { javaHashCode } from '../codec/hashes.js';
+import { SysFlag } from '../codec/sys-flag.js';
+import { storeTimestampPosition, bodyLengthPosition } from '../codec/message-record.js';
+import { getProperty, Prop } from '../codec/message-properties.js';
 
 export const SCHEDULE_TOPIC = 'SCHEDULE_TOPIC_XXXX';
 

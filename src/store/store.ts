@@ -10,22 +10,11 @@
 import * as fs from 'node:fs';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
-import {
-  type HostAddress,
-  type StoredMessage,
-  decodeRecord,
-  encodeRecordInto,
-  getProperty,
-  prepareRecord,
-  readLong,
-  storeTimestampPosition,
-  encodeOffsetMsgId,
-  Prop,
-  RECORD_FIXED_SIZE,
-  BLANK_HEADER_SIZE,
-  type PreparedRecord,
-  type MessageRecordFields,
-} from '../codec/message.js';
+import { readLong } from '../codec/big-endian.js';
+import type { HostAddress } from '../codec/host-address.js';
+import { type StoredMessage, decodeRecord, encodeRecordInto, prepareRecord, storeTimestampPosition, RECORD_FIXED_SIZE, BLANK_HEADER_SIZE, type PreparedRecord, type MessageRecordFields } from '../codec/message-record.js';
+import { getProperty, Prop } from '../codec/message-properties.js';
+import { encodeOffsetMsgId } from '../codec/message-id.js';
 import { CodecError } from '../codec/errors.js';
 import { Checkpoint, WrittenMark } from './checkpoint.js';
 import { CommitLog } from './commit-log.js';

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { javaHashCode } from '../../src/codec/message.js';
+import { javaHashCode } from '../../src/codec/hashes.js';
 import { DispatchLog, readDispatchProps, SCHEDULE_TOPIC, TopicInfo, TopicTable } from '../../src/store/dispatch.js';
 
 const DELAY_LEVELS = [1000, 5000, 10000];

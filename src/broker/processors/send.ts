@@ -1,6 +1,10 @@
 /** SEND_MESSAGE, SEND_MESSAGE_V2, SEND_BATCH_MESSAGE and CONSUMER_SEND_MSG_BACK. */
 import { responseTo, type ExtFields, type RemotingCommand } from '../../codec/command.js';
-import { decodeBatchBody, encodeOffsetMsgId, getProperty, Prop, SysFlag, type HostAddress } from '../../codec/message.js';
+import type { HostAddress } from '../../codec/host-address.js';
+import { SysFlag } from '../../codec/sys-flag.js';
+import { getProperty, Prop } from '../../codec/message-properties.js';
+import { encodeOffsetMsgId } from '../../codec/message-id.js';
+import { decodeBatchBody } from '../../codec/batch-body.js';
 import { CodecError } from '../../codec/errors.js';
 import { decodeHeader, type HeaderOf } from '../../protocol/header.js';
 import { ConsumerSendMsgBackRequest, SendMessageRequest, SendMessageRequestV2 } from '../../protocol/broker-headers.js';
