@@ -6,7 +6,7 @@
 import { responseTo } from '../codec/command.js';
 import { SysFlag } from '../codec/sys-flag.js';
 import { decodeRecord, encodeRecord, type StoredMessage } from '../codec/message-record.js';
-import { getProperty, Prop } from '../codec/message-properties.js';
+import { getProperty, Prop, withoutProperty, withProperty } from '../codec/message-properties.js';
 import { encodeOffsetMsgId } from '../codec/message-id.js';
 import { decodeHeader, encodeHeader } from '../protocol/header.js';
 import { CheckTransactionStateRequest, EndTransactionRequest } from '../protocol/broker-headers.js';
@@ -14,7 +14,7 @@ import { RequestCode } from '../protocol/request-code.js';
 import { ResponseCode } from '../protocol/response-code.js';
 import type { Processor } from '../transport/server.js';
 import type { BrokerContext } from './context.js';
-import { refusal, withoutProperty, withProperty } from './message-put.js';
+import { refusal } from './message-put.js';
 import { TRANS_HALF_TOPIC, TRANS_OP_HALF_TOPIC } from './metadata/topics.js';
 
 export const TRANSACTION_COMMIT = 8;

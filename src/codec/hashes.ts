@@ -8,6 +8,16 @@ export function javaHashCode(s: string): number {
   return h;
 }
 
+/**
+ * Java `String.hashCode` of `s[from, to)` continued from `seed`, the hash of what precedes it: index
+ * keys hash as `topic#key`, so a topic's `topic#` hash seeds every key of the topic.
+ */
+export function javaHashCodeOf(seed: number, s: string, from: number, to: number): number {
+  let h = seed;
+  for (let i = from; i < to; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
 let crcTable: Int32Array | undefined;
 
 function tableCrc32(data: Uint8Array): number {

@@ -73,3 +73,23 @@ export function getProperty(s: string, name: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Sets a property as the last item. A text that mentions `name\u0001` anywhere is first cleaned as by
+ * {@link withoutProperty}; any other text is kept as it was, only given its closing \u0002.
+ */
+export function withProperty(properties: string, name: string, value: string): string {
+  const rest = properties.includes(name + NAME_VALUE_SEPARATOR) ? withoutProperty(properties, name) : properties;
+  const sep = rest === '' || rest.endsWith(PROPERTY_SEPARATOR) ? '' : PROPERTY_SEPARATOR;
+  return rest + sep + name + NAME_VALUE_SEPARATOR + value + PROPERTY_SEPARATOR;
+}
+
+/** Removes every item of a property, and empty items; the others keep their order, each closing with \u0002. */
+export function withoutProperty(properties: string, name: string): string {
+  const prefix = name + NAME_VALUE_SEPARATOR;
+  return properties
+    .split(PROPERTY_SEPARATOR)
+    .filter((item) => item !== '' && !item.startsWith(prefix))
+    .map((item) => item + PROPERTY_SEPARATOR)
+    .join('');
+}

@@ -14,6 +14,7 @@ import { readLong } from '../codec/big-endian.js';
 import type { HostAddress } from '../codec/host-address.js';
 import { type StoredMessage, decodeRecord, encodeRecordInto, prepareRecord, storeTimestampPosition, RECORD_FIXED_SIZE, BLANK_HEADER_SIZE, type PreparedRecord, type MessageRecordFields } from '../codec/message-record.js';
 import { getProperty, Prop } from '../codec/message-properties.js';
+import { PropertiesView, textOf } from '../codec/properties-view.js';
 import { encodeOffsetMsgId } from '../codec/message-id.js';
 import { CodecError } from '../codec/errors.js';
 import { Checkpoint, WrittenMark } from './checkpoint.js';
@@ -38,6 +39,11 @@ export interface MessageInput {
   bornHost: HostAddress;
   reconsumeTimes?: number;
   preparedTransactionOffset?: number;
+}
+
+/** A message to append whose properties the broker has already read: the store does not read them again. */
+export interface ParsedMessageInput extends Omit<MessageInput, 'properties'> {
+  properties: PropertiesView;
 }
 
 export interface AppendedRecord {
@@ -229,6 +235,8 @@ export class MessageStore {
   /** Scratch objects of the append path (one record at a time). */
   private readonly scratchFields: MessageRecordFields;
   private readonly scratchPrepared: PreparedRecord;
+  /** Reads the properties of appended messages that come as plain strings. */
+  private readonly scratchProperties = new PropertiesView();
   private writeScheduled = false;
   private flushing = false;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -579,17 +587,17 @@ export class MessageStore {
   // Put
 
   /** Appends one message. Rejects with {@link PutRefusedError} when nothing was stored. */
-  put(msg: MessageInput): Promise<PutResult> {
+  put(msg: MessageInput | ParsedMessageInput): Promise<PutResult> {
     return this.putMessages([msg]);
   }
 
   /** Appends messages with one write (a SEND_BATCH_MESSAGE). They land in one segment, in order. */
-  putBatch(msgs: readonly MessageInput[]): Promise<PutResult> {
+  putBatch(msgs: readonly (MessageInput | ParsedMessageInput)[]): Promise<PutResult> {
     if (msgs.length === 0) return Promise.reject(new PutRefusedError('MESSAGE_ILLEGAL', 'empty batch'));
     return this.putMessages(msgs);
   }
 
-  private putMessages(msgs: readonly MessageInput[]): Promise<PutResult> {
+  private putMessages(msgs: readonly (MessageInput | ParsedMessageInput)[]): Promise<PutResult> {
     try {
       return this.append(msgs);
     } catch (err) {
@@ -678,7 +686,7 @@ export class MessageStore {
   }
 
   /** Sizes, flags and CRC of `m` into the scratch objects; refuses what cannot be stored. */
-  private prepare(m: MessageInput, topic: TopicInfo): PreparedRecord {
+  private prepare(m: MessageInput | ParsedMessageInput, topic: TopicInfo): PreparedRecord {
     const f = this.scratchFields;
     f.queueId = m.queueId;
     f.flag = m.flag ?? 0;
@@ -689,7 +697,7 @@ export class MessageStore {
     f.preparedTransactionOffset = m.preparedTransactionOffset ?? 0;
     f.body = m.body;
     f.topic = topic.name;
-    f.properties = m.properties;
+    f.properties = textOf(m.properties);
     let p: PreparedRecord;
     try {
       p = prepareRecord(f, this.scratchPrepared, topic.utf8);
@@ -711,7 +719,7 @@ export class MessageStore {
    * request), advances their queue offsets, and queues the write for the end of the tick.
    * Nothing is left behind when a message is refused.
    */
-  private append(msgs: readonly MessageInput[]): Promise<PutResult> {
+  private append(msgs: readonly (MessageInput | ParsedMessageInput)[]): Promise<PutResult> {
     this.refuseIfUnavailable();
     const n = msgs.length;
     // Whether the batch fits the active segment is decided on a bound (UTF-8 needs at most 3
@@ -719,7 +727,7 @@ export class MessageStore {
     let bound = 0;
     for (let i = 0; i < n; i++) {
       const m = msgs[i]!;
-      bound += RECORD_FIXED_SIZE + 24 + m.body.length + 3 * (m.topic.length + m.properties.length);
+      bound += RECORD_FIXED_SIZE + 24 + m.body.length + 3 * (m.topic.length + textOf(m.properties).length);
     }
     let file = this.commitLog.queue.last;
     if (!file || file.wrotePos + bound + BLANK_HEADER_SIZE > file.fileSize) {
@@ -751,9 +759,13 @@ export class MessageStore {
     let queueId = -1;
     let key = '';
     let next = 0;
+    let waitFlush = false;
     try {
       for (let i = 0; i < n; i++) {
         const m = msgs[i]!;
+        const props = typeof m.properties === 'string' ? this.scratchProperties.parse(m.properties) : m.properties;
+        // A batch waits for its flush as its first message says.
+        if (i === 0) waitFlush = this.config.flushDiskType === 'SYNC_FLUSH' && props.waitStoreMsgOK();
         if (!topic || m.topic !== topic.name || m.queueId !== queueId) {
           if (topic) this.topicQueueTable.set(key, next);
           topic = this.topicTable.get(m.topic);
@@ -769,7 +781,7 @@ export class MessageStore {
         f.physicalOffset = physicalOffset;
         if (pos + p.totalSize + BLANK_HEADER_SIZE > file.fileSize) throw new Error(`append bound exceeded at ${physicalOffset}`);
         const end = encodeRecordInto(mem, pos, f, p);
-        log.add(mem, topic, queueId, queueOffset, physicalOffset, p.totalSize, storeTimestamp, p.sysFlag, end - p.propertiesBytes, end, m.properties, this.delayLevels, indexed);
+        log.add(mem, topic, queueId, queueOffset, physicalOffset, p.totalSize, storeTimestamp, p.sysFlag, end - p.propertiesBytes, end, props, this.delayLevels, indexed);
         if (layout) {
           layout[2 * i] = p.totalSize;
           layout[2 * i + 1] = queueOffset;
@@ -789,7 +801,6 @@ export class MessageStore {
     if (topic) this.topicQueueTable.set(key, next);
     file.wrotePos = pos;
     const result = new StoredResult(file.fileFromOffset + start, firstQueueOffset, pos - start, storeTimestamp, this.msgIdPrefix, layout);
-    const waitFlush = this.config.flushDiskType === 'SYNC_FLUSH' && getProperty(msgs[0]!.properties, Prop.WAIT) !== 'false';
     const appended = file;
     const promise = new Promise<PutResult>((resolve, reject) => {
       this.pendingAppends.push({ file: appended, start, end: pos, logFrom, logTo: log.length, storeTimestamp, result, waitFlush, resolve, reject });
