@@ -117,49 +117,43 @@ export class PropertiesView {
   private scan(from: number): void {
     const s = this.text;
     const n = s.length;
+    // Native searches for the separators: the next \u0001 found while checking one value is
+    // the next item's name end, so each separator is searched for about once.
     let i = from;
+    let nv = s.indexOf(NAME_VALUE_SEPARATOR, i);
     while (i < n) {
-      // Name: up to the item's first \u0001. An item without one carries nothing.
-      let k = i;
-      let c = 0;
-      while (k < n) {
-        c = s.charCodeAt(k);
-        if (c === 1 || c === 2) break;
-        k++;
-      }
-      if (k === n || c === 2) {
-        i = k + 1;
+      let end = s.indexOf(PROPERTY_SEPARATOR, i);
+      if (end < 0) end = n;
+      if (nv < 0 || nv >= end) {
+        // An item without \u0001 carries nothing.
+        i = end + 1;
         continue;
       }
-      const field = fieldOf(s, i, k - i);
-      // Value: up to the item's end; malformed with a second \u0001.
-      const from = ++k;
-      let bad = false;
-      while (k < n) {
-        c = s.charCodeAt(k);
-        if (c === 2) break;
-        if (c === 1) bad = true;
-        k++;
-      }
-      i = k + 1;
-      if (field === NONE || k === from) continue;
+      const field = fieldOf(s, i, nv - i);
+      const from = nv + 1;
+      nv = s.indexOf(NAME_VALUE_SEPARATOR, from);
+      // A second \u0001 in the item makes it malformed.
+      const bad = nv >= 0 && nv < end;
+      if (bad) nv = s.indexOf(NAME_VALUE_SEPARATOR, end);
+      i = end + 1;
+      if (field === NONE || end === from) continue;
       switch (field) {
         case TAGS:
           if (!bad && this.tagsFrom < 0) {
             this.tagsFrom = from;
-            this.tagsTo = k;
+            this.tagsTo = end;
           }
           break;
         case KEYS:
           if (!bad && this.keysFrom < 0) {
             this.keysFrom = from;
-            this.keysTo = k;
+            this.keysTo = end;
           }
           break;
         case UNIQ_KEY:
           if (!bad && this.uniqKeyFrom < 0) {
             this.uniqKeyFrom = from;
-            this.uniqKeyTo = k;
+            this.uniqKeyTo = end;
           }
           break;
         case DELAY:
@@ -168,7 +162,7 @@ export class PropertiesView {
           if (bad) this.shadowed |= DELAY_BIT;
           else {
             this.delayFrom = from;
-            this.delayTo = k;
+            this.delayTo = end;
           }
           break;
         case WAIT:
@@ -176,7 +170,7 @@ export class PropertiesView {
           if (bad) this.shadowed |= WAIT_BIT;
           else {
             this.waitFrom = from;
-            this.waitTo = k;
+            this.waitTo = end;
           }
           break;
         case TRAN_MSG:
@@ -184,7 +178,7 @@ export class PropertiesView {
           if (bad) this.shadowed |= TRAN_MSG_BIT;
           else {
             this.tranMsgFrom = from;
-            this.tranMsgTo = k;
+            this.tranMsgTo = end;
           }
           break;
         case PGROUP:

@@ -1,6 +1,6 @@
 /**
  * The message store: CommitLog + consume queues + index + checkpoint in RocketMQ's on-disk
- * layout (store-ha-config §1–§5), with the API the broker and replication use.
+ * layout, byte for byte, with the API the broker and replication use.
  *
  * Append path (single-threaded, so the put "lock" is simply synchronous code): records are
  * encoded straight into the active segment's image, handed to the kernel with one write per put
