@@ -86,10 +86,20 @@ export function withProperty(properties: string, name: string, value: string): s
 
 /** Removes every item of a property, and empty items; the others keep their order, each closing with \u0002. */
 export function withoutProperty(properties: string, name: string): string {
-  const prefix = name + NAME_VALUE_SEPARATOR;
-  return properties
-    .split(PROPERTY_SEPARATOR)
-    .filter((item) => item !== '' && !item.startsWith(prefix))
-    .map((item) => item + PROPERTY_SEPARATOR)
-    .join('');
+  return withoutProperties(properties, [name]);
+}
+
+/** {@link withoutProperty} for several names in one pass. */
+export function withoutProperties(properties: string, names: readonly string[]): string {
+  let out = '';
+  let start = 0;
+  while (start < properties.length) {
+    let end = properties.indexOf(PROPERTY_SEPARATOR, start);
+    if (end < 0) end = properties.length;
+    if (end > start && !names.some((name) => properties.startsWith(name, start) && properties.charCodeAt(start + name.length) === 1)) {
+      out += properties.slice(start, end) + PROPERTY_SEPARATOR;
+    }
+    start = end + 1;
+  }
+  return out;
 }

@@ -13,7 +13,7 @@
  * a second \u0001, reads as absent), while the consume-queue tags code and the index keys take the
  * first well-formed item, as the store's byte scan over a record does during recovery.
  */
-import { NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR, Prop, withProperty } from './message-properties.js';
+import { NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR, Prop, withProperty, withoutProperties } from './message-properties.js';
 
 /** A property to set, by name. A value holding a separator makes {@link PropertiesView.set} set the edits one at a time. */
 export type PropertyEdit = readonly [name: string, value: string];
@@ -105,7 +105,7 @@ export class PropertiesView {
       items += name + NAME_VALUE_SEPARATOR + value + PROPERTY_SEPARATOR;
     }
     if (mentioned) {
-      this.parse(without(text, edits) + items);
+      this.parse(withoutProperties(text, edits.map(([name]) => name)) + items);
       return;
     }
     const head = text === '' || text.endsWith(PROPERTY_SEPARATOR) ? text : text + PROPERTY_SEPARATOR;
@@ -264,14 +264,4 @@ function independent(edits: readonly PropertyEdit[]): boolean {
     for (let j = 0; j < edits.length; j++) if (j !== i && name.endsWith(edits[j]![0])) return false;
   }
   return true;
-}
-
-/** The text without empty items and without items of the edited names, each item ending in \u0002. */
-function without(s: string, edits: readonly PropertyEdit[]): string {
-  let out = '';
-  for (const item of s.split(PROPERTY_SEPARATOR)) {
-    if (item === '' || edits.some(([name]) => item.startsWith(name + NAME_VALUE_SEPARATOR))) continue;
-    out += item + PROPERTY_SEPARATOR;
-  }
-  return out;
 }
