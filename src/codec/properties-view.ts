@@ -45,7 +45,10 @@ export class PropertiesView {
 
   /** A view of `text`. */
   static of(text: string): PropertiesView {
-    return new PropertiesView().parse(text);
+    const view = new PropertiesView();
+    view.text = text;
+    view.scan(0);
+    return view;
   }
 
   /** Re-reads this view from `text` (lets one instance serve many messages). */

@@ -3,11 +3,11 @@
  * (physical offset, size, tags code) and the hashes of its index keys (`topic#key` for the
  * UNIQ_KEY and each KEYS element).
  *
- * Tag codes and key hashes are Java `String.hashCode` values. An appended message's properties
- * were read once by the broker (or the store) into a {@link PropertiesView}; its values are hashed
- * straight from that view. Recovery and replication read records back as bytes and hash them in
- * one pass without building strings (for ASCII text `String.hashCode` is computed byte by byte);
- * non-ASCII text in TAGS, KEYS or UNIQ_KEY makes them decode the properties and read a view.
+ * Tag codes and key hashes are Java `String.hashCode` values. A message the broker sent has had its
+ * properties read once, into a {@link PropertiesView}: its values are hashed straight from the view.
+ * Other records (recovery, replication, the store's own callers) are hashed from the record bytes
+ * in one pass without building strings (for ASCII text `String.hashCode` is computed byte by
+ * byte); non-ASCII text in TAGS, KEYS or UNIQ_KEY sends them to the string path, a view of the text.
  */
 import { readLong } from '../codec/big-endian.js';
 import { javaHashCode, javaHashCodeOf } from '../codec/hashes.js';
@@ -136,8 +136,9 @@ export class DispatchLog {
 
   /**
    * Adds the record at `pos` of `buf` whose properties are `buf[propsFrom, propsTo)`. `properties`
-   * is the view of that text the append path holds; without it (recovery) the bytes are scanned.
-   * `withKeys`: compute index key hashes.
+   * is what the append path holds of that text: with the broker's view, its values are hashed from
+   * the view; otherwise the bytes are scanned, and the text (given, or decoded from the bytes) is
+   * read only when the scan meets non-ASCII text it must hash. `withKeys`: compute index key hashes.
    */
   add(
     buf: Buffer,
@@ -150,7 +151,7 @@ export class DispatchLog {
     sysFlag: number,
     propsFrom: number,
     propsTo: number,
-    properties: PropertiesView | undefined,
+    properties: PropertiesView | string | undefined,
     delayLevels: readonly number[],
     withKeys: boolean,
   ): void {
@@ -165,10 +166,10 @@ export class DispatchLog {
     this.storeTimestamps[i] = storeTimestamp;
     this.length = i + 1;
     const keys = withKeys && goesToIndex(sysFlag);
-    if (properties) this.addFromView(properties, topic, storeTimestamp, delayLevels, keys);
+    if (properties instanceof PropertiesView) this.addFromView(properties, topic, storeTimestamp, delayLevels, keys);
     else if (!this.scanProps(buf, propsFrom, propsTo, topic, storeTimestamp, delayLevels, keys)) {
       // Non-ASCII text in a field that is hashed: Java hashes UTF-16 code units.
-      this.addFromView(this.decoded.parse(buf.toString('utf8', propsFrom, propsTo)), topic, storeTimestamp, delayLevels, keys);
+      this.addFromView(this.decoded.parse(properties ?? buf.toString('utf8', propsFrom, propsTo)), topic, storeTimestamp, delayLevels, keys);
     }
     this.keyEnds[i] = this.keyCount;
   }
@@ -324,7 +325,7 @@ export class DispatchLog {
     this.keysAside[j] = hash;
   }
 
-  /** Properties decoded from record bytes, for the few records the byte scan leaves to a view. */
+  /** Reads the text of the few records the byte scan leaves to the string path. */
   private readonly decoded = new PropertiesView();
 
   private addFromView(p: PropertiesView, topic: TopicInfo, storeTimestamp: number, delayLevels: readonly number[], withKeys: boolean): void {

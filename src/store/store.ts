@@ -14,7 +14,7 @@ import { readLong } from '../codec/big-endian.js';
 import type { HostAddress } from '../codec/host-address.js';
 import { type StoredMessage, decodeRecord, encodeRecordInto, prepareRecord, storeTimestampPosition, RECORD_FIXED_SIZE, BLANK_HEADER_SIZE, type PreparedRecord, type MessageRecordFields } from '../codec/message-record.js';
 import { getProperty, Prop } from '../codec/message-properties.js';
-import { PropertiesView, textOf } from '../codec/properties-view.js';
+import { textOf, type PropertiesView } from '../codec/properties-view.js';
 import { encodeOffsetMsgId } from '../codec/message-id.js';
 import { CodecError } from '../codec/errors.js';
 import { Checkpoint, WrittenMark } from './checkpoint.js';
@@ -235,8 +235,6 @@ export class MessageStore {
   /** Scratch objects of the append path (one record at a time). */
   private readonly scratchFields: MessageRecordFields;
   private readonly scratchPrepared: PreparedRecord;
-  /** Reads the properties of appended messages that come as plain strings. */
-  private readonly scratchProperties = new PropertiesView();
   private writeScheduled = false;
   private flushing = false;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -759,13 +757,9 @@ export class MessageStore {
     let queueId = -1;
     let key = '';
     let next = 0;
-    let waitFlush = false;
     try {
       for (let i = 0; i < n; i++) {
         const m = msgs[i]!;
-        const props = typeof m.properties === 'string' ? this.scratchProperties.parse(m.properties) : m.properties;
-        // A batch waits for its flush as its first message says.
-        if (i === 0) waitFlush = this.config.flushDiskType === 'SYNC_FLUSH' && props.waitStoreMsgOK();
         if (!topic || m.topic !== topic.name || m.queueId !== queueId) {
           if (topic) this.topicQueueTable.set(key, next);
           topic = this.topicTable.get(m.topic);
@@ -781,7 +775,7 @@ export class MessageStore {
         f.physicalOffset = physicalOffset;
         if (pos + p.totalSize + BLANK_HEADER_SIZE > file.fileSize) throw new Error(`append bound exceeded at ${physicalOffset}`);
         const end = encodeRecordInto(mem, pos, f, p);
-        log.add(mem, topic, queueId, queueOffset, physicalOffset, p.totalSize, storeTimestamp, p.sysFlag, end - p.propertiesBytes, end, props, this.delayLevels, indexed);
+        log.add(mem, topic, queueId, queueOffset, physicalOffset, p.totalSize, storeTimestamp, p.sysFlag, end - p.propertiesBytes, end, m.properties, this.delayLevels, indexed);
         if (layout) {
           layout[2 * i] = p.totalSize;
           layout[2 * i + 1] = queueOffset;
@@ -801,6 +795,8 @@ export class MessageStore {
     if (topic) this.topicQueueTable.set(key, next);
     file.wrotePos = pos;
     const result = new StoredResult(file.fileFromOffset + start, firstQueueOffset, pos - start, storeTimestamp, this.msgIdPrefix, layout);
+    const first = msgs[0]!.properties;
+    const waitFlush = this.config.flushDiskType === 'SYNC_FLUSH' && (typeof first === 'string' ? getProperty(first, Prop.WAIT) !== 'false' : first.waitStoreMsgOK());
     const appended = file;
     const promise = new Promise<PutResult>((resolve, reject) => {
       this.pendingAppends.push({ file: appended, start, end: pos, logFrom, logTo: log.length, storeTimestamp, result, waitFlush, resolve, reject });

@@ -88,8 +88,8 @@ for (const topic of ['TopicA', 'Tópico', SCHEDULE_TOPIC]) {
       const from = 2;
       const to = bytes.length - 2;
       const want = expected(topic, props, ts);
-      // Append path (the text's view at hand) and replay path (bytes only).
-      for (const text of [PropertiesView.of(props), undefined]) {
+      // Append path (the broker's view, or the text at hand) and replay path (bytes only).
+      for (const text of [PropertiesView.of(props), props, undefined]) {
         log.clear();
         log.add(bytes, info, 1, i, 1000 * i, 100, ts, 0, from, to, text, DELAY_LEVELS, true);
         assert.equal(log.tagsCodes[0], want.tagsCode, `tags code of case ${i}`);
@@ -97,10 +97,14 @@ for (const topic of ['TopicA', 'Tópico', SCHEDULE_TOPIC]) {
       }
       // Rollback records are not indexed; without the index no hashes are computed.
       log.clear();
+      log.add(bytes, info, 1, i, 1000 * i, 100, ts, 0xc, from, to, props, DELAY_LEVELS, true);
+      log.add(bytes, info, 1, i, 1000 * i, 100, ts, 0, from, to, props, DELAY_LEVELS, false);
       log.add(bytes, info, 1, i, 1000 * i, 100, ts, 0xc, from, to, PropertiesView.of(props), DELAY_LEVELS, true);
       log.add(bytes, info, 1, i, 1000 * i, 100, ts, 0, from, to, PropertiesView.of(props), DELAY_LEVELS, false);
       assert.equal(log.keyEnds[1], 0);
       assert.equal(log.tagsCodes[1], want.tagsCode);
+      assert.equal(log.keyEnds[3], 0);
+      assert.equal(log.tagsCodes[3], want.tagsCode);
     });
   });
 }
