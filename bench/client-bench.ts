@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { Producer } from '../src/client/producer.js';
 import { PushConsumer } from '../src/client/push-consumer.js';
 import { decodeMessages } from '../src/client/message.js';
-import { encodeRecord } from '../src/codec/message.js';
+import { encodeRecord } from '../src/codec/message-record.js';
 import { setLogLevel } from '../src/common/logger.js';
 import { projectRoot } from '../src/common/paths.js';
 import { launch } from '../src/testing/launcher.js';

@@ -14,7 +14,8 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeRecord, getProperty } from '../src/codec/message.js';
+import { decodeRecord } from '../src/codec/message-record.js';
+import { getProperty } from '../src/codec/message-properties.js';
 import { MessageStore, type MessageInput } from '../src/store/index.js';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? '1');

@@ -4,7 +4,7 @@
  * UNREGISTER_CLIENT, connection closes and an expiry scan.
  */
 import type { Connection } from '../transport/connection.js';
-import { javaHashCode } from '../codec/message.js';
+import { javaHashCode } from '../codec/hashes.js';
 
 export interface SubscriptionData {
   topic: string;

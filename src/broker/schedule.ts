@@ -2,7 +2,9 @@
  * Delivers delayed messages: one loop per delay level reads SCHEDULE_TOPIC_XXXX queue level − 1
  * from its saved offset and re-puts each due message to its REAL_TOPIC / REAL_QID.
  */
-import { decodeRecord, getProperty, Prop, SysFlag, type StoredMessage } from '../codec/message.js';
+import { SysFlag } from '../codec/sys-flag.js';
+import { decodeRecord, type StoredMessage } from '../codec/message-record.js';
+import { getProperty, Prop } from '../codec/message-properties.js';
 import type { MessageInput } from '../store/store.js';
 import type { BrokerContext } from './context.js';
 import { SCHEDULE_TOPIC } from './metadata/topics.js';

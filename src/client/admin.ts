@@ -10,7 +10,7 @@ import { decodeClusterInfo, decodeKVTable, decodeTopicList, type BrokerData, typ
 import type { RemotingCommand } from '../codec/command.js';
 import { TransportError } from '../transport/errors.js';
 import { PERM_READ, PERM_WRITE } from '../protocol/perm.js';
-import { decodeOffsetMsgId } from '../codec/message.js';
+import { decodeOffsetMsgId } from '../codec/message-id.js';
 import {
   decodeConsumerConnection,
   decodeConsumeStats,

@@ -3,7 +3,7 @@
  * MessageQueue-keyed maps use whole-object keys, numeric maps bare numeric keys.
  */
 import { javaDouble, parseFastJson, parseObjectKey, toFastJson } from '../codec/fastjson.js';
-import { javaHashCode } from '../codec/message.js';
+import { javaHashCode } from '../codec/hashes.js';
 import { subscriptionGroupDefaults as protocolGroupDefaults } from '../protocol/subscription-group.js';
 import { MQClientError } from './errors.js';
 import { mqKey, type MessageQueue } from './message.js';

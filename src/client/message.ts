@@ -5,20 +5,12 @@
  */
 import { inflateSync } from 'node:zlib';
 import { networkInterfaces } from 'node:os';
-import {
-  decodeRecord,
-  encodeOffsetMsgId,
-  getInt,
-  MESSAGE_MAGIC,
-  readLong,
-  RECORD_FIXED_SIZE,
-  parseProperties,
-  Prop,
-  SysFlag,
-  type HostAddress,
-  type StoredMessage,
-  writeLong,
-} from '../codec/message.js';
+import { getInt, readLong, writeLong } from '../codec/big-endian.js';
+import type { HostAddress } from '../codec/host-address.js';
+import { SysFlag } from '../codec/sys-flag.js';
+import { decodeRecord, MESSAGE_MAGIC, RECORD_FIXED_SIZE, type StoredMessage } from '../codec/message-record.js';
+import { parseProperties, Prop } from '../codec/message-properties.js';
+import { encodeOffsetMsgId } from '../codec/message-id.js';
 import { CodecError } from '../codec/errors.js';
 import { MessageError } from './errors.js';
 

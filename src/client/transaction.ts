@@ -5,7 +5,9 @@
  */
 import { decodeHeader, encodeHeader } from '../protocol/header.js';
 import { RequestCode } from '../protocol/request-code.js';
-import { decodeOffsetMsgId, decodeRecord, SysFlag } from '../codec/message.js';
+import { SysFlag } from '../codec/sys-flag.js';
+import { decodeRecord } from '../codec/message-record.js';
+import { decodeOffsetMsgId } from '../codec/message-id.js';
 import type { RemotingCommand } from '../codec/command.js';
 import { CheckTransactionStateRequest, EndTransactionRequest } from './headers.js';
 import { asError } from './instance.js';

@@ -4,7 +4,7 @@
  * CommitLog from the newest segment that starts before min(physic, logics) − 3 s.
  */
 import * as fs from 'node:fs';
-import { readLong, writeLong } from '../codec/message.js';
+import { readLong, writeLong } from '../codec/big-endian.js';
 import { fdatasyncUnlessClosed } from './file-io.js';
 
 const FILE_SIZE = 4096;

@@ -9,7 +9,9 @@
  * page faults cost more than encoding the records (several µs per 4 KiB page on a VM); see
  * image-pool.ts for when that is safe although readers get zero-copy views.
  */
-import { checkRecord, encodeBlankInto, messageRecordSize, BLANK_HEADER_SIZE, MESSAGE_MAGIC, readLong, type RecordProblem } from '../codec/message.js';
+import { readLong } from '../codec/big-endian.js';
+import { encodeBlankInto, BLANK_HEADER_SIZE, MESSAGE_MAGIC } from '../codec/message-record.js';
+import { checkRecord, messageRecordSize, type RecordProblem } from '../codec/record-check.js';
 import { ImagePool } from './image-pool.js';
 import { MappedFile, MappedFileQueue, offsetToFileName } from './mapped-file.js';
 import { join } from 'node:path';

@@ -4,7 +4,7 @@
  * Entries are built in memory and handed to the kernel by the flush pass; they can always be
  * rebuilt from the CommitLog, which is the source of truth.
  */
-import { readLong, writeLong } from '../codec/message.js';
+import { readLong, writeLong } from '../codec/big-endian.js';
 import { MappedFileQueue, type MappedFile } from './mapped-file.js';
 
 export const CQ_UNIT_SIZE = 20;

@@ -1,13 +1,20 @@
 /**
- * What a CommitLog record contributes to the consume queues and the index (store-ha-config
- * §2.6, §4.3): its queue entry (offset, size, tags code) and the hashes of its index keys.
+ * What a CommitLog record contributes to the consume queues and the index: its queue entry
+ * (physical offset, size, tags code) and the hashes of its index keys (`topic#key` for the
+ * UNIQ_KEY and each KEYS element).
  *
- * The append path and recovery both read these from the record bytes (the properties were just
- * written, or are being replayed) in one pass, without building strings: tag codes and index key
- * hashes are Java `String.hashCode` values, which for ASCII text are computed byte by byte.
- * Properties holding non-ASCII text in TAGS, KEYS or UNIQ_KEY take the string path.
+ * Tag codes and key hashes are Java `String.hashCode` values. A message the broker sent has had its
+ * properties read once, into a {@link PropertiesView}: its values are hashed straight from the view.
+ * Other records (recovery, replication, the store's own callers) are hashed from the record bytes
+ * in one pass without building strings (for ASCII text `String.hashCode` is computed byte by
+ * byte); non-ASCII text in TAGS, KEYS or UNIQ_KEY sends them to the string path, a view of the text.
  */
-import { getProperty, javaHashCode, readLong, storeTimestampPosition, bodyLengthPosition, SysFlag, Prop } from '../codec/message.js';
+import { readLong } from '../codec/big-endian.js';
+import { javaHashCode, javaHashCodeOf } from '../codec/hashes.js';
+import { SysFlag } from '../codec/sys-flag.js';
+import { storeTimestampPosition, bodyLengthPosition } from '../codec/message-record.js';
+import { getProperty, Prop } from '../codec/message-properties.js';
+import { PropertiesView } from '../codec/properties-view.js';
 
 export const SCHEDULE_TOPIC = 'SCHEDULE_TOPIC_XXXX';
 
@@ -19,7 +26,7 @@ export function tagsCodeOf(topic: string, properties: string, storeTimestamp: nu
   if (topic === SCHEDULE_TOPIC) {
     const level = getProperty(properties, Prop.DELAY);
     if (level !== undefined) {
-      const code = delayTagsCode(level, storeTimestamp, delayLevels);
+      const code = delayTagsCode(Number.parseInt(level, 10), storeTimestamp, delayLevels);
       if (code !== undefined) return code;
     }
   }
@@ -27,44 +34,11 @@ export function tagsCodeOf(topic: string, properties: string, storeTimestamp: nu
   return tags ? javaHashCode(tags) : 0;
 }
 
-function delayTagsCode(level: string, storeTimestamp: number, delayLevels: readonly number[]): number | undefined {
-  let n = Number.parseInt(level, 10);
+/** The delivery time of a DELAY level (parseInt semantics; clamped to the highest), if it is one. */
+function delayTagsCode(level: number, storeTimestamp: number, delayLevels: readonly number[]): number | undefined {
+  let n = level;
   if (n > delayLevels.length) n = delayLevels.length;
   return n > 0 ? storeTimestamp + delayLevels[n - 1]! : undefined;
-}
-
-/** The properties the dispatch needs (string path). First valid occurrence of each wins. */
-export interface DispatchProps {
-  tags: string | undefined;
-  keys: string | undefined;
-  uniqKey: string | undefined;
-  delay: string | undefined;
-}
-
-export function readDispatchProps(s: string): DispatchProps {
-  const out: DispatchProps = { tags: undefined, keys: undefined, uniqKey: undefined, delay: undefined };
-  let start = 0;
-  while (start < s.length) {
-    let end = s.indexOf('\u0002', start);
-    if (end < 0) end = s.length;
-    const sep = s.indexOf('\u0001', start);
-    if (sep > start && sep < end - 1) {
-      const n = sep - start;
-      // Cheap length + first-char screen before comparing names.
-      const c = s.charCodeAt(start);
-      let field: keyof DispatchProps | undefined;
-      if (n === 4 && c === 84 && s.startsWith('TAGS', start)) field = 'tags';
-      else if (n === 4 && c === 75 && s.startsWith('KEYS', start)) field = 'keys';
-      else if (n === 8 && c === 85 && s.startsWith('UNIQ_KEY', start)) field = 'uniqKey';
-      else if (n === 5 && c === 68 && s.startsWith('DELAY', start)) field = 'delay';
-      if (field && out[field] === undefined) {
-        const value = s.slice(sep + 1, end);
-        if (!value.includes('\u0001')) out[field] = value;
-      }
-    }
-    start = end + 1;
-  }
-  return out;
 }
 
 /** True for records that get a consume-queue entry (not PREPARED, not ROLLBACK). */
@@ -162,8 +136,9 @@ export class DispatchLog {
 
   /**
    * Adds the record at `pos` of `buf` whose properties are `buf[propsFrom, propsTo)`. `properties`
-   * is the same text as a string when the caller has it (append path); otherwise the bytes are
-   * decoded when the string path is needed. `withKeys`: compute index key hashes.
+   * is what the append path holds of that text: with the broker's view, its values are hashed from
+   * the view; otherwise the bytes are scanned, and the text (given, or decoded from the bytes) is
+   * read only when the scan meets non-ASCII text it must hash. `withKeys`: compute index key hashes.
    */
   add(
     buf: Buffer,
@@ -176,7 +151,7 @@ export class DispatchLog {
     sysFlag: number,
     propsFrom: number,
     propsTo: number,
-    properties: string | undefined,
+    properties: PropertiesView | string | undefined,
     delayLevels: readonly number[],
     withKeys: boolean,
   ): void {
@@ -190,9 +165,11 @@ export class DispatchLog {
     this.physicalOffsets[i] = physicalOffset;
     this.storeTimestamps[i] = storeTimestamp;
     this.length = i + 1;
-    if (!this.scanProps(buf, propsFrom, propsTo, topic, storeTimestamp, delayLevels, withKeys && goesToIndex(sysFlag))) {
+    const keys = withKeys && goesToIndex(sysFlag);
+    if (properties instanceof PropertiesView) this.addFromView(properties, topic, storeTimestamp, delayLevels, keys);
+    else if (!this.scanProps(buf, propsFrom, propsTo, topic, storeTimestamp, delayLevels, keys)) {
       // Non-ASCII text in a field that is hashed: Java hashes UTF-16 code units.
-      this.addFromString(properties ?? buf.toString('utf8', propsFrom, propsTo), topic, storeTimestamp, delayLevels, withKeys && goesToIndex(sysFlag));
+      this.addFromView(this.decoded.parse(properties ?? buf.toString('utf8', propsFrom, propsTo)), topic, storeTimestamp, delayLevels, keys);
     }
     this.keyEnds[i] = this.keyCount;
   }
@@ -329,7 +306,7 @@ export class DispatchLog {
       i = k + 1;
     }
     let tagsCode = haveTags ? tags : 0;
-    if (topic.schedule && delayFrom >= 0) tagsCode = delayTagsCode(b.toString('utf8', delayFrom, delayTo), storeTimestamp, delayLevels) ?? tagsCode;
+    if (topic.schedule && delayFrom >= 0) tagsCode = delayTagsCode(Number.parseInt(b.toString('utf8', delayFrom, delayTo), 10), storeTimestamp, delayLevels) ?? tagsCode;
     this.tagsCodes[this.length - 1] = tagsCode;
     if (haveUniq) this.pushKey(uniq);
     for (let j = 0; j < keyCount; j++) this.pushKey(this.keysAside[j]!);
@@ -348,15 +325,28 @@ export class DispatchLog {
     this.keysAside[j] = hash;
   }
 
-  private addFromString(properties: string, topic: TopicInfo, storeTimestamp: number, delayLevels: readonly number[], withKeys: boolean): void {
-    const p = readDispatchProps(properties);
+  /** Reads the text of the few records the byte scan leaves to the string path. */
+  private readonly decoded = new PropertiesView();
+
+  private addFromView(p: PropertiesView, topic: TopicInfo, storeTimestamp: number, delayLevels: readonly number[], withKeys: boolean): void {
+    const s = p.text;
     let tagsCode: number | undefined;
-    if (topic.schedule && p.delay !== undefined) tagsCode = delayTagsCode(p.delay, storeTimestamp, delayLevels);
-    this.tagsCodes[this.length - 1] = tagsCode ?? (p.tags ? javaHashCode(p.tags) : 0);
+    if (topic.schedule) {
+      const level = p.scheduleDelayLevel();
+      if (level !== undefined) tagsCode = delayTagsCode(level, storeTimestamp, delayLevels);
+    }
+    this.tagsCodes[this.length - 1] = tagsCode ?? (p.tagsFrom >= 0 ? javaHashCodeOf(0, s, p.tagsFrom, p.tagsTo) : 0);
     if (!withKeys) return;
-    if (p.uniqKey) this.pushKey(javaHashCode(topic.name + '#' + p.uniqKey));
-    if (p.keys) {
-      for (const k of p.keys.split(' ')) if (k.length > 0) this.pushKey(javaHashCode(topic.name + '#' + k));
+    const seed = topic.keySeed;
+    if (p.uniqKeyFrom >= 0) this.pushKey(javaHashCodeOf(seed, s, p.uniqKeyFrom, p.uniqKeyTo));
+    // KEYS: each space-separated element.
+    let from = p.keysFrom;
+    const to = p.keysTo;
+    while (from >= 0 && from < to) {
+      let end = s.indexOf(' ', from);
+      if (end < 0 || end > to) end = to;
+      if (end > from) this.pushKey(javaHashCodeOf(seed, s, from, end));
+      from = end + 1;
     }
   }
 

@@ -8,7 +8,9 @@
  */
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { javaHashCode, readLong, writeLong, SysFlag } from '../codec/message.js';
+import { readLong, writeLong } from '../codec/big-endian.js';
+import { javaHashCode } from '../codec/hashes.js';
+import { SysFlag } from '../codec/sys-flag.js';
 import { StoreLayoutError } from './errors.js';
 import { fdatasyncUnlessClosed, readAt, writeFully } from './file-io.js';
 

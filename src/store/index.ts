@@ -2,6 +2,7 @@
 export { MessageStore } from './store.js';
 export type {
   MessageInput,
+  ParsedMessageInput,
   PutResult,
   AppendedRecord,
   GetMessageResult,

@@ -1,6 +1,6 @@
 /**
  * The message store: CommitLog + consume queues + index + checkpoint in RocketMQ's on-disk
- * layout (store-ha-config §1–§5), with the API the broker and replication use.
+ * layout, byte for byte, with the API the broker and replication use.
  *
  * Append path (single-threaded, so the put "lock" is simply synchronous code): records are
  * encoded straight into the active segment's image, handed to the kernel with one write per put
@@ -10,22 +10,12 @@
 import * as fs from 'node:fs';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
-import {
-  type HostAddress,
-  type StoredMessage,
-  decodeRecord,
-  encodeRecordInto,
-  getProperty,
-  prepareRecord,
-  readLong,
-  storeTimestampPosition,
-  encodeOffsetMsgId,
-  Prop,
-  RECORD_FIXED_SIZE,
-  BLANK_HEADER_SIZE,
-  type PreparedRecord,
-  type MessageRecordFields,
-} from '../codec/message.js';
+import { readLong } from '../codec/big-endian.js';
+import type { HostAddress } from '../codec/host-address.js';
+import { type StoredMessage, decodeRecord, encodeRecordInto, prepareRecord, storeTimestampPosition, RECORD_FIXED_SIZE, BLANK_HEADER_SIZE, type PreparedRecord, type MessageRecordFields } from '../codec/message-record.js';
+import { getProperty, Prop } from '../codec/message-properties.js';
+import { textOf, type PropertiesView } from '../codec/properties-view.js';
+import { encodeOffsetMsgId } from '../codec/message-id.js';
 import { CodecError } from '../codec/errors.js';
 import { Checkpoint, WrittenMark } from './checkpoint.js';
 import { CommitLog } from './commit-log.js';
@@ -50,6 +40,11 @@ export interface MessageInput {
   bornHost: HostAddress;
   reconsumeTimes?: number;
   preparedTransactionOffset?: number;
+}
+
+/** A message to append whose properties the broker has already read: the store does not read them again. */
+export interface ParsedMessageInput extends Omit<MessageInput, 'properties'> {
+  properties: PropertiesView;
 }
 
 export interface AppendedRecord {
@@ -591,17 +586,17 @@ export class MessageStore {
   // Put
 
   /** Appends one message. Rejects with {@link PutRefusedError} when nothing was stored. */
-  put(msg: MessageInput): Promise<PutResult> {
+  put(msg: MessageInput | ParsedMessageInput): Promise<PutResult> {
     return this.putMessages([msg]);
   }
 
   /** Appends messages with one write (a SEND_BATCH_MESSAGE). They land in one segment, in order. */
-  putBatch(msgs: readonly MessageInput[]): Promise<PutResult> {
+  putBatch(msgs: readonly (MessageInput | ParsedMessageInput)[]): Promise<PutResult> {
     if (msgs.length === 0) return Promise.reject(new PutRefusedError('MESSAGE_ILLEGAL', 'empty batch'));
     return this.putMessages(msgs);
   }
 
-  private putMessages(msgs: readonly MessageInput[]): Promise<PutResult> {
+  private putMessages(msgs: readonly (MessageInput | ParsedMessageInput)[]): Promise<PutResult> {
     try {
       return this.append(msgs);
     } catch (err) {
@@ -690,7 +685,7 @@ export class MessageStore {
   }
 
   /** Sizes, flags and CRC of `m` into the scratch objects; refuses what cannot be stored. */
-  private prepare(m: MessageInput, topic: TopicInfo): PreparedRecord {
+  private prepare(m: MessageInput | ParsedMessageInput, topic: TopicInfo): PreparedRecord {
     const f = this.scratchFields;
     f.queueId = m.queueId;
     f.flag = m.flag ?? 0;
@@ -701,7 +696,7 @@ export class MessageStore {
     f.preparedTransactionOffset = m.preparedTransactionOffset ?? 0;
     f.body = m.body;
     f.topic = topic.name;
-    f.properties = m.properties;
+    f.properties = textOf(m.properties);
     let p: PreparedRecord;
     try {
       p = prepareRecord(f, this.scratchPrepared, topic.utf8);
@@ -723,7 +718,7 @@ export class MessageStore {
    * request), advances their queue offsets, and queues the write for the end of the tick.
    * Nothing is left behind when a message is refused.
    */
-  private append(msgs: readonly MessageInput[]): Promise<PutResult> {
+  private append(msgs: readonly (MessageInput | ParsedMessageInput)[]): Promise<PutResult> {
     this.refuseIfUnavailable();
     const n = msgs.length;
     // Whether the batch fits the active segment is decided on a bound (UTF-8 needs at most 3
@@ -731,7 +726,7 @@ export class MessageStore {
     let bound = 0;
     for (let i = 0; i < n; i++) {
       const m = msgs[i]!;
-      bound += RECORD_FIXED_SIZE + 24 + m.body.length + 3 * (m.topic.length + m.properties.length);
+      bound += RECORD_FIXED_SIZE + 24 + m.body.length + 3 * (m.topic.length + textOf(m.properties).length);
     }
     let file = this.commitLog.queue.last;
     if (!file || file.wrotePos + bound + BLANK_HEADER_SIZE > file.fileSize) {
@@ -801,7 +796,8 @@ export class MessageStore {
     if (topic) this.topicQueueTable.set(key, next);
     file.wrotePos = pos;
     const result = new StoredResult(file.fileFromOffset + start, firstQueueOffset, pos - start, storeTimestamp, this.msgIdPrefix, layout);
-    const waitFlush = this.config.flushDiskType === 'SYNC_FLUSH' && getProperty(msgs[0]!.properties, Prop.WAIT) !== 'false';
+    const first = msgs[0]!.properties;
+    const waitFlush = this.config.flushDiskType === 'SYNC_FLUSH' && (typeof first === 'string' ? getProperty(first, Prop.WAIT) !== 'false' : first.waitStoreMsgOK());
     const appended = file;
     const promise = new Promise<PutResult>((resolve, reject) => {
       this.pendingAppends.push({ file: appended, start, end: pos, logFrom, logTo: log.length, storeTimestamp, result, waitFlush, resolve, reject });

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { startCluster } from '../helpers/cluster.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { fixturesDir } from '../helpers/fixtures.js';
-import { decodeRecords } from '../../src/codec/message.js';
+import { decodeRecords } from '../../src/codec/message-record.js';
 import { until } from '../helpers/wait.js';
 
 interface ManifestMessage {

@@ -11,7 +11,7 @@ import { brokerDefaults } from '../../src/broker/config.js';
 import { MessageStore } from '../../src/store/store.js';
 import { HASlave } from '../../src/broker/ha/ha-slave.js';
 import { logger } from '../../src/common/logger.js';
-import { decodeRecords } from '../../src/codec/message.js';
+import { decodeRecords } from '../../src/codec/message-record.js';
 import { startCluster } from '../helpers/cluster.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { fixturesDir } from '../helpers/fixtures.js';

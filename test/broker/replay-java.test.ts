@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { readFrames, frameBody, type FixtureFrame } from '../helpers/fixtures.js';
 import { recordedResponse, replay } from '../helpers/replay.js';
 import { startCluster } from '../helpers/cluster.js';
-import { decodeOffsetMsgId, decodeRecords } from '../../src/codec/message.js';
+import { decodeRecords } from '../../src/codec/message-record.js';
+import { decodeOffsetMsgId } from '../../src/codec/message-id.js';
 import { parseFastJson } from '../../src/codec/fastjson.js';
 import type { RemotingCommand } from '../../src/codec/command.js';
 

@@ -11,7 +11,7 @@ import { Producer } from '../../src/client/producer.js';
 import { PullConsumer } from '../../src/client/pull-consumer.js';
 import { TransactionProducer, type LocalTransactionState } from '../../src/client/transaction.js';
 import { Admin } from '../../src/client/admin.js';
-import { decodeOffsetMsgId } from '../../src/codec/message.js';
+import { decodeOffsetMsgId } from '../../src/codec/message-id.js';
 import { ClientTimeoutError, MQBrokerError, NoRouteError } from '../../src/client/errors.js';
 import type { DiagnosticEvent } from '../../src/client/instance.js';
 import type { MessageExt, MessageQueue } from '../../src/client/message.js';

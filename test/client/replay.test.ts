@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeFrame } from '../../src/codec/frame.js';
-import { parseProperties } from '../../src/codec/message.js';
+import { parseProperties } from '../../src/codec/message-properties.js';
 import type { RemotingCommand } from '../../src/codec/command.js';
 import { RemotingServer } from '../../src/transport/server.js';
 import { readFrames, type FixtureFrame } from '../helpers/fixtures.js';

@@ -13,7 +13,8 @@ import { MessageError } from '../../src/client/errors.js';
 import { pullRequestHeader } from '../../src/client/consumer-api.js';
 import { encodeHeader } from '../../src/protocol/header.js';
 import { PullMessageRequest } from '../../src/protocol/broker-headers.js';
-import { decodeRecord, encodeOffsetMsgId, encodeRecord, withHostFlags } from '../../src/codec/message.js';
+import { decodeRecord, encodeRecord, withHostFlags } from '../../src/codec/message-record.js';
+import { encodeOffsetMsgId } from '../../src/codec/message-id.js';
 
 const mqs = (n: number, broker = 'b'): MessageQueue[] => Array.from({ length: n }, (_, i) => ({ topic: 'T', brokerName: broker, queueId: i }));
 const ids = (list: MessageQueue[]) => list.map((q) => q.queueId);

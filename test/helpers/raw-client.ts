@@ -3,7 +3,8 @@
  * for tests that must see every response code rather than a client library's interpretation.
  */
 import { command, type RemotingCommand } from '../../src/codec/command.js';
-import { decodeRecords, encodeProperties, type StoredMessage } from '../../src/codec/message.js';
+import { decodeRecords, type StoredMessage } from '../../src/codec/message-record.js';
+import { encodeProperties } from '../../src/codec/message-properties.js';
 import { RemotingClient } from '../../src/transport/client.js';
 
 export class RawClient {

@@ -14,7 +14,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { decodeRecord, getProperty } from '../../src/codec/message.js';
+import { decodeRecord } from '../../src/codec/message-record.js';
+import { getProperty } from '../../src/codec/message-properties.js';
 import { MessageStore, type MessageInput } from '../../src/store/store.js';
 import { makeTempDir } from './helpers.js';
 

@@ -5,10 +5,45 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { javaHashCode } from '../../src/codec/message.js';
-import { DispatchLog, readDispatchProps, SCHEDULE_TOPIC, TopicInfo, TopicTable } from '../../src/store/dispatch.js';
+import { javaHashCode } from '../../src/codec/hashes.js';
+import { PropertiesView } from '../../src/codec/properties-view.js';
+import { DispatchLog, SCHEDULE_TOPIC, TopicInfo, TopicTable } from '../../src/store/dispatch.js';
 
 const DELAY_LEVELS = [1000, 5000, 10000];
+
+/** The properties the dispatch reads, found by splitting the text: the first valid occurrence of each wins. */
+interface DispatchProps {
+  tags: string | undefined;
+  keys: string | undefined;
+  uniqKey: string | undefined;
+  delay: string | undefined;
+}
+
+function readDispatchProps(s: string): DispatchProps {
+  const out: DispatchProps = { tags: undefined, keys: undefined, uniqKey: undefined, delay: undefined };
+  let start = 0;
+  while (start < s.length) {
+    let end = s.indexOf('\u0002', start);
+    if (end < 0) end = s.length;
+    const sep = s.indexOf('\u0001', start);
+    if (sep > start && sep < end - 1) {
+      const n = sep - start;
+      // Cheap length + first-char screen before comparing names.
+      const c = s.charCodeAt(start);
+      let field: keyof DispatchProps | undefined;
+      if (n === 4 && c === 84 && s.startsWith('TAGS', start)) field = 'tags';
+      else if (n === 4 && c === 75 && s.startsWith('KEYS', start)) field = 'keys';
+      else if (n === 8 && c === 85 && s.startsWith('UNIQ_KEY', start)) field = 'uniqKey';
+      else if (n === 5 && c === 68 && s.startsWith('DELAY', start)) field = 'delay';
+      if (field && out[field] === undefined) {
+        const value = s.slice(sep + 1, end);
+        if (!value.includes('\u0001')) out[field] = value;
+      }
+    }
+    start = end + 1;
+  }
+  return out;
+}
 
 /** What the dispatch must produce, from the properties text (Java semantics). */
 function expected(topic: string, properties: string, storeTimestamp: number): { tagsCode: number; keys: number[] } {
@@ -53,8 +88,8 @@ for (const topic of ['TopicA', 'Tópico', SCHEDULE_TOPIC]) {
       const from = 2;
       const to = bytes.length - 2;
       const want = expected(topic, props, ts);
-      // Append path (text at hand) and replay path (bytes only).
-      for (const text of [props, undefined]) {
+      // Append path (the broker's view, or the text at hand) and replay path (bytes only).
+      for (const text of [PropertiesView.of(props), props, undefined]) {
         log.clear();
         log.add(bytes, info, 1, i, 1000 * i, 100, ts, 0, from, to, text, DELAY_LEVELS, true);
         assert.equal(log.tagsCodes[0], want.tagsCode, `tags code of case ${i}`);
@@ -64,8 +99,12 @@ for (const topic of ['TopicA', 'Tópico', SCHEDULE_TOPIC]) {
       log.clear();
       log.add(bytes, info, 1, i, 1000 * i, 100, ts, 0xc, from, to, props, DELAY_LEVELS, true);
       log.add(bytes, info, 1, i, 1000 * i, 100, ts, 0, from, to, props, DELAY_LEVELS, false);
+      log.add(bytes, info, 1, i, 1000 * i, 100, ts, 0xc, from, to, PropertiesView.of(props), DELAY_LEVELS, true);
+      log.add(bytes, info, 1, i, 1000 * i, 100, ts, 0, from, to, PropertiesView.of(props), DELAY_LEVELS, false);
       assert.equal(log.keyEnds[1], 0);
       assert.equal(log.tagsCodes[1], want.tagsCode);
+      assert.equal(log.keyEnds[3], 0);
+      assert.equal(log.tagsCodes[3], want.tagsCode);
     });
   });
 }

@@ -8,18 +8,12 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
-import {
-  bodyCrc,
-  decodeRecord,
-  formatHostAddress,
-  javaHashCode,
-  offsetMsgIdOfRecord,
-  encodeOffsetMsgId,
-  parseProperties,
-  readLong,
-  BLANK_MAGIC,
-  type StoredMessage,
-} from '../../src/codec/message.js';
+import { readLong } from '../../src/codec/big-endian.js';
+import { bodyCrc, javaHashCode } from '../../src/codec/hashes.js';
+import { formatHostAddress } from '../../src/codec/host-address.js';
+import { decodeRecord, BLANK_MAGIC, type StoredMessage } from '../../src/codec/message-record.js';
+import { parseProperties } from '../../src/codec/message-properties.js';
+import { offsetMsgIdOfRecord, encodeOffsetMsgId } from '../../src/codec/message-id.js';
 import { MessageStore } from '../../src/store/store.js';
 import { parseDelayLevels, defaultStoreConfig } from '../../src/store/config.js';
 import { copyFixtureStore, fixtureStoreConfig, readJson, removeTemp, type ManifestMessage } from './helpers.js';

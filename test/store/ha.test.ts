@@ -7,7 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { decodeRecord, getProperty, readLong } from '../../src/codec/message.js';
+import { readLong } from '../../src/codec/big-endian.js';
+import { decodeRecord } from '../../src/codec/message-record.js';
+import { getProperty } from '../../src/codec/message-properties.js';
 import { MessageStore } from '../../src/store/store.js';
 import { fixture, makeTempDir } from './helpers.js';
 

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { join } from 'node:path';
-import { decodeRecord } from '../../src/codec/message.js';
+import { decodeRecord } from '../../src/codec/message-record.js';
 import { ImagePool } from '../../src/store/image-pool.js';
 import { MessageStore } from '../../src/store/store.js';
 import { makeTempDir } from './helpers.js';

@@ -1,6 +1,6 @@
 /** PULL_MESSAGE with long polling (remoting-protocol §3.2.1). */
 import { responseTo, type RemotingCommand } from '../../codec/command.js';
-import { getProperty, parseProperties, Prop } from '../../codec/message.js';
+import { getProperty, parseProperties, Prop } from '../../codec/message-properties.js';
 import { compileSql92, type SqlFilter } from '../filter/sql92.js';
 import { decodeHeader, type HeaderOf } from '../../protocol/header.js';
 import { PullMessageRequest } from '../../protocol/broker-headers.js';

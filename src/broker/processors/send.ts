@@ -1,6 +1,11 @@
 /** SEND_MESSAGE, SEND_MESSAGE_V2, SEND_BATCH_MESSAGE and CONSUMER_SEND_MSG_BACK. */
 import { responseTo, type ExtFields, type RemotingCommand } from '../../codec/command.js';
-import { decodeBatchBody, encodeOffsetMsgId, getProperty, Prop, SysFlag, type HostAddress } from '../../codec/message.js';
+import type { HostAddress } from '../../codec/host-address.js';
+import { SysFlag } from '../../codec/sys-flag.js';
+import { getProperty, Prop } from '../../codec/message-properties.js';
+import { PropertiesView, type PropertyEdit } from '../../codec/properties-view.js';
+import { encodeOffsetMsgId } from '../../codec/message-id.js';
+import { decodeBatchBody } from '../../codec/batch-body.js';
 import { CodecError } from '../../codec/errors.js';
 import { decodeHeader, type HeaderOf } from '../../protocol/header.js';
 import { ConsumerSendMsgBackRequest, SendMessageRequest, SendMessageRequestV2 } from '../../protocol/broker-headers.js';
@@ -8,12 +13,11 @@ import { RequestCode } from '../../protocol/request-code.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { PERM_WRITE, isWriteable } from '../../protocol/perm.js';
 import { V3_4_9 } from '../../protocol/version.js';
-import type { MessageInput } from '../../store/store.js';
 import type { Connection } from '../../transport/connection.js';
 import type { Processor } from '../../transport/server.js';
 import { FAQ, type BrokerContext } from '../context.js';
 import { DLQ_PREFIX, RETRY_PREFIX, TBW102, dlqTopic, invalidTopicReason, retryTopic } from '../metadata/topics.js';
-import { putMessages, withProperty } from '../message-put.js';
+import { putMessages, type BrokerMessage } from '../message-put.js';
 import type { TopicConfig } from '../../protocol/route.js';
 
 type SendHeader = HeaderOf<typeof SendMessageRequest>;
@@ -100,7 +104,7 @@ export function sendProcessors(ctx: BrokerContext): Map<number, Processor> {
   };
 
   /** A send to %RETRY%<group> past its retry limit goes to %DLQ%<group> instead. */
-  const retryTarget = (req: RemotingCommand, h: SendHeader, msg: MessageInput): RemotingCommand | undefined => {
+  const retryTarget = (req: RemotingCommand, h: SendHeader, msg: BrokerMessage): RemotingCommand | undefined => {
     if (!h.topic.startsWith(RETRY_PREFIX)) return undefined;
     const group = h.topic.slice(RETRY_PREFIX.length);
     const g = ctx.groups.findOrCreate(group);
@@ -120,15 +124,16 @@ export function sendProcessors(ctx: BrokerContext): Map<number, Processor> {
     const checked = checkTopic(req, h);
     if ('error' in checked) return checked.error;
     const body = req.body ?? Buffer.alloc(0);
-    let properties = h.properties ?? '';
-    const tranType = h.sysFlag & SysFlag.TRANSACTION_MASK;
-    if (tranType === SysFlag.TRANSACTION_PREPARED || getProperty(properties, Prop.TRAN_MSG) === 'true') {
+    const properties = PropertiesView.of(h.properties ?? '');
+    let stampGroup: string | undefined;
+    if ((h.sysFlag & SysFlag.TRANSACTION_MASK) === SysFlag.TRANSACTION_PREPARED || properties.isTransactional()) {
       if (ctx.config.rejectTransactionMessage) {
         return fail(req, ResponseCode.NO_PERMISSION, `the broker[${ctx.config.brokerIP1}] sending transaction message is forbidden`);
       }
-      if (getProperty(properties, Prop.PGROUP) === undefined) properties = withProperty(properties, Prop.PGROUP, h.producerGroup);
+      // The broker asks this group about the transaction when its outcome is late.
+      if (!properties.hasProducerGroup()) stampGroup = h.producerGroup;
     }
-    const msg: MessageInput = {
+    const msg: BrokerMessage = {
       topic: h.topic,
       queueId: h.queueId < 0 ? randomQueue(checked.tc.writeQueueNums) : h.queueId,
       body,
@@ -141,7 +146,7 @@ export function sendProcessors(ctx: BrokerContext): Map<number, Processor> {
     };
     const refused = retryTarget(req, h, msg);
     if (refused) return refused;
-    const outcome = await putMessages(ctx, [msg]);
+    const outcome = await putMessages(ctx, [msg], stampGroup);
     if (!outcome.ok) return fail(req, outcome.code, outcome.remark);
     const record = outcome.result.records[0]!;
     return stored(req, outcome.code, record.msgId, msg.queueId, record.queueOffset);
@@ -162,11 +167,11 @@ export function sendProcessors(ctx: BrokerContext): Map<number, Processor> {
     if (entries.length === 0) return fail(req, ResponseCode.MESSAGE_ILLEGAL, 'empty batch');
     const queueId = h.queueId < 0 ? randomQueue(checked.tc.writeQueueNums) : h.queueId;
     const bornHost = peerHost(conn);
-    const msgs: MessageInput[] = entries.map((e) => ({
+    const msgs: BrokerMessage[] = entries.map((e) => ({
       topic: h.topic,
       queueId,
       body: e.body,
-      properties: e.properties,
+      properties: PropertiesView.of(e.properties),
       flag: e.flag,
       sysFlag: h.sysFlag,
       bornTimestamp: h.bornTimestamp,
@@ -194,10 +199,10 @@ export function sendProcessors(ctx: BrokerContext): Map<number, Processor> {
     if (!isWriteable(retryConfig.perm)) return ok(ResponseCode.NO_PERMISSION, `the topic[${retry}] sending message is forbidden`);
     const original = ctx.store.lookMessageByOffset(h.offset);
     if (!original) return ok(ResponseCode.SYSTEM_ERROR, `look message by offset failed, ${h.offset}`);
-    let properties = original.properties;
-    if (getProperty(properties, Prop.RETRY_TOPIC) === undefined) properties = withProperty(properties, Prop.RETRY_TOPIC, original.topic);
+    const edits: PropertyEdit[] = [];
+    if (getProperty(original.properties, Prop.RETRY_TOPIC) === undefined) edits.push([Prop.RETRY_TOPIC, original.topic]);
     // WAIT=false: nobody waits for this copy's flush.
-    properties = withProperty(properties, Prop.WAIT, 'false');
+    edits.push([Prop.WAIT, 'false']);
     const max = req.version >= V3_4_9 && h.maxReconsumeTimes !== undefined ? h.maxReconsumeTimes : g.retryMaxTimes;
     let topic = retry;
     let queueId = randomQueue(retryConfig.writeQueueNums);
@@ -211,11 +216,13 @@ export function sendProcessors(ctx: BrokerContext): Map<number, Processor> {
     } else if (delayLevel === 0) {
       delayLevel = 3 + original.reconsumeTimes;
     }
-    if (delayLevel > 0) properties = withProperty(properties, Prop.DELAY, String(Math.min(delayLevel, ctx.delayLevels.length)));
+    if (delayLevel > 0) edits.push([Prop.DELAY, String(Math.min(delayLevel, ctx.delayLevels.length))]);
     // The first retry names the original record by its offset msg id; later retries keep it.
-    if (getProperty(properties, Prop.ORIGIN_MESSAGE_ID) === undefined) {
-      properties = withProperty(properties, Prop.ORIGIN_MESSAGE_ID, encodeOffsetMsgId(original.storeHost, original.physicalOffset));
+    if (getProperty(original.properties, Prop.ORIGIN_MESSAGE_ID) === undefined) {
+      edits.push([Prop.ORIGIN_MESSAGE_ID, encodeOffsetMsgId(original.storeHost, original.physicalOffset)]);
     }
+    const properties = PropertiesView.of(original.properties);
+    properties.set(edits);
     const outcome = await putMessages(ctx, [
       {
         topic,

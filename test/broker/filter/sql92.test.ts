@@ -35,7 +35,7 @@ test('a broker with enablePropertyFilter serves SQL92 pulls; without it, or with
     }, 5000);
     const r = await pull("n >= 3 AND color = 'red' AND TAGS = 'odd'");
     assert.equal(r.code, 0);
-    const { decodeRecords } = await import('../../../src/codec/message.js');
+    const { decodeRecords } = await import('../../../src/codec/message-record.js');
     assert.deepEqual(decodeRecords(r.body!).map((m) => m.body.toString()), ['m3']);
     assert.equal(r.extFields?.nextBeginOffset, '10');
     const none = await pull('n > 100');

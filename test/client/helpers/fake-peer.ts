@@ -6,7 +6,7 @@
 import { RemotingServer } from '../../../src/transport/server.js';
 import { responseTo, type RemotingCommand } from '../../../src/codec/command.js';
 import { encodeTopicRouteData } from '../../../src/protocol/route.js';
-import { encodeOffsetMsgId } from '../../../src/codec/message.js';
+import { encodeOffsetMsgId } from '../../../src/codec/message-id.js';
 import { toFastJson } from '../../../src/codec/fastjson.js';
 import { parseFastJson } from '../../../src/codec/fastjson.js';
 
