@@ -4,7 +4,8 @@
  * VIEW_MESSAGE_BY_ID), joined with the topology so a node that is down still has its row.
  */
 import { Admin } from '../client/admin.js';
-import { encodeOffsetMsgId, parseHostAddress } from '../codec/message.js';
+import { encodeOffsetMsgId } from '../codec/message-id.js';
+import { parseHostAddress } from '../codec/host-address.js';
 import type { ClusterState } from './layout.js';
 import { running } from './control.js';
 import type { NodeSpec } from './topology.js';
