@@ -14,7 +14,8 @@ import { decodeTopicRouteData, type TopicRouteData } from '../protocol/route.js'
 import { RemotingClient } from '../transport/client.js';
 import type { Connection } from '../transport/connection.js';
 import { TransportError } from '../transport/errors.js';
-import { decodeResetOffsetBody, encodeHeartbeat, type ConsumerData, type HeartbeatData } from './bodies.js';
+import { decodeResetOffsetBody } from '../protocol/bodies/consume-stats.js';
+import { encodeHeartbeat, type ConsumerData, type HeartbeatData } from '../protocol/bodies/heartbeat.js';
 import { ClientStateError, MQBrokerError, MQClientError, NoRouteError } from './errors.js';
 import { decodeMessages, localIPv4 } from './message.js';
 import { RouteRequest, UnregisterClientRequest } from './headers.js';

@@ -10,6 +10,7 @@ import { RequestCode } from '../protocol/request-code.js';
 import { ResponseCode } from '../protocol/response-code.js';
 import { isWriteable } from '../protocol/perm.js';
 import type { TopicRouteData } from '../protocol/route.js';
+import { AUTO_CREATE_TOPIC_KEY, isRetryTopic } from '../protocol/system-topics.js';
 import { encodeBatchBody, javaHashCode, SysFlag, NAME_VALUE_SEPARATOR as NV, PROPERTY_SEPARATOR as PS } from '../codec/message.js';
 import type { ExtFields, RemotingCommand } from '../codec/command.js';
 import { TransportError } from '../transport/errors.js';
@@ -213,7 +214,7 @@ export class Producer implements ProducerHook {
     if (route) {
       info = { queues: publishQueues(topic, route), viaDefaultTopic: false, index: Math.floor(Math.random() * 1024) };
     } else {
-      const key = this.options.createTopicKey ?? 'TBW102';
+      const key = this.options.createTopicKey ?? AUTO_CREATE_TOPIC_KEY;
       const def = await this.client.updateRoute(key).catch(() => undefined);
       if (def) {
         const nums = this.options.defaultTopicQueueNums ?? 4;
@@ -273,7 +274,7 @@ export class Producer implements ProducerHook {
       if (m.topic !== topic) throw new MessageError('all messages of a batch must have the same topic');
       if (m.delayLevel) throw new MessageError('batch messages cannot be delayed');
     }
-    if (topic.startsWith('%RETRY%')) throw new MessageError('batches cannot be sent to retry topics');
+    if (isRetryTopic(topic)) throw new MessageError('batches cannot be sent to retry topics');
     return this.sendImpl(msgs, options, 'sync', 0) as Promise<SendResult>;
   }
 
@@ -438,7 +439,7 @@ export class Producer implements ProducerHook {
     let reconsumeTimes: number | undefined;
     let maxReconsumeTimes: number | undefined;
     const props = { ...extraProps };
-    if (msg.topic.startsWith('%RETRY%')) {
+    if (isRetryTopic(msg.topic)) {
       // Java moves these two properties into header fields j and l for retry-topic sends.
       const src: Record<string, string | undefined> = { ...msg.properties, ...props };
       if (src.RECONSUME_TIME !== undefined) reconsumeTimes = Number(src.RECONSUME_TIME);
@@ -463,7 +464,7 @@ export class Producer implements ProducerHook {
     const known = this.client.masterAddr(mq.brokerName);
     if (known === undefined) {
       return this.client
-        .findMaster(mq.brokerName, viaDefaultTopic ? this.options.createTopicKey ?? 'TBW102' : mq.topic)
+        .findMaster(mq.brokerName, viaDefaultTopic ? this.options.createTopicKey ?? AUTO_CREATE_TOPIC_KEY : mq.topic)
         .then((master) => this.sendTo(master, p, mq, mode, timeoutMs));
     }
     return this.sendTo(known, p, mq, mode, timeoutMs);
@@ -475,7 +476,7 @@ export class Producer implements ProducerHook {
     const ext: ExtFields = {
       a: this.group,
       b: p.topic,
-      c: this.options.createTopicKey ?? 'TBW102',
+      c: this.options.createTopicKey ?? AUTO_CREATE_TOPIC_KEY,
       d: String(this.options.defaultTopicQueueNums ?? 4),
       e: String(mq.queueId),
       f: String(p.sysFlag),
@@ -574,7 +575,7 @@ export function propertiesOf(msg: Message, uniqId: string, extra: Record<string,
     s += k + NV + v + PS;
   };
   for (const [k, v] of Object.entries(msg.properties ?? {})) {
-    if (RESERVED_PROPERTIES.has(k) && !(msg.topic.startsWith('%RETRY%') && (k === 'RETRY_TOPIC' || k === 'ORIGIN_MESSAGE_ID'))) {
+    if (RESERVED_PROPERTIES.has(k) && !(isRetryTopic(msg.topic) && (k === 'RETRY_TOPIC' || k === 'ORIGIN_MESSAGE_ID'))) {
       if (k === 'RECONSUME_TIME' || k === 'MAX_RECONSUME_TIMES') continue;
       throw new MessageError(`property name ${k} is reserved by RocketMQ`);
     }

@@ -4,12 +4,13 @@
  * subscription (SUBSCRIPTION bit), so no rebalance or heartbeat is needed for filtering.
  */
 import { isReadable } from '../protocol/perm.js';
-import { buildSubscription, type ExpressionType, type SubscriptionData } from './bodies.js';
+import type { ExpressionType, SubscriptionData } from '../protocol/bodies/subscription.js';
+import { subscriptionFor } from './subscription.js';
 import { getMaxOffset, getMinOffset, pullMessage, queryConsumerOffset, searchOffset, updateConsumerOffset, type PullResult } from './consumer-api.js';
 import { ClientStateError, MQClientError } from './errors.js';
 import { ClientInstance, asError, type ClientOptions, type ConsumerHook } from './instance.js';
 import { compareMq, mqKey, mqString, type MessageExt, type MessageQueue } from './message.js';
-import type { ConsumerData } from './bodies.js';
+import type { ConsumerData } from '../protocol/bodies/heartbeat.js';
 
 export interface PullConsumerOptions extends ClientOptions {
   consumerGroup: string;
@@ -128,7 +129,7 @@ export class PullConsumer implements ConsumerHook {
     }
     for (const mq of mqs) {
       if (this.assigned.has(mqKey(mq))) continue;
-      const sub = typeof expression === 'string' ? buildSubscription(mq.topic, expression) : buildSubscription(mq.topic, expression.expression, expression.type);
+      const sub = typeof expression === 'string' ? subscriptionFor(mq.topic, expression) : subscriptionFor(mq.topic, expression.expression, expression.type);
       this.subscriptions.set(mq.topic, sub);
       await this.client.route(mq.topic);
       // An unreadable offset is the caller's error, never a silent start from `startFrom`.
@@ -253,7 +254,7 @@ export class PullConsumer implements ConsumerHook {
    */
   async pull(mq: MessageQueue, expression: string | SubscriptionData, offset: number, maxNums = 32, suspendMs = 0): Promise<PullResult> {
     this.ensureRunning();
-    const sub = typeof expression === 'string' ? buildSubscription(mq.topic, expression) : expression;
+    const sub = typeof expression === 'string' ? subscriptionFor(mq.topic, expression) : expression;
     await this.client.route(mq.topic);
     const target = this.client.findBrokerAddr(mq.brokerName, 0);
     if (!target) throw new MQClientError(`broker ${mq.brokerName} is not in the route of ${mq.topic}`);

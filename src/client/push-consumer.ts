@@ -10,7 +10,11 @@ import { ResponseCode } from '../protocol/response-code.js';
 import { isReadable } from '../protocol/perm.js';
 import { V4_1_0_SNAPSHOT } from '../protocol/version.js';
 import type { TopicRouteData } from '../protocol/route.js';
-import { buildSubscription, encodeConsumerRunningInfo, type ConsumeFromWhere, type ConsumerData, type ExpressionType, type MessageModel, type SubscriptionData } from './bodies.js';
+import { buildSubscription, type ExpressionType, type SubscriptionData } from '../protocol/bodies/subscription.js';
+import type { ConsumeFromWhere, ConsumerData, MessageModel } from '../protocol/bodies/heartbeat.js';
+import { encodeConsumerRunningInfo } from '../protocol/bodies/running-info.js';
+import { subscriptionFor } from './subscription.js';
+import { isRetryTopic, retryTopic } from '../protocol/system-topics.js';
 import { allocateAveragely, type AllocateStrategy } from './allocate.js';
 import {
   consumerSendMessageBack,
@@ -91,9 +95,6 @@ export interface PushConsumerOptions extends ClientOptions {
   client?: ClientInstance;
 }
 
-export function retryTopic(group: string): string {
-  return `%RETRY%${group}`;
-}
 
 /** Java `yyyyMMddHHmmss` (local time) → epoch ms. */
 export function parseConsumeTimestamp(v: number | string | undefined): number {
@@ -154,7 +155,7 @@ export class PushConsumer implements ConsumerHook {
   subscribe(topic: string, expression: string | { type: ExpressionType; expression: string } = '*'): this {
     if (this.state !== 'created') throw new ClientStateError('subscribe before start()');
     const sub =
-      typeof expression === 'string' ? buildSubscription(topic, expression, 'TAG') : buildSubscription(topic, expression.expression, expression.type);
+      typeof expression === 'string' ? subscriptionFor(topic, expression, 'TAG') : subscriptionFor(topic, expression.expression, expression.type);
     this.subscriptions.set(topic, sub);
     return this;
   }
@@ -500,7 +501,7 @@ export class PushConsumer implements ConsumerHook {
       throw new MQClientError(`reading the consumer offset of ${mqString(mq)} failed: ${asError(error).message}`, { cause: error });
     }
     if (last >= 0) return last;
-    const isRetry = mq.topic.startsWith('%RETRY%');
+    const isRetry = isRetryTopic(mq.topic);
     try {
       switch (this.options.consumeFromWhere ?? 'CONSUME_FROM_LAST_OFFSET') {
         case 'CONSUME_FROM_FIRST_OFFSET':

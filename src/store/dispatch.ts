@@ -9,7 +9,9 @@
  */
 import { getProperty, javaHashCode, readLong, storeTimestampPosition, bodyLengthPosition, SysFlag, Prop } from '../codec/message.js';
 
-export const SCHEDULE_TOPIC = 'SCHEDULE_TOPIC_XXXX';
+import { SCHEDULE_TOPIC } from '../protocol/system-topics.js';
+
+export { SCHEDULE_TOPIC };
 
 /**
  * The consume-queue tags code: `String.hashCode(TAGS)` (0 without tags); in the schedule topic
