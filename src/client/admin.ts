@@ -9,7 +9,6 @@ import { ResponseCode } from '../protocol/response-code.js';
 import { decodeClusterInfo, decodeKVTable, decodeRuntimeKV, decodeTopicList, type BrokerData, type ClusterInfo, type TopicRouteData } from '../protocol/route.js';
 import type { RemotingCommand } from '../codec/command.js';
 import { TransportError } from '../transport/errors.js';
-import { PERM_READ, PERM_WRITE } from '../protocol/perm.js';
 import { decodeOffsetMsgId } from '../codec/message.js';
 import { decodeConsumerConnection, decodeProducerConnection, type ConsumerConnection, type Connection } from '../protocol/bodies/consumer-connection.js';
 import {
@@ -27,6 +26,15 @@ import {
   encodeSubscriptionGroup,
   type SubscriptionGroupConfig as GroupConfig,
 } from '../protocol/bodies/subscription-group.js';
+import {
+  resolveAdminOptions,
+  resolveCreateTopicOptions,
+  type AdminOptions,
+  type CreateTopicOptions,
+  type SubscriptionGroupConfig,
+} from './options/admin.js';
+
+export type { AdminOptions, CreateTopicOptions, SubscriptionGroupConfig };
 import { buildSubscription } from '../protocol/bodies/subscription.js';
 import { AUTO_CREATE_TOPIC_KEY, isInternalMessageTopic, retryTopic } from '../protocol/system-topics.js';
 import { getMaxOffset, getMinOffset, pullMessage, queryConsumerOffset, searchOffset, updateConsumerOffset } from './consumer-api.js';
@@ -51,30 +59,8 @@ import {
   ViewMessageRequest,
   WipeWritePermResponse,
 } from './headers.js';
-import { ClientInstance, type ClientOptions } from './instance.js';
+import { ClientInstance } from './instance.js';
 import { compareMq, decodeMessages, type MessageExt, type MessageQueue } from './message.js';
-
-/** A group's settings to create or update: what is left out gets Java's defaults. */
-export type SubscriptionGroupConfig = Partial<GroupConfig> & { groupName: string };
-
-export interface AdminOptions extends ClientOptions {
-  /** Timeout of admin calls (Java MQAdminImpl 6000). */
-  adminTimeoutMs?: number;
-  client?: ClientInstance;
-}
-
-export interface CreateTopicOptions {
-  readQueueNums?: number;
-  writeQueueNums?: number;
-  perm?: number;
-  order?: boolean;
-  topicSysFlag?: number;
-  topicFilterType?: 'SINGLE_TAG' | 'MULTI_TAG';
-  /** Create on every master of this cluster (default: every master of every cluster). */
-  clusterName?: string;
-  /** Create on exactly this broker address. */
-  brokerAddr?: string;
-}
 
 export class Admin {
   readonly client: ClientInstance;
@@ -83,9 +69,10 @@ export class Admin {
   private started = false;
 
   constructor(options: AdminOptions) {
+    const resolved = resolveAdminOptions(options);
     this.ownsClient = !options.client;
     this.client = options.client ?? new ClientInstance(options);
-    this.timeout = options.adminTimeoutMs ?? 6000;
+    this.timeout = resolved.adminTimeoutMs;
   }
 
   async start(): Promise<void> {
@@ -167,18 +154,19 @@ export class Admin {
 
   // ------------------------------------------------------------------------------------------ topics
 
-  async createTopic(topic: string, o: CreateTopicOptions = {}): Promise<string[]> {
+  async createTopic(topic: string, options: CreateTopicOptions = {}): Promise<string[]> {
+    const o = resolveCreateTopicOptions(options);
     const addrs = o.brokerAddr ? [o.brokerAddr] : await this.masterAddrs(o.clusterName);
     if (addrs.length === 0) throw new MQClientError('no broker to create the topic on');
     const ext = encodeHeader(CreateTopicRequest, {
       topic,
       defaultTopic: AUTO_CREATE_TOPIC_KEY,
-      readQueueNums: o.readQueueNums ?? 8,
-      writeQueueNums: o.writeQueueNums ?? 8,
-      perm: o.perm ?? PERM_READ | PERM_WRITE,
-      topicFilterType: o.topicFilterType ?? 'SINGLE_TAG',
-      topicSysFlag: o.topicSysFlag ?? 0,
-      order: o.order ?? false,
+      readQueueNums: o.readQueueNums,
+      writeQueueNums: o.writeQueueNums,
+      perm: o.perm,
+      topicFilterType: o.topicFilterType,
+      topicSysFlag: o.topicSysFlag,
+      order: o.order,
     });
     for (const addr of addrs) await this.broker(addr, RequestCode.UPDATE_AND_CREATE_TOPIC, ext);
     return addrs;

@@ -48,3 +48,6 @@ export function invalidTopicReason(topic: string): string | undefined {
   if (Buffer.byteLength(topic) > 127) return `the topic[${topic}] is longer than 127 bytes`;
   return undefined;
 }
+
+/** The producer group every client with a consumer announces (Java MixAll.CLIENT_INNER_PRODUCER_GROUP). */
+export const CLIENT_INNER_PRODUCER_GROUP = 'CLIENT_INNER_PRODUCER';
