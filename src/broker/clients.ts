@@ -6,8 +6,6 @@
 import type { Connection } from '../transport/connection.js';
 import type { SubscriptionData } from '../protocol/bodies/subscription.js';
 
-export type { SubscriptionData };
-
 export interface ClientChannel {
   conn: Connection;
   clientId: string;
