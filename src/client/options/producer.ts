@@ -44,8 +44,8 @@ export const PRODUCER_DEFAULTS = {
   sendLatencyFaultEnable: true,
 };
 
-export type ResolvedProducerOptions = ReturnType<typeof resolveProducerOptions>;
+export type ResolvedProducerOptions = Omit<ProducerOptions, keyof typeof PRODUCER_DEFAULTS> & Required<typeof PRODUCER_DEFAULTS>;
 
-export function resolveProducerOptions<O extends ProducerOptions>(options: O) {
+export function resolveProducerOptions(options: ProducerOptions): ResolvedProducerOptions {
   return withDefaults(PRODUCER_DEFAULTS, options);
 }
