@@ -15,7 +15,7 @@ import { toFastJson } from '../codec/fastjson.js';
 import { RequestCode } from '../protocol/request-code.js';
 import { PERM_READ, PERM_WRITE, PERM_INHERIT, PERM_PRIORITY } from '../protocol/perm.js';
 import { SERVER_VERSION } from '../protocol/version.js';
-import { dataVersionJson } from '../protocol/route.js';
+import { dataVersionJson } from '../protocol/data-version.js';
 import { MessageStore } from '../store/store.js';
 import { StoreConfigFiles } from '../store/config-files.js';
 import { applyStoreProperties, defaultStoreConfig, parseDelayLevels, type StoreConfig } from '../store/config.js';

@@ -4,17 +4,7 @@
  * UNREGISTER_CLIENT, connection closes and an expiry scan.
  */
 import type { Connection } from '../transport/connection.js';
-import { javaHashCode } from '../codec/hashes.js';
-
-export interface SubscriptionData {
-  topic: string;
-  subString: string;
-  tagsSet: string[];
-  codeSet: number[];
-  subVersion: number;
-  expressionType: string;
-  classFilterMode: boolean;
-}
+import type { SubscriptionData } from '../protocol/bodies/subscription.js';
 
 export interface ClientChannel {
   conn: Connection;
@@ -32,21 +22,6 @@ export interface ConsumerGroup {
   channels: Map<Connection, ClientChannel>;
   subscriptions: Map<string, SubscriptionData>;
   lastUpdate: number;
-}
-
-export const SUB_ALL = '*';
-
-/** Builds a TAG subscription as Java's FilterAPI does: `a || b` → tags and their hash codes. */
-export function buildSubscription(topic: string, subString: string | undefined, subVersion: number, expressionType = 'TAG'): SubscriptionData {
-  const s = subString === undefined || subString.trim() === '' ? SUB_ALL : subString.trim();
-  const tagsSet: string[] = [];
-  if (expressionType === 'TAG' && s !== SUB_ALL) {
-    for (const t of s.split('||')) {
-      const tag = t.trim();
-      if (tag && !tagsSet.includes(tag)) tagsSet.push(tag);
-    }
-  }
-  return { topic, subString: s, tagsSet, codeSet: tagsSet.map(javaHashCode), subVersion, expressionType, classFilterMode: false };
 }
 
 function subscriptionsEqual(a: Map<string, SubscriptionData>, b: Map<string, SubscriptionData>): boolean {

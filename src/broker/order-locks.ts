@@ -1,16 +1,10 @@
 /** Queue locks for orderly consumers (LOCK_BATCH_MQ / UNLOCK_BATCH_MQ): one client per queue per group. */
-export interface MessageQueue {
-  topic: string;
-  brokerName: string;
-  queueId: number;
-}
+import { mqKey as keyOf, type MessageQueue } from '../protocol/bodies/message-queue.js';
 
 interface LockEntry {
   clientId: string;
   lastUpdate: number;
 }
-
-const keyOf = (mq: MessageQueue): string => `${mq.topic}\u0000${mq.brokerName}\u0000${mq.queueId}`;
 
 export class OrderLocks {
   private readonly locks = new Map<string, Map<string, LockEntry>>();

@@ -6,31 +6,39 @@
 import { decodeHeader, encodeHeader } from '../protocol/header.js';
 import { RequestCode } from '../protocol/request-code.js';
 import { ResponseCode } from '../protocol/response-code.js';
-import { decodeClusterInfo, decodeKVTable, decodeTopicList, type BrokerData, type ClusterInfo, type TopicRouteData } from '../protocol/route.js';
+import { decodeClusterInfo, decodeKVTable, decodeRuntimeKV, decodeTopicList, type BrokerData, type ClusterInfo, type TopicRouteData } from '../protocol/route.js';
 import type { RemotingCommand } from '../codec/command.js';
 import { TransportError } from '../transport/errors.js';
 import { PERM_READ, PERM_WRITE } from '../protocol/perm.js';
 import { decodeOffsetMsgId } from '../codec/message-id.js';
+import { decodeConsumerConnection, decodeProducerConnection, type ConsumerConnection, type Connection } from '../protocol/bodies/consumer-connection.js';
 import {
-  decodeConsumerConnection,
   decodeConsumeStats,
   decodeConsumeTimeSpan,
-  decodeGroupList,
-  decodeProducerConnection,
   decodeResetOffsetBody,
-  decodeRuntimeKV,
-  decodeSubscriptionGroupTable,
   decodeTopicStats,
-  encodeSubscriptionGroup,
   type ConsumeStats,
-  type ConsumerConnection,
-  type Connection,
   type QueueTimeSpan,
-  type SubscriptionGroupConfig,
   type TopicOffset,
-} from './bodies.js';
+} from '../protocol/bodies/consume-stats.js';
+import { decodeGroupList } from '../protocol/bodies/group-list.js';
+import {
+  decodeSubscriptionGroupTable,
+  encodeSubscriptionGroup,
+  type SubscriptionGroupConfig as GroupConfig,
+} from '../protocol/bodies/subscription-group.js';
+import {
+  resolveAdminOptions,
+  resolveCreateTopicOptions,
+  type AdminOptions,
+  type CreateTopicOptions,
+  type SubscriptionGroupConfig,
+} from './options/admin.js';
+
+export type { AdminOptions, CreateTopicOptions, SubscriptionGroupConfig };
+import { buildSubscription } from '../protocol/bodies/subscription.js';
+import { AUTO_CREATE_TOPIC_KEY, isInternalMessageTopic, retryTopic } from '../protocol/system-topics.js';
 import { getMaxOffset, getMinOffset, pullMessage, queryConsumerOffset, searchOffset, updateConsumerOffset } from './consumer-api.js';
-import { buildSubscription } from './bodies.js';
 import { ClientStateError, MQBrokerError, MQClientError } from './errors.js';
 import {
   AddWritePermResponse,
@@ -52,27 +60,8 @@ import {
   ViewMessageRequest,
   WipeWritePermResponse,
 } from './headers.js';
-import { ClientInstance, type ClientOptions } from './instance.js';
+import { ClientInstance } from './instance.js';
 import { compareMq, decodeMessages, type MessageExt, type MessageQueue } from './message.js';
-
-export interface AdminOptions extends ClientOptions {
-  /** Timeout of admin calls (Java MQAdminImpl 6000). */
-  adminTimeoutMs?: number;
-  client?: ClientInstance;
-}
-
-export interface CreateTopicOptions {
-  readQueueNums?: number;
-  writeQueueNums?: number;
-  perm?: number;
-  order?: boolean;
-  topicSysFlag?: number;
-  topicFilterType?: 'SINGLE_TAG' | 'MULTI_TAG';
-  /** Create on every master of this cluster (default: every master of every cluster). */
-  clusterName?: string;
-  /** Create on exactly this broker address. */
-  brokerAddr?: string;
-}
 
 export class Admin {
   readonly client: ClientInstance;
@@ -81,9 +70,10 @@ export class Admin {
   private started = false;
 
   constructor(options: AdminOptions) {
+    const resolved = resolveAdminOptions(options);
     this.ownsClient = !options.client;
     this.client = options.client ?? new ClientInstance(options);
-    this.timeout = options.adminTimeoutMs ?? 6000;
+    this.timeout = resolved.adminTimeoutMs;
   }
 
   async start(): Promise<void> {
@@ -165,18 +155,19 @@ export class Admin {
 
   // ------------------------------------------------------------------------------------------ topics
 
-  async createTopic(topic: string, o: CreateTopicOptions = {}): Promise<string[]> {
+  async createTopic(topic: string, options: CreateTopicOptions = {}): Promise<string[]> {
+    const o = resolveCreateTopicOptions(options);
     const addrs = o.brokerAddr ? [o.brokerAddr] : await this.masterAddrs(o.clusterName);
     if (addrs.length === 0) throw new MQClientError('no broker to create the topic on');
     const ext = encodeHeader(CreateTopicRequest, {
       topic,
-      defaultTopic: 'TBW102',
-      readQueueNums: o.readQueueNums ?? 8,
-      writeQueueNums: o.writeQueueNums ?? 8,
-      perm: o.perm ?? PERM_READ | PERM_WRITE,
-      topicFilterType: o.topicFilterType ?? 'SINGLE_TAG',
-      topicSysFlag: o.topicSysFlag ?? 0,
-      order: o.order ?? false,
+      defaultTopic: AUTO_CREATE_TOPIC_KEY,
+      readQueueNums: o.readQueueNums,
+      writeQueueNums: o.writeQueueNums,
+      perm: o.perm,
+      topicFilterType: o.topicFilterType,
+      topicSysFlag: o.topicSysFlag,
+      order: o.order,
     });
     for (const addr of addrs) await this.broker(addr, RequestCode.UPDATE_AND_CREATE_TOPIC, ext);
     return addrs;
@@ -260,7 +251,7 @@ export class Admin {
     for (const addr of addrs) await this.broker(addr, RequestCode.DELETE_SUBSCRIPTIONGROUP, encodeHeader(GroupNameRequest, { groupName }));
   }
 
-  async subscriptionGroups(brokerAddr: string): Promise<Map<string, Required<SubscriptionGroupConfig>>> {
+  async subscriptionGroups(brokerAddr: string): Promise<Map<string, GroupConfig>> {
     return decodeSubscriptionGroupTable((await this.broker(brokerAddr, RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG)).body);
   }
 
@@ -269,7 +260,7 @@ export class Admin {
   /** Consume progress of a group (over its %RETRY% route, i.e. every broker that knows the group). */
   async consumeStats(group: string, topic?: string): Promise<ConsumeStats> {
     // Without a topic, every broker that knows the group holds its %RETRY% topic.
-    const route = await this.topicRoute(topic ?? `%RETRY%${group}`);
+    const route = await this.topicRoute(topic ?? retryTopic(group));
     const merged: ConsumeStats = { consumeTps: 0, offsetTable: [], diffTotal: 0 };
     for (const bd of route.brokerDatas) {
       // A dead master's backlog is read from its slave, so it stays in diffTotal.
@@ -285,7 +276,7 @@ export class Admin {
   }
 
   async consumerConnection(group: string): Promise<ConsumerConnection> {
-    const route = await this.topicRoute(`%RETRY%${group}`);
+    const route = await this.topicRoute(retryTopic(group));
     let last: unknown;
     for (const bd of route.brokerDatas) {
       const addr = bd.brokerAddrs.get(0);
@@ -438,7 +429,7 @@ export class Admin {
     } catch {
       // Not an offset id, or its broker is gone: try it as a client id.
     }
-    const topics = topic ? [topic] : (await this.topicList()).filter((t) => !/^(rmq_sys_|RMQ_SYS_|SCHEDULE_TOPIC_XXXX$)/.test(t)).sort();
+    const topics = topic ? [topic] : (await this.topicList()).filter((t) => !isInternalMessageTopic(t)).sort();
     for (const t of topics) {
       let found: MessageExt | undefined;
       try {

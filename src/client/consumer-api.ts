@@ -5,7 +5,9 @@
 import { decodeHeader, encodeHeader } from '../protocol/header.js';
 import { RequestCode } from '../protocol/request-code.js';
 import { ResponseCode } from '../protocol/response-code.js';
-import { decodeConsumerIdList, decodeLockBatchResponse, encodeLockBatch, tagMatches, type SubscriptionData } from './bodies.js';
+import { decodeConsumerIdList } from '../protocol/bodies/consumer-connection.js';
+import { decodeLockBatchResponse, encodeLockBatch } from '../protocol/bodies/lock-batch.js';
+import { tagMatches, type SubscriptionData } from '../protocol/bodies/subscription.js';
 import { MQBrokerError } from './errors.js';
 import {
   ConsumerGroupRequest,

@@ -2,12 +2,20 @@
  * Latency-based broker avoidance (Java's MQFaultStrategy): after each send the broker's latency
  * maps to a quarantine period; the queue selector skips quarantined brokers while others exist.
  */
+import { withDefaults } from './options/resolve.js';
+
 export interface FaultStrategyOptions {
   /** Latency thresholds in ms (Java: 50 100 550 1000 2000 3000 15000). */
   latencyMax?: readonly number[];
   /** Quarantine for each threshold (Java: 0 0 30s 60s 120s 180s 600s). */
   notAvailableDuration?: readonly number[];
 }
+
+/** Java MQFaultStrategy's tables. */
+export const FAULT_STRATEGY_DEFAULTS = {
+  latencyMax: [50, 100, 550, 1000, 2000, 3000, 15000] as readonly number[],
+  notAvailableDuration: [0, 0, 30000, 60000, 120000, 180000, 600000] as readonly number[],
+};
 
 interface FaultItem {
   latencyMs: number;
@@ -20,8 +28,9 @@ export class LatencyFaultTolerance {
   private readonly durations: readonly number[];
 
   constructor(options: FaultStrategyOptions = {}) {
-    this.latencyMax = options.latencyMax ?? [50, 100, 550, 1000, 2000, 3000, 15000];
-    this.durations = options.notAvailableDuration ?? [0, 0, 30000, 60000, 120000, 180000, 600000];
+    const o = withDefaults(FAULT_STRATEGY_DEFAULTS, options);
+    this.latencyMax = o.latencyMax;
+    this.durations = o.notAvailableDuration;
   }
 
   /** Records a send outcome; `isolation` (a failure) counts as the worst latency. Returns the quarantine. */

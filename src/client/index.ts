@@ -3,7 +3,8 @@ export { Producer, selectByHash, publishQueues, RETRYABLE_SEND_CODES } from './p
 export type { ProducerOptions, SendResult, SendStatus, SendOptions, QueueSelector } from './producer.js';
 export { TransactionProducer } from './transaction.js';
 export type { TransactionListener, TransactionProducerOptions, TransactionSendResult, LocalTransactionState } from './transaction.js';
-export { PushConsumer, retryTopic, parseConsumeTimestamp } from './push-consumer.js';
+export { PushConsumer, parseConsumeTimestamp } from './push-consumer.js';
+export { retryTopic } from '../protocol/system-topics.js';
 export type {
   PushConsumerOptions,
   ConcurrentListener,
@@ -27,16 +28,11 @@ export { aclSignature, signRequest } from './acl.js';
 export type { AclCredentials } from './acl.js';
 export type { Message, MessageExt, MessageQueue } from './message.js';
 export { mqKey, decodeMessages, UniqueIdGenerator, decodeUniqueId } from './message.js';
-export type {
-  MessageModel,
-  ConsumeFromWhere,
-  ExpressionType,
-  SubscriptionData,
-  ConsumeStats,
-  TopicOffset,
-  ConsumerConnection,
-  SubscriptionGroupConfig,
-} from './bodies.js';
+export type { MessageModel, ConsumeFromWhere } from '../protocol/bodies/heartbeat.js';
+export type { ExpressionType, SubscriptionData } from '../protocol/bodies/subscription.js';
+export type { ConsumeStats, TopicOffset } from '../protocol/bodies/consume-stats.js';
+export type { ConsumerConnection } from '../protocol/bodies/consumer-connection.js';
+export type { SubscriptionGroupConfig } from './admin.js';
 export { MQClientError, MQBrokerError, NoRouteError, ClientStateError, MessageError, ClientTimeoutError } from './errors.js';
 export { ResponseCode } from '../protocol/response-code.js';
 export { TransportError, RequestTimeoutError, ConnectionClosedError } from '../transport/errors.js';

@@ -8,45 +8,23 @@ import { EventEmitter } from 'node:events';
 import { channel } from 'node:diagnostics_channel';
 import { command, responseTo, type ExtFields, type RemotingCommand } from '../codec/command.js';
 import { RequestCode } from '../protocol/request-code.js';
+import { CLIENT_INNER_PRODUCER_GROUP } from '../protocol/system-topics.js';
 import { ResponseCode } from '../protocol/response-code.js';
-import { V4_9_8 } from '../protocol/version.js';
 import { decodeTopicRouteData, type TopicRouteData } from '../protocol/route.js';
 import { RemotingClient } from '../transport/client.js';
 import type { Connection } from '../transport/connection.js';
 import { TransportError } from '../transport/errors.js';
-import { decodeResetOffsetBody, encodeHeartbeat, type ConsumerData, type HeartbeatData } from './bodies.js';
+import { decodeResetOffsetBody } from '../protocol/bodies/consume-stats.js';
+import { encodeHeartbeat, type ConsumerData, type HeartbeatData } from '../protocol/bodies/heartbeat.js';
 import { ClientStateError, MQBrokerError, MQClientError, NoRouteError } from './errors.js';
 import { decodeMessages, localIPv4 } from './message.js';
 import { RouteRequest, UnregisterClientRequest } from './headers.js';
 import { encodeHeader } from '../protocol/header.js';
-import { signRequest, type AclCredentials } from './acl.js';
+import { signRequest } from './acl.js';
+import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from './options/client.js';
 
-export interface ClientOptions {
-  /** NameServer addresses: `"host:port;host:port"` or an array. */
-  namesrvAddr: string | readonly string[];
-  /** The IP part of the client id (default: first non-internal IPv4). */
-  clientIP?: string;
-  /** The instance part of the client id (default: `<pid>#<n>`, unique per client in the process). */
-  instanceName?: string;
-  unitName?: string;
-  /** Timeout of NameServer and other short calls (Java 3000). */
-  requestTimeoutMs?: number;
-  /** Route refresh period (Java `pollNameServerInterval` 30000). */
-  pollNameServerInterval?: number;
-  /** Heartbeat period (Java `heartbeatBrokerInterval` 30000). */
-  heartbeatBrokerInterval?: number;
-  /** Send broker calls other than pull/heartbeat to the VIP port (listenPort − 2), as 4.0–4.4 Java clients do. */
-  vipChannelEnabled?: boolean;
-  /** MQVersion ordinal put in every request (default V4_9_8 = 409). */
-  version?: number;
-  /** First reconnect back-off after a failed connect (default 100 ms, doubling up to `maxReconnectBackoffMs`). */
-  reconnectBackoffMs?: number;
-  maxReconnectBackoffMs?: number;
-  /** ACL credentials (Apache 4.4+ brokers with aclEnable): every request is signed. */
-  credentials?: AclCredentials;
-  /** Called for every diagnostics event (also emitted as `'diagnostic'` on the client object). */
-  onDiagnostic?: (event: DiagnosticEvent) => void;
-}
+export type { ClientOptions };
+
 
 export type DiagnosticEvent =
   | { type: 'route'; topic: string; route?: TopicRouteData; error?: Error }
@@ -128,16 +106,16 @@ export class ClientInstance extends EventEmitter {
   private readonly open = new Map<string, Connection>();
   private readonly timers: NodeJS.Timeout[] = [];
   private state: 'created' | 'running' | 'stopped' = 'created';
-  private readonly options: ClientOptions;
+  private readonly options: ResolvedClientOptions;
 
   constructor(options: ClientOptions) {
     super();
-    this.options = options;
+    this.options = resolveClientOptions(options);
     this.namesrvs = parseNamesrvAddr(options.namesrvAddr);
     const instance = options.instanceName ?? `${process.pid}#${++instanceSeq}`;
     this.clientId = `${options.clientIP ?? localIPv4()}@${instance}${options.unitName ? '@' + options.unitName : ''}`;
-    this.version = options.version ?? V4_9_8;
-    this.requestTimeoutMs = options.requestTimeoutMs ?? 3000;
+    this.version = this.options.version;
+    this.requestTimeoutMs = this.options.requestTimeoutMs;
     this.remoting = new RemotingClient({ version: this.version, idleTimeoutMs: 120_000 });
     this.remoting.on('disconnect', (address: string) => this.diagnostic({ type: 'disconnect', address }));
     this.remoting.on('unhandledRequest', (req: RemotingCommand) => this.diagnostic({ type: 'server-request', code: req.code, address: '?' }));
@@ -167,8 +145,8 @@ export class ClientInstance extends EventEmitter {
     if (this.state === 'running') return;
     if (this.state === 'stopped') throw new ClientStateError('client instance was shut down; create a new client');
     this.state = 'running';
-    this.every(this.options.pollNameServerInterval ?? 30_000, () => this.refreshAllRoutes());
-    this.every(this.options.heartbeatBrokerInterval ?? 30_000, () => this.heartbeatAll());
+    this.every(this.options.pollNameServerInterval, () => this.refreshAllRoutes());
+    this.every(this.options.heartbeatBrokerInterval, () => this.heartbeatAll());
   }
 
   /** Runs `task` every `ms` while running; errors become diagnostics. */
@@ -235,8 +213,7 @@ export class ClientInstance extends EventEmitter {
       return conn;
     } catch (err) {
       const failures = (b?.failures ?? 0) + 1;
-      const base = this.options.reconnectBackoffMs ?? 100;
-      const wait = Math.min(this.options.maxReconnectBackoffMs ?? 10_000, base * 2 ** (failures - 1));
+      const wait = Math.min(this.options.maxReconnectBackoffMs, this.options.reconnectBackoffMs * 2 ** (failures - 1));
       this.backoff.set(address, { failures, until: Date.now() + wait });
       this.diagnostic({ type: 'connect-failed', address, retryInMs: wait, error: asError(err) });
       throw err;
@@ -421,8 +398,8 @@ export class ClientInstance extends EventEmitter {
     }
     const producerDataSet = [...this.producers.keys()].map((groupName) => ({ groupName }));
     // Like Java's MQClientInstance, every client also announces its internal producer group.
-    if ((consumerDataSet.length > 0 || producerDataSet.length > 0) && !this.producers.has('CLIENT_INNER_PRODUCER')) {
-      producerDataSet.push({ groupName: 'CLIENT_INNER_PRODUCER' });
+    if ((consumerDataSet.length > 0 || producerDataSet.length > 0) && !this.producers.has(CLIENT_INNER_PRODUCER_GROUP)) {
+      producerDataSet.push({ groupName: CLIENT_INNER_PRODUCER_GROUP });
     }
     return { clientID: this.clientId, producerDataSet, consumerDataSet };
   }

@@ -31,27 +31,7 @@ export interface Message {
   waitStoreMsgOK?: boolean;
 }
 
-export interface MessageQueue {
-  topic: string;
-  brokerName: string;
-  queueId: number;
-}
-
-/** A stable string key for maps of queues. */
-export function mqKey(mq: MessageQueue): string {
-  return `${mq.topic}\u0000${mq.brokerName}\u0000${mq.queueId}`;
-}
-
-export function mqString(mq: MessageQueue): string {
-  return `${mq.topic}@${mq.brokerName}:${mq.queueId}`;
-}
-
-/** Java `MessageQueue.compareTo`: topic, then broker name, then queue id. */
-export function compareMq(a: MessageQueue, b: MessageQueue): number {
-  if (a.topic !== b.topic) return a.topic < b.topic ? -1 : 1;
-  if (a.brokerName !== b.brokerName) return a.brokerName < b.brokerName ? -1 : 1;
-  return a.queueId - b.queueId;
-}
+export { compareMq, mqKey, mqString, type MessageQueue } from '../protocol/bodies/message-queue.js';
 
 /** A received (or looked-up) message. */
 export interface MessageExt {

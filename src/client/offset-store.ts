@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { homedir } from 'node:os';
 import { parseFastJson, toFastJson } from '../codec/fastjson.js';
-import { mqMapEntries, mqJson } from './bodies.js';
+import { mqMapEntries, mqJson } from '../protocol/bodies/message-queue.js';
 import { queryConsumerOffset, updateConsumerOffset } from './consumer-api.js';
 import type { ClientInstance } from './instance.js';
 import { mqKey, type MessageQueue } from './message.js';

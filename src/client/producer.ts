@@ -14,35 +14,17 @@ import { javaHashCode } from '../codec/hashes.js';
 import { SysFlag } from '../codec/sys-flag.js';
 import { NAME_VALUE_SEPARATOR as NV, PROPERTY_SEPARATOR as PS } from '../codec/message-properties.js';
 import { encodeBatchBody } from '../codec/batch-body.js';
+import { CLIENT_INNER_PRODUCER_GROUP, isRetryTopic } from '../protocol/system-topics.js';
 import type { ExtFields, RemotingCommand } from '../codec/command.js';
 import { TransportError } from '../transport/errors.js';
 import { SendMessageResponse } from './headers.js';
 import { ClientInstance, asError, type ClientOptions, type ProducerHook } from './instance.js';
 import { ClientStateError, ClientTimeoutError, MessageError, MQBrokerError, MQClientError, NoRouteError } from './errors.js';
-import { LatencyFaultTolerance, type FaultStrategyOptions } from './fault.js';
-import { bodyBuffer, RESERVED_PROPERTIES, uniqueIds, type Message, type MessageQueue } from './message.js';
+import { LatencyFaultTolerance } from './fault.js';
+import { resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './options/producer.js';
 
-export interface ProducerOptions extends ClientOptions {
-  producerGroup?: string;
-  /** Overall timeout of one send, retries included (Java `sendMsgTimeout` 3000). */
-  sendMsgTimeout?: number;
-  /** Bodies of at least this many bytes are zlib-compressed (Java 4096). */
-  compressMsgBodyOverHowmuch?: number;
-  compressLevel?: number;
-  /** Extra attempts after a failed send, each on another broker when possible (Java 2). */
-  retryTimesWhenSendFailed?: number;
-  /** Also retry when the broker stored the message but flush/replication timed out. */
-  retryAnotherBrokerWhenNotStoreOK?: boolean;
-  maxMessageSize?: number;
-  /** Topic whose route is used for topics the NameServer does not know (auto-creation; Java TBW102). */
-  createTopicKey?: string;
-  defaultTopicQueueNums?: number;
-  /** Skip brokers that were slow or failing (default true). */
-  sendLatencyFaultEnable?: boolean;
-  faultStrategy?: FaultStrategyOptions;
-  /** Share an existing client instance (its lifecycle stays with its owner). */
-  client?: ClientInstance;
-}
+export type { ProducerOptions };
+import { bodyBuffer, RESERVED_PROPERTIES, uniqueIds, type Message, type MessageQueue } from './message.js';
 
 export type SendStatus = 'SEND_OK' | 'FLUSH_DISK_TIMEOUT' | 'FLUSH_SLAVE_TIMEOUT' | 'SLAVE_NOT_AVAILABLE';
 
@@ -132,16 +114,16 @@ export function publishQueues(topic: string, route: TopicRouteData): MessageQueu
 export class Producer implements ProducerHook {
   readonly group: string;
   readonly client: ClientInstance;
-  protected readonly options: ProducerOptions;
+  protected readonly options: ResolvedProducerOptions;
   private readonly ownsClient: boolean;
   private readonly publish = new Map<string, PublishInfo>();
   private readonly routeLookups = new Map<string, Promise<PublishInfo>>();
   readonly fault: LatencyFaultTolerance;
-  private state: 'created' | 'running' | 'stopped' = 'created';
+  protected state: 'created' | 'running' | 'stopped' = 'created';
 
   constructor(options: ProducerOptions) {
-    this.options = options;
-    this.group = options.producerGroup ?? 'DEFAULT_PRODUCER';
+    this.options = resolveProducerOptions(options);
+    this.group = this.options.producerGroup;
     this.ownsClient = !options.client;
     this.client = options.client ?? new ClientInstance(options);
     this.fault = new LatencyFaultTolerance(options.faultStrategy);
@@ -168,7 +150,7 @@ export class Producer implements ProducerHook {
     this.state = 'stopped';
     this.client.producers.delete(this.group);
     await this.client.unregister({ producerGroup: this.group });
-    if (this.client.producers.size === 0 && this.client.consumers.size === 0) await this.client.unregister({ producerGroup: 'CLIENT_INNER_PRODUCER' });
+    if (this.client.producers.size === 0 && this.client.consumers.size === 0) await this.client.unregister({ producerGroup: CLIENT_INNER_PRODUCER_GROUP });
     if (this.ownsClient) await this.client.shutdown();
   }
 
@@ -216,10 +198,10 @@ export class Producer implements ProducerHook {
     if (route) {
       info = { queues: publishQueues(topic, route), viaDefaultTopic: false, index: Math.floor(Math.random() * 1024) };
     } else {
-      const key = this.options.createTopicKey ?? 'TBW102';
+      const key = this.options.createTopicKey;
       const def = await this.client.updateRoute(key).catch(() => undefined);
       if (def) {
-        const nums = this.options.defaultTopicQueueNums ?? 4;
+        const nums = this.options.defaultTopicQueueNums;
         const queues: MessageQueue[] = [];
         for (const mq of publishQueues(topic, def)) if (mq.queueId < nums) queues.push(mq);
         info = { queues, viaDefaultTopic: true, index: 0 };
@@ -233,7 +215,7 @@ export class Producer implements ProducerHook {
   /** Round-robin over queues, skipping the last failed broker and quarantined brokers when possible. */
   selectQueue(info: PublishInfo, lastBrokerName?: string): MessageQueue {
     const n = info.queues.length;
-    const faultOn = this.options.sendLatencyFaultEnable ?? true;
+    const faultOn = this.options.sendLatencyFaultEnable;
     const pick = (ok: (mq: MessageQueue) => boolean): MessageQueue | undefined => {
       for (let i = 0; i < n; i++) {
         const mq = info.queues[(info.index++ & 0x7fffffff) % n]!;
@@ -276,7 +258,7 @@ export class Producer implements ProducerHook {
       if (m.topic !== topic) throw new MessageError('all messages of a batch must have the same topic');
       if (m.delayLevel) throw new MessageError('batch messages cannot be delayed');
     }
-    if (topic.startsWith('%RETRY%')) throw new MessageError('batches cannot be sent to retry topics');
+    if (isRetryTopic(topic)) throw new MessageError('batches cannot be sent to retry topics');
     return this.sendImpl(msgs, options, 'sync', 0) as Promise<SendResult>;
   }
 
@@ -308,8 +290,8 @@ export class Producer implements ProducerHook {
       mode,
       topic: first!.topic,
       begin,
-      deadline: begin + (options.timeoutMs ?? this.options.sendMsgTimeout ?? 3000),
-      attempts: mode === 'oneway' ? 1 : 1 + (this.options.retryTimesWhenSendFailed ?? 2),
+      deadline: begin + (options.timeoutMs ?? this.options.sendMsgTimeout),
+      attempts: mode === 'oneway' ? 1 : 1 + (this.options.retryTimesWhenSendFailed),
     };
     if (plan.deadline <= begin) return this.sendAttempts(plan, 0, undefined, undefined);
     const mq = this.selectQueue(info);
@@ -337,7 +319,7 @@ export class Producer implements ProducerHook {
   ): Promise<SendResult | undefined> {
     this.ensureRunning();
     const begin = Date.now();
-    const timeout = options.timeoutMs ?? this.options.sendMsgTimeout ?? 3000;
+    const timeout = options.timeoutMs ?? this.options.sendMsgTimeout;
     const deadline = begin + timeout;
     const batch = Array.isArray(msgOrBatch) ? (msgOrBatch as readonly Message[]) : undefined;
     const first = batch ? batch[0]! : (msgOrBatch as Message);
@@ -356,7 +338,7 @@ export class Producer implements ProducerHook {
     let pinned: MessageQueue | undefined = options.queue;
     if (!pinned && options.selector) pinned = options.selector(info.queues, first, options.arg);
     if (!pinned && options.shardingKey !== undefined) pinned = selectByHash(info.queues, options.shardingKey);
-    const attempts = pinned || mode === 'oneway' ? 1 : 1 + (this.options.retryTimesWhenSendFailed ?? 2);
+    const attempts = pinned || mode === 'oneway' ? 1 : 1 + (this.options.retryTimesWhenSendFailed);
     return this.sendAttempts({ prepared, info, pinned, mode, topic: first.topic, begin, deadline, attempts }, 0, undefined, undefined);
   }
 
@@ -408,13 +390,13 @@ export class Producer implements ProducerHook {
   }
 
   private recordLatency(brokerName: string, latency: number, isolation: boolean): void {
-    if (!(this.options.sendLatencyFaultEnable ?? true)) return;
+    if (!(this.options.sendLatencyFaultEnable)) return;
     const duration = this.fault.update(brokerName, latency, isolation);
     if (duration > 0) this.client.diagnostic({ type: 'broker-fault', brokerName, latencyMs: isolation ? 30000 : latency, unavailableForMs: duration });
   }
 
   private prepare(msgOrBatch: Message | readonly Message[], extraSysFlag: number, extraProps?: Record<string, string>): PreparedSend {
-    const maxSize = this.options.maxMessageSize ?? 4 * 1024 * 1024;
+    const maxSize = this.options.maxMessageSize;
     if (Array.isArray(msgOrBatch)) {
       const msgs = msgOrBatch as readonly Message[];
       const uniqIds: string[] = [];
@@ -433,15 +415,15 @@ export class Producer implements ProducerHook {
     let body = bodyBuffer(msg.body);
     if (body.length > maxSize) throw new MessageError(`message body of ${body.length} bytes exceeds maxMessageSize ${maxSize}`);
     let sysFlag = extraSysFlag;
-    if (body.length >= (this.options.compressMsgBodyOverHowmuch ?? 4096)) {
-      body = deflateSync(body, { level: this.options.compressLevel ?? 5 });
+    if (body.length >= (this.options.compressMsgBodyOverHowmuch)) {
+      body = deflateSync(body, { level: this.options.compressLevel });
       sysFlag |= SysFlag.COMPRESSED;
     }
     const id = uniqueIds.next();
     let reconsumeTimes: number | undefined;
     let maxReconsumeTimes: number | undefined;
     const props = { ...extraProps };
-    if (msg.topic.startsWith('%RETRY%')) {
+    if (isRetryTopic(msg.topic)) {
       // Java moves these two properties into header fields j and l for retry-topic sends.
       const src: Record<string, string | undefined> = { ...msg.properties, ...props };
       if (src.RECONSUME_TIME !== undefined) reconsumeTimes = Number(src.RECONSUME_TIME);
@@ -466,7 +448,7 @@ export class Producer implements ProducerHook {
     const known = this.client.masterAddr(mq.brokerName);
     if (known === undefined) {
       return this.client
-        .findMaster(mq.brokerName, viaDefaultTopic ? this.options.createTopicKey ?? 'TBW102' : mq.topic)
+        .findMaster(mq.brokerName, viaDefaultTopic ? this.options.createTopicKey : mq.topic)
         .then((master) => this.sendTo(master, p, mq, mode, timeoutMs));
     }
     return this.sendTo(known, p, mq, mode, timeoutMs);
@@ -478,8 +460,8 @@ export class Producer implements ProducerHook {
     const ext: ExtFields = {
       a: this.group,
       b: p.topic,
-      c: this.options.createTopicKey ?? 'TBW102',
-      d: String(this.options.defaultTopicQueueNums ?? 4),
+      c: this.options.createTopicKey,
+      d: String(this.options.defaultTopicQueueNums),
       e: String(mq.queueId),
       f: String(p.sysFlag),
       g: String(Date.now()),
@@ -577,7 +559,7 @@ export function propertiesOf(msg: Message, uniqId: string, extra: Record<string,
     s += k + NV + v + PS;
   };
   for (const [k, v] of Object.entries(msg.properties ?? {})) {
-    if (RESERVED_PROPERTIES.has(k) && !(msg.topic.startsWith('%RETRY%') && (k === 'RETRY_TOPIC' || k === 'ORIGIN_MESSAGE_ID'))) {
+    if (RESERVED_PROPERTIES.has(k) && !(isRetryTopic(msg.topic) && (k === 'RETRY_TOPIC' || k === 'ORIGIN_MESSAGE_ID'))) {
       if (k === 'RECONSUME_TIME' || k === 'MAX_RECONSUME_TIMES') continue;
       throw new MessageError(`property name ${k} is reserved by RocketMQ`);
     }
@@ -592,4 +574,24 @@ export function propertiesOf(msg: Message, uniqId: string, extra: Record<string,
   if (msg.delayLevel) add('DELAY', String(msg.delayLevel));
   for (const [k, v] of Object.entries(extra)) add(k, v);
   return s;
+}
+
+/**
+ * The producer a push consumer sends retry copies with when CONSUMER_SEND_MSG_BACK fails (Java's
+ * CLIENT_INNER_PRODUCER). It runs on the consumer's client, whose heartbeats already announce its
+ * group, so starting it registers nothing.
+ */
+export class InnerProducer extends Producer {
+  constructor(client: ClientInstance, options: ClientOptions) {
+    super({ ...options, producerGroup: CLIENT_INNER_PRODUCER_GROUP, client });
+  }
+
+  override async start(): Promise<void> {
+    this.state = 'running';
+  }
+
+  /** Sends `msg` with properties only the SDK may set (RETRY_TOPIC, RECONSUME_TIME, MAX_RECONSUME_TIMES, …). */
+  sendRetryCopy(msg: Message, sdkProperties: Record<string, string>): Promise<unknown> {
+    return this.sendImpl(msg, {}, 'sync', 0, sdkProperties);
+  }
 }

@@ -3,26 +3,17 @@
  * the raw `pull` of DefaultMQPullConsumer): assign queues, seek, poll, commit. Each pull carries its
  * subscription (SUBSCRIPTION bit), so no rebalance or heartbeat is needed for filtering.
  */
-import { isReadable } from '../protocol/perm.js';
-import { buildSubscription, type ExpressionType, type SubscriptionData } from './bodies.js';
+import type { ExpressionType, SubscriptionData } from '../protocol/bodies/subscription.js';
+import { subscriptionFor } from './subscription.js';
 import { getMaxOffset, getMinOffset, pullMessage, queryConsumerOffset, searchOffset, updateConsumerOffset, type PullResult } from './consumer-api.js';
 import { ClientStateError, MQClientError } from './errors.js';
-import { ClientInstance, asError, type ClientOptions, type ConsumerHook } from './instance.js';
+import { ClientInstance, asError, type ConsumerHook } from './instance.js';
 import { compareMq, mqKey, mqString, type MessageExt, type MessageQueue } from './message.js';
-import type { ConsumerData } from './bodies.js';
+import type { ConsumerData } from '../protocol/bodies/heartbeat.js';
+import { readableQueues } from './consumer/rebalance.js';
+import { resolvePullConsumerOptions, type PullConsumerOptions, type ResolvedPullConsumerOptions } from './options/pull-consumer.js';
 
-export interface PullConsumerOptions extends ClientOptions {
-  consumerGroup: string;
-  /** Messages per pull (Java pullBatchSize 32). */
-  pullBatchSize?: number;
-  /** Long-poll hold per pull inside poll() (default 5000 ms, capped by the poll timeout). */
-  brokerSuspendMaxTimeMillis?: number;
-  /** Where a queue without a committed offset starts: 'last' (default), 'first' or an epoch-ms timestamp. */
-  startFrom?: 'first' | 'last' | number;
-  /** Commit consumed positions every this many ms (0 = only on commit()/shutdown; default 5000). */
-  autoCommitIntervalMs?: number;
-  client?: ClientInstance;
-}
+export type { PullConsumerOptions };
 
 interface Assigned {
   mq: MessageQueue;
@@ -40,7 +31,7 @@ interface Assigned {
 export class PullConsumer implements ConsumerHook {
   readonly group: string;
   readonly client: ClientInstance;
-  private readonly options: PullConsumerOptions;
+  private readonly options: ResolvedPullConsumerOptions;
   private readonly ownsClient: boolean;
   private readonly assigned = new Map<string, Assigned>();
   private readonly subscriptions = new Map<string, SubscriptionData>();
@@ -50,7 +41,7 @@ export class PullConsumer implements ConsumerHook {
 
   constructor(options: PullConsumerOptions) {
     if (!options.consumerGroup) throw new ClientStateError('consumerGroup is required');
-    this.options = options;
+    this.options = resolvePullConsumerOptions(options);
     this.group = options.consumerGroup;
     this.ownsClient = !options.client;
     this.client = options.client ?? new ClientInstance(options);
@@ -61,7 +52,7 @@ export class PullConsumer implements ConsumerHook {
     this.client.registerConsumer(this);
     this.client.start();
     this.state = 'running';
-    const interval = this.options.autoCommitIntervalMs ?? 5000;
+    const interval = this.options.autoCommitIntervalMs;
     if (interval > 0) this.client.every(interval, () => this.commit(false));
   }
 
@@ -105,12 +96,7 @@ export class PullConsumer implements ConsumerHook {
     this.ensureRunning();
     const route = await this.client.updateRoute(topic);
     if (!route) throw new MQClientError(`topic ${topic} does not exist`);
-    const out: MessageQueue[] = [];
-    for (const qd of route.queueDatas) {
-      if (!isReadable(qd.perm)) continue;
-      for (let i = 0; i < qd.readQueueNums; i++) out.push({ topic, brokerName: qd.brokerName, queueId: i });
-    }
-    return out.sort(compareMq);
+    return readableQueues(topic, route);
   }
 
   /**
@@ -128,7 +114,7 @@ export class PullConsumer implements ConsumerHook {
     }
     for (const mq of mqs) {
       if (this.assigned.has(mqKey(mq))) continue;
-      const sub = typeof expression === 'string' ? buildSubscription(mq.topic, expression) : buildSubscription(mq.topic, expression.expression, expression.type);
+      const sub = typeof expression === 'string' ? subscriptionFor(mq.topic, expression) : subscriptionFor(mq.topic, expression.expression, expression.type);
       this.subscriptions.set(mq.topic, sub);
       await this.client.route(mq.topic);
       // An unreadable offset is the caller's error, never a silent start from `startFrom`.
@@ -139,7 +125,7 @@ export class PullConsumer implements ConsumerHook {
   }
 
   private async startOffset(mq: MessageQueue): Promise<number> {
-    const from = this.options.startFrom ?? 'last';
+    const from = this.options.startFrom;
     if (from === 'first') return getMinOffset(this.client, mq);
     if (from === 'last') return getMaxOffset(this.client, mq);
     return searchOffset(this.client, mq, from);
@@ -199,7 +185,7 @@ export class PullConsumer implements ConsumerHook {
       if (out.length > 0) return out;
       const remaining = deadline - Date.now();
       if (remaining <= 0 || this.state !== 'running' || this.assigned.size === 0) return [];
-      for (const a of this.assigned.values()) if (!a.inflight && a.buffer.length === 0) this.fetch(a, Math.min(remaining, this.options.brokerSuspendMaxTimeMillis ?? 5000));
+      for (const a of this.assigned.values()) if (!a.inflight && a.buffer.length === 0) this.fetch(a, Math.min(remaining, this.options.brokerSuspendMaxTimeMillis));
       await new Promise<void>((resolve) => {
         const wake = (): void => {
           clearTimeout(t);
@@ -232,7 +218,7 @@ export class PullConsumer implements ConsumerHook {
     const generation = a.generation;
     a.inflight = (async () => {
       try {
-        const result = await this.pull(a.mq, a.subscription, a.fetchOffset, this.options.pullBatchSize ?? 32, suspendMs);
+        const result = await this.pull(a.mq, a.subscription, a.fetchOffset, this.options.pullBatchSize, suspendMs);
         if (generation !== a.generation || this.assigned.get(mqKey(a.mq)) !== a) return;
         a.fetchOffset = result.status === 'OFFSET_ILLEGAL' ? result.nextBeginOffset : result.nextBeginOffset;
         a.buffer.push(...result.messages);
@@ -253,7 +239,7 @@ export class PullConsumer implements ConsumerHook {
    */
   async pull(mq: MessageQueue, expression: string | SubscriptionData, offset: number, maxNums = 32, suspendMs = 0): Promise<PullResult> {
     this.ensureRunning();
-    const sub = typeof expression === 'string' ? buildSubscription(mq.topic, expression) : expression;
+    const sub = typeof expression === 'string' ? subscriptionFor(mq.topic, expression) : expression;
     await this.client.route(mq.topic);
     const target = this.client.findBrokerAddr(mq.brokerName, 0);
     if (!target) throw new MQClientError(`broker ${mq.brokerName} is not in the route of ${mq.topic}`);

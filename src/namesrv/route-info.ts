@@ -4,8 +4,8 @@
  */
 import type { Connection } from '../transport/connection.js';
 import { PERM_WRITE, TOPIC_FLAG_UNIT, TOPIC_FLAG_UNIT_SUB } from '../protocol/perm.js';
+import { dataVersionEquals } from '../protocol/data-version.js';
 import {
-  dataVersionEquals,
   type BrokerData,
   type ClusterInfo,
   type DataVersion,

@@ -6,22 +6,12 @@
 import { inflateSync } from 'node:zlib';
 import { parseFastJson, toFastJson } from '../codec/fastjson.js';
 import { quoteJson } from '../codec/json-string.js';
-import { BadRequestError } from './header.js';
+import { dataVersionJson, decodeDataVersion, type DataVersion } from './data-version.js';
+import { asObject, BodyError, num, parseJsonBody, strList, type Obj } from './json.js';
+import { decodeTopicConfigWrapper, topicConfigJson, type TopicConfig } from './bodies/topic-config.js';
 
-export interface DataVersion {
-  timestamp: number;
-  counter: number;
-}
-
-export interface TopicConfig {
-  topicName: string;
-  readQueueNums: number;
-  writeQueueNums: number;
-  perm: number;
-  topicFilterType: string;
-  topicSysFlag: number;
-  order: boolean;
-}
+/** A registration carries the broker's topic table and its DataVersion. */
+export type { DataVersion, TopicConfig };
 
 export interface RegisterBrokerBody {
   topicConfigTable: Map<string, TopicConfig>;
@@ -55,92 +45,6 @@ export interface ClusterInfo {
   clusterAddrTable: Map<string, string[]>;
 }
 
-export class BodyError extends BadRequestError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BodyError';
-  }
-}
-
-type Obj = Record<string, unknown>;
-
-function asObject(v: unknown, what: string): Obj {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new BodyError(`${what} is not an object`);
-  return v as Obj;
-}
-
-function num(v: unknown, fallback = 0): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'bigint') return Number(v);
-  if (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v))) return Number(v);
-  return fallback;
-}
-
-function bool(v: unknown, fallback = false): boolean {
-  if (typeof v === 'boolean') return v;
-  if (typeof v === 'string') return v.toLowerCase() === 'true';
-  return fallback;
-}
-
-function strList(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-}
-
-export function parseJsonBody(body: Buffer | undefined, what: string): Obj {
-  if (!body || body.length === 0) throw new BodyError(`${what} has no body`);
-  let value: unknown;
-  try {
-    value = parseFastJson(body.toString('utf8'));
-  } catch (err) {
-    throw new BodyError(`${what} body is not valid JSON: ${(err as Error).message}`);
-  }
-  return asObject(value, `${what} body`);
-}
-
-/** Reads a DataVersion written by 4.1+ (`timestamp`) or by 3.5.8 / 4.0.0 (`timestatmp`). */
-export function decodeDataVersion(v: unknown): DataVersion {
-  if (v === undefined || v === null) return { timestamp: 0, counter: 0 };
-  const o = asObject(v, 'dataVersion');
-  return { timestamp: num(o.timestamp ?? o.timestatmp), counter: num(o.counter) };
-}
-
-/** Both spellings, so 3.5.8 and 4.x peers each find the one they know. */
-export function dataVersionJson(dv: DataVersion): Obj {
-  return { counter: dv.counter, timestamp: dv.timestamp, timestatmp: dv.timestamp };
-}
-
-export function dataVersionEquals(a: DataVersion | undefined, b: DataVersion | undefined): boolean {
-  return !!a && !!b && a.timestamp === b.timestamp && a.counter === b.counter;
-}
-
-export function decodeTopicConfig(name: string, v: unknown): TopicConfig {
-  const o = asObject(v, `topic config ${name}`);
-  return {
-    topicName: typeof o.topicName === 'string' ? o.topicName : name,
-    readQueueNums: num(o.readQueueNums, 16),
-    writeQueueNums: num(o.writeQueueNums, 16),
-    perm: num(o.perm, 6),
-    topicFilterType: typeof o.topicFilterType === 'string' ? o.topicFilterType : 'SINGLE_TAG',
-    topicSysFlag: num(o.topicSysFlag),
-    order: bool(o.order),
-  };
-}
-
-export function topicConfigJson(tc: TopicConfig): Obj {
-  return { ...tc };
-}
-
-/** A TopicConfigSerializeWrapper: `{topicConfigTable, dataVersion}`. */
-export function decodeTopicConfigWrapper(v: unknown): { topicConfigTable: Map<string, TopicConfig>; dataVersion: DataVersion } {
-  const o = asObject(v, 'topicConfigSerializeWrapper');
-  const table = new Map<string, TopicConfig>();
-  if (o.topicConfigTable !== undefined && o.topicConfigTable !== null) {
-    const t = asObject(o.topicConfigTable, 'topicConfigTable');
-    for (const name of Object.keys(t)) table.set(name, decodeTopicConfig(name, t[name]));
-  }
-  return { topicConfigTable: table, dataVersion: decodeDataVersion(o.dataVersion) };
-}
-
 /**
  * The REGISTER_BROKER body. Brokers older than V3_0_11 (37) sent a bare TopicConfigSerializeWrapper;
  * 4.3+ brokers may send the zlib-compressed binary form.
@@ -155,10 +59,8 @@ export function decodeRegisterBrokerBody(
   if (options.compressed) return decodeCompressedRegisterBody(body);
   const o = parseJsonBody(body, 'REGISTER_BROKER');
   if (options.legacy) return { ...decodeTopicConfigWrapper(o), filterServerList: [] };
-  const wrapper =
-    o.topicConfigSerializeWrapper === undefined
-      ? { topicConfigTable: new Map<string, TopicConfig>(), dataVersion: { timestamp: 0, counter: 0 } }
-      : decodeTopicConfigWrapper(o.topicConfigSerializeWrapper);
+  // Java's RegisterBrokerBody starts with an empty wrapper holding a new DataVersion.
+  const wrapper = decodeTopicConfigWrapper(o.topicConfigSerializeWrapper ?? {});
   return { ...wrapper, filterServerList: strList(o.filterServerList) };
 }
 
@@ -341,4 +243,9 @@ export function decodeKVTable(body: Buffer | undefined): Map<string, string> {
     for (const k of Object.keys(t)) out.set(k, String(t[k]));
   }
   return out;
+}
+
+/** A KVTable as a plain record (GET_BROKER_RUNTIME_INFO's statistics). */
+export function decodeRuntimeKV(body: Buffer | undefined): Record<string, string> {
+  return Object.fromEntries(decodeKVTable(body));
 }

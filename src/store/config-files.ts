@@ -14,8 +14,10 @@ import { join } from 'node:path';
 import { parseFastJson } from '../codec/fastjson.js';
 import { StoreError } from './errors.js';
 
-import type { DataVersion, TopicConfig } from '../protocol/route.js';
-import type { SubscriptionGroupConfig } from '../protocol/subscription-group.js';
+import type { DataVersion } from '../protocol/data-version.js';
+import { decodeTopicConfigWrapper, type TopicConfig } from '../protocol/bodies/topic-config.js';
+import { decodeSubscriptionGroupWrapper, type SubscriptionGroupConfig } from '../protocol/bodies/subscription-group.js';
+import { asObject, num } from '../protocol/json.js';
 import { BackgroundFileWriter, writeFileAtomic } from '../common/json-file.js';
 
 export type { DataVersion, TopicConfig, SubscriptionGroupConfig };
@@ -122,31 +124,9 @@ export function formatPrettyFastJson(value: unknown, depth = 0): string {
 // ---------------------------------------------------------------------------------------------
 // Decoding helpers
 
-function obj(v: unknown, what: string): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`${what} is not an object`);
-  return v as Record<string, unknown>;
-}
-
-function num(v: unknown, fallback: number): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'bigint') return Number(v);
-  if (typeof v === 'string' && /^-?\d+$/.test(v)) return Number(v);
-  return fallback;
-}
-
-function bool(v: unknown, fallback: boolean): boolean {
-  return typeof v === 'boolean' ? v : fallback;
-}
-
-/** Reads a DataVersion; 3.5.8 and 4.0.0 spell the field `timestatmp`. */
-export function decodeDataVersion(v: unknown): DataVersion {
-  const o = v === undefined ? {} : obj(v, 'dataVersion');
-  return { counter: num(o.counter, 0), timestamp: num(o.timestamp ?? o.timestatmp, Date.now()) };
-}
-
 function intKeyedMap(v: unknown, what: string): Map<number, number> {
   const out = new Map<number, number>();
-  for (const [k, val] of Object.entries(obj(v, what))) out.set(Number(k), num(val, 0));
+  for (const [k, val] of Object.entries(asObject(v, what))) out.set(Number(k), num(val, 0));
   return out;
 }
 
@@ -154,52 +134,22 @@ function intKeyedMap(v: unknown, what: string): Map<number, number> {
 // The four tables
 
 export function decodeTopics(parsed: unknown): TopicsFile {
-  const o = obj(parsed, 'topics.json');
-  const table = new Map<string, TopicConfig>();
-  for (const [name, raw] of Object.entries(obj(o.topicConfigTable ?? {}, 'topicConfigTable'))) {
-    const t = obj(raw, name);
-    table.set(name, {
-      topicName: typeof t.topicName === 'string' ? t.topicName : name,
-      readQueueNums: num(t.readQueueNums, 16),
-      writeQueueNums: num(t.writeQueueNums, 16),
-      perm: num(t.perm, 6),
-      topicFilterType: typeof t.topicFilterType === 'string' ? t.topicFilterType : 'SINGLE_TAG',
-      topicSysFlag: num(t.topicSysFlag, 0),
-      order: bool(t.order, false),
-    });
-  }
-  return { dataVersion: decodeDataVersion(o.dataVersion), topicConfigTable: table };
+  return decodeTopicConfigWrapper(asObject(parsed, 'topics.json'));
 }
 
 export function decodeSubscriptionGroups(parsed: unknown): SubscriptionGroupsFile {
-  const o = obj(parsed, 'subscriptionGroup.json');
-  const table = new Map<string, SubscriptionGroupConfig>();
-  for (const [name, raw] of Object.entries(obj(o.subscriptionGroupTable ?? {}, 'subscriptionGroupTable'))) {
-    const g = obj(raw, name);
-    table.set(name, {
-      groupName: typeof g.groupName === 'string' ? g.groupName : name,
-      consumeEnable: bool(g.consumeEnable, true),
-      consumeFromMinEnable: bool(g.consumeFromMinEnable, true),
-      consumeBroadcastEnable: bool(g.consumeBroadcastEnable, true),
-      retryQueueNums: num(g.retryQueueNums, 1),
-      retryMaxTimes: num(g.retryMaxTimes, 16),
-      brokerId: num(g.brokerId, 0),
-      whichBrokerWhenConsumeSlowly: num(g.whichBrokerWhenConsumeSlowly, 1),
-      notifyConsumerIdsChangedEnable: bool(g.notifyConsumerIdsChangedEnable, true),
-    });
-  }
-  return { dataVersion: decodeDataVersion(o.dataVersion), subscriptionGroupTable: table };
+  return decodeSubscriptionGroupWrapper(asObject(parsed, 'subscriptionGroup.json'));
 }
 
 export function decodeConsumerOffsets(parsed: unknown): ConsumerOffsetTable {
-  const o = obj(parsed, 'consumerOffset.json');
+  const o = asObject(parsed, 'consumerOffset.json');
   const out: ConsumerOffsetTable = new Map();
-  for (const [key, v] of Object.entries(obj(o.offsetTable ?? {}, 'offsetTable'))) out.set(key, intKeyedMap(v, key));
+  for (const [key, v] of Object.entries(asObject(o.offsetTable ?? {}, 'offsetTable'))) out.set(key, intKeyedMap(v, key));
   return out;
 }
 
 export function decodeDelayOffsets(parsed: unknown): DelayOffsetTable {
-  return intKeyedMap(obj(parsed, 'delayOffset.json').offsetTable ?? {}, 'offsetTable');
+  return intKeyedMap(asObject(parsed, 'delayOffset.json').offsetTable ?? {}, 'offsetTable');
 }
 
 export function formatTopics(f: TopicsFile): string {

@@ -16,7 +16,9 @@ import { storeTimestampPosition, bodyLengthPosition } from '../codec/message-rec
 import { getProperty, Prop } from '../codec/message-properties.js';
 import { PropertiesView } from '../codec/properties-view.js';
 
-export const SCHEDULE_TOPIC = 'SCHEDULE_TOPIC_XXXX';
+import { SCHEDULE_TOPIC } from '../protocol/system-topics.js';
+
+export { SCHEDULE_TOPIC };
 
 /**
  * The consume-queue tags code: `String.hashCode(TAGS)` (0 without tags); in the schedule topic

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { responseTo } from '../../src/codec/command.js';
 import { parseFastJson } from '../../src/codec/fastjson.js';
 import { PushConsumer } from '../../src/client/push-consumer.js';
-import type { ConsumeFromWhere } from '../../src/client/bodies.js';
+import type { ConsumeFromWhere } from '../../src/protocol/bodies/heartbeat.js';
 import { startFakePeer } from './helpers/fake-peer.js';
 
 async function firstPulls(where: ConsumeFromWhere, timestamp?: number): Promise<{ pulls: Map<string, string>; codes: number[]; searched?: string }> {

@@ -13,20 +13,14 @@ import { readFrames, type FixtureFrame } from '../helpers/fixtures.js';
 import { decodeTopicRouteData } from '../../src/protocol/route.js';
 import { publishQueues, toSendResult } from '../../src/client/producer.js';
 import { toPullResult } from '../../src/client/consumer-api.js';
-import {
-  buildSubscription,
-  decodeConsumeStats,
-  decodeConsumerConnection,
-  decodeConsumerIdList,
-  decodeGroupList,
-  decodeHeartbeat,
-  decodeLockBatchResponse,
-  decodeResetOffsetBody,
-  decodeRuntimeKV,
-  decodeSubscriptionGroupTable,
-  decodeTopicStats,
-  decodeAllConsumerOffsets,
-} from '../../src/client/bodies.js';
+import { decodeRuntimeKV } from '../../src/protocol/route.js';
+import { buildSubscription } from '../../src/protocol/bodies/subscription.js';
+import { decodeHeartbeat } from '../../src/protocol/bodies/heartbeat.js';
+import { decodeConsumerConnection, decodeConsumerIdList } from '../../src/protocol/bodies/consumer-connection.js';
+import { decodeAllConsumerOffsets, decodeConsumeStats, decodeResetOffsetBody, decodeTopicStats } from '../../src/protocol/bodies/consume-stats.js';
+import { decodeGroupList } from '../../src/protocol/bodies/group-list.js';
+import { decodeLockBatchResponse } from '../../src/protocol/bodies/lock-batch.js';
+import { decodeSubscriptionGroupTable } from '../../src/protocol/bodies/subscription-group.js';
 import { decodeMessages } from '../../src/client/message.js';
 import { MQBrokerError, NoRouteError } from '../../src/client/errors.js';
 import { ClientInstance } from '../../src/client/instance.js';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { allocateAveragely, allocateByCircle, allocateByConfig, allocateConsistentHash } from '../../src/client/allocate.js';
 import { decodeMessages, decodeUniqueId, mqKey, toMessageExt, UniqueIdGenerator, type MessageExt, type MessageQueue } from '../../src/client/message.js';
 import { LatencyFaultTolerance } from '../../src/client/fault.js';
-import { buildSubscription, tagMatches } from '../../src/client/bodies.js';
+import { buildSubscription, tagMatches } from '../../src/protocol/bodies/subscription.js';
 import { ProcessQueue } from '../../src/client/process-queue.js';
 import { publishQueues, selectByHash, propertiesOf } from '../../src/client/producer.js';
 import { parseNamesrvAddr, vipAddress } from '../../src/client/instance.js';

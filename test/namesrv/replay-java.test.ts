@@ -9,13 +9,13 @@ import { startNamesrv } from '../helpers/namesrv.js';
 import { recordedResponse, replay } from '../helpers/replay.js';
 import {
   decodeClusterInfo,
-  decodeDataVersion,
   decodeTopicList,
   decodeTopicRouteData,
-  parseJsonBody,
   type ClusterInfo,
   type TopicRouteData,
 } from '../../src/protocol/route.js';
+import { decodeDataVersion } from '../../src/protocol/data-version.js';
+import { parseJsonBody } from '../../src/protocol/json.js';
 import type { RemotingCommand } from '../../src/codec/command.js';
 
 function routeMeaning(r: TopicRouteData): unknown {

@@ -11,7 +11,8 @@
 import { command } from '../../codec/command.js';
 import { parseFastJson } from '../../codec/fastjson.js';
 import { RequestCode } from '../../protocol/request-code.js';
-import { dataVersionEquals, decodeDataVersion, decodeTopicConfig } from '../../protocol/route.js';
+import { dataVersionEquals, decodeDataVersion } from '../../protocol/data-version.js';
+import { decodeTopicConfig } from '../../protocol/bodies/topic-config.js';
 import type { RemotingClient } from '../../transport/client.js';
 import type { BrokerContext } from '../context.js';
 import { decodeGroupConfig } from '../metadata/subscription-groups.js';

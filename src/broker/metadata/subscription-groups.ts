@@ -1,7 +1,7 @@
 /** Consumer group settings (subscriptionGroup.json): retry limits, consume permissions. */
-import type { DataVersion } from '../../protocol/route.js';
-import { subscriptionGroupDefaults } from '../../protocol/subscription-group.js';
-import { decodeSubscriptionGroups, type StoreConfigFiles, type SubscriptionGroupConfig } from '../../store/config-files.js';
+import type { DataVersion } from '../../protocol/data-version.js';
+import { decodeSubscriptionGroupConfig, subscriptionGroupDefaults, type SubscriptionGroupConfig } from '../../protocol/bodies/subscription-group.js';
+import type { StoreConfigFiles } from '../../store/config-files.js';
 
 export type { SubscriptionGroupConfig };
 
@@ -13,7 +13,7 @@ const BUILT_IN = ['TOOLS_CONSUMER', 'FILTERSRV_CONSUMER', 'SELF_TEST_C_GROUP', '
 
 /** One group's config as a request body carries it (UPDATE_AND_CREATE_SUBSCRIPTIONGROUP), defaults filled in. */
 export function decodeGroupConfig(name: string, v: unknown): SubscriptionGroupConfig {
-  return decodeSubscriptionGroups({ subscriptionGroupTable: { [name]: v ?? {} } }).subscriptionGroupTable.get(name)!;
+  return decodeSubscriptionGroupConfig(name, v ?? {});
 }
 
 export class SubscriptionGroups {

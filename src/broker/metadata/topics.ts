@@ -3,35 +3,27 @@
  * auto-creation from TBW102, and the DataVersion the NameServers compare.
  */
 import { PERM_INHERIT, PERM_READ, PERM_WRITE } from '../../protocol/perm.js';
-import type { DataVersion, TopicConfig } from '../../protocol/route.js';
+import type { DataVersion } from '../../protocol/data-version.js';
+import { topicConfig, type TopicConfig } from '../../protocol/bodies/topic-config.js';
+import { BENCHMARK_TOPIC, OFFSET_MOVED_EVENT, SELF_TEST_TOPIC, TBW102 } from '../../protocol/system-topics.js';
 import type { StoreConfigFiles } from '../../store/config-files.js';
 
-export const TBW102 = 'TBW102';
-export const SELF_TEST_TOPIC = 'SELF_TEST_TOPIC';
-export const BENCHMARK_TOPIC = 'BenchmarkTest';
-export const OFFSET_MOVED_EVENT = 'OFFSET_MOVED_EVENT';
-export const SCHEDULE_TOPIC = 'SCHEDULE_TOPIC_XXXX';
-export const TRANS_HALF_TOPIC = 'RMQ_SYS_TRANS_HALF_TOPIC';
-export const TRANS_OP_HALF_TOPIC = 'RMQ_SYS_TRANS_OP_HALF_TOPIC';
-export const RETRY_PREFIX = '%RETRY%';
-export const DLQ_PREFIX = '%DLQ%';
-
-export const retryTopic = (group: string): string => RETRY_PREFIX + group;
-export const dlqTopic = (group: string): string => DLQ_PREFIX + group;
-
-const TOPIC_NAME = /^[%|a-zA-Z0-9_-]+$/;
-
-/** Why a topic name is unacceptable, or undefined when it is fine (Java's TopicValidator rules). */
-export function invalidTopicReason(topic: string): string | undefined {
-  if (!topic) return 'the topic name is empty';
-  if (!TOPIC_NAME.test(topic)) return `the topic[${topic}] contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$`;
-  if (Buffer.byteLength(topic) > 127) return `the topic[${topic}] is longer than 127 bytes`;
-  return undefined;
-}
-
-export function topicConfig(topicName: string, init: Partial<TopicConfig> = {}): TopicConfig {
-  return { topicName, readQueueNums: 16, writeQueueNums: 16, perm: PERM_READ | PERM_WRITE, topicFilterType: 'SINGLE_TAG', topicSysFlag: 0, order: false, ...init };
-}
+// New code imports protocol/system-topics.js; these re-exports serve the send path's existing imports.
+export {
+  TBW102,
+  SELF_TEST_TOPIC,
+  BENCHMARK_TOPIC,
+  OFFSET_MOVED_EVENT,
+  SCHEDULE_TOPIC,
+  TRANS_HALF_TOPIC,
+  TRANS_OP_HALF_TOPIC,
+  RETRY_PREFIX,
+  DLQ_PREFIX,
+  retryTopic,
+  dlqTopic,
+  invalidTopicReason,
+} from '../../protocol/system-topics.js';
+export { topicConfig };
 
 export interface TopicTableOptions {
   files: StoreConfigFiles;

@@ -1,7 +1,7 @@
 /** Admin requests mqadmin and slaves use: topics, groups, offsets, stats, connections, config. */
 import { statfsSync } from 'node:fs';
 import { responseTo, type RemotingCommand } from '../../codec/command.js';
-import { javaDouble, toFastJson } from '../../codec/fastjson.js';
+import { toFastJson } from '../../codec/fastjson.js';
 import { decodeHeader, encodeHeader } from '../../protocol/header.js';
 import {
   ConsumerGroupRequest,
@@ -17,14 +17,29 @@ import {
 } from '../../protocol/broker-headers.js';
 import { RequestCode } from '../../protocol/request-code.js';
 import { ResponseCode } from '../../protocol/response-code.js';
-import { dataVersionJson, parseJsonBody } from '../../protocol/route.js';
+import { dataVersionJson } from '../../protocol/data-version.js';
+import { parseJsonBody } from '../../protocol/json.js';
+import { encodeTopicList } from '../../protocol/route.js';
+import { encodeConsumerConnection, encodeProducerConnection, type Connection } from '../../protocol/bodies/consumer-connection.js';
+import {
+  encodeConsumeStats,
+  encodeConsumeTimeSpan,
+  encodeResetOffsetBody,
+  encodeTopicStats,
+  type OffsetWrapper,
+  type QueueTimeSpan,
+  type TopicOffset,
+} from '../../protocol/bodies/consume-stats.js';
+import { encodeGroupList } from '../../protocol/bodies/group-list.js';
+import type { MessageQueue } from '../../protocol/bodies/message-queue.js';
+import { topicConfig } from '../../protocol/bodies/topic-config.js';
+import { invalidTopicReason, isBrokerSystemTopic, SCHEDULE_TOPIC } from '../../protocol/system-topics.js';
 import { versionName } from '../../protocol/version.js';
 import { PRODUCT_RELEASE, RELEASE } from '../../common/release.js';
 import type { Processor } from '../../transport/server.js';
 import type { BrokerContext } from '../context.js';
 import type { RateWindow } from '../rate-window.js';
 import { decodeGroupConfig } from '../metadata/subscription-groups.js';
-import { invalidTopicReason, topicConfig } from '../metadata/topics.js';
 
 export interface AdminHooks {
   /** Properties text of the whole broker config (GET_BROKER_CONFIG). */
@@ -54,7 +69,7 @@ export interface BrokerRuntimeState {
   haConnected?: boolean;
 }
 
-const mqKey = (topic: string, brokerName: string, queueId: number): Record<string, unknown> => ({ brokerName, queueId, topic });
+const mqOf = (topic: string, brokerName: string, queueId: number): MessageQueue => ({ topic, brokerName, queueId });
 
 function humanBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -64,6 +79,11 @@ function humanBytes(n: number): string {
     i++;
   }
   return `${n.toFixed(1)} ${units[i]}`;
+}
+
+/** A client connection as GET_*_CONNECTION_LIST report it. */
+function connectionOf(c: { conn: { remoteAddress: string }; clientId: string; language: string; version: number }): Connection {
+  return { clientAddr: c.conn.remoteAddress, clientId: c.clientId, language: c.language, version: c.version };
 }
 
 export function adminProcessors(ctx: BrokerContext, hooks: AdminHooks): Map<number, Processor> {
@@ -135,14 +155,14 @@ export function adminProcessors(ctx: BrokerContext, hooks: AdminHooks): Map<numb
     const h = decodeHeader(TopicRequest, req.extFields);
     const tc = ctx.topics.get(h.topic);
     if (!tc) return err(req, ResponseCode.TOPIC_NOT_EXIST, `topic[${h.topic}] not exist`);
-    const table = new Map<Record<string, unknown>, Record<string, number>>();
+    const offsets: TopicOffset[] = [];
     for (let q = 0; q < tc.writeQueueNums; q++) {
       const max = ctx.store.getMaxOffsetInQueue(h.topic, q);
       const min = Math.max(0, ctx.store.getMinOffsetInQueue(h.topic, q));
       const last = max > 0 ? ctx.store.getMessageStoreTimeStamp(h.topic, q, max - 1) : 0;
-      table.set(mqKey(h.topic, ctx.config.brokerName, q), { lastUpdateTimestamp: Math.max(0, last), maxOffset: max, minOffset: min });
+      offsets.push({ mq: mqOf(h.topic, ctx.config.brokerName, q), lastUpdateTimestamp: Math.max(0, last), maxOffset: max, minOffset: min });
     }
-    return ok(req, { body: json({ offsetTable: table }) });
+    return ok(req, { body: encodeTopicStats(offsets) });
   });
 
   m.set(RequestCode.GET_CONSUMER_CONNECTION_LIST, (req) => {
@@ -150,12 +170,12 @@ export function adminProcessors(ctx: BrokerContext, hooks: AdminHooks): Map<numb
     const g = ctx.clients.consumerGroup(h.consumerGroup);
     if (!g) return err(req, ResponseCode.CONSUMER_NOT_ONLINE, `the consumer group[${h.consumerGroup}] not online`);
     return ok(req, {
-      body: json({
-        connectionSet: [...g.channels.values()].map((c) => ({ clientAddr: c.conn.remoteAddress, clientId: c.clientId, language: c.language, version: c.version })),
+      body: encodeConsumerConnection({
+        connectionSet: [...g.channels.values()].map(connectionOf),
         consumeFromWhere: g.consumeFromWhere,
         consumeType: g.consumeType,
         messageModel: g.messageModel,
-        subscriptionTable: new Map([...g.subscriptions].map(([t, s]) => [t, { ...s, tagsSet: s.tagsSet, codeSet: s.codeSet }])),
+        subscriptionTable: g.subscriptions,
       }),
     });
   });
@@ -164,9 +184,7 @@ export function adminProcessors(ctx: BrokerContext, hooks: AdminHooks): Map<numb
     const h = decodeHeader(ProducerGroupRequest, req.extFields);
     const channels = ctx.clients.producerChannels(h.producerGroup);
     if (channels.length === 0) return err(req, ResponseCode.SYSTEM_ERROR, `the producer group[${h.producerGroup}] not exist`);
-    return ok(req, {
-      body: json({ connectionSet: channels.map((c) => ({ clientAddr: c.conn.remoteAddress, clientId: c.clientId, language: c.language, version: c.version })) }),
-    });
+    return ok(req, { body: encodeProducerConnection(channels.map(connectionOf)) });
   });
 
   m.set(RequestCode.GET_CONSUME_STATS, (req) => {
@@ -175,7 +193,7 @@ export function adminProcessors(ctx: BrokerContext, hooks: AdminHooks): Map<numb
     const g = ctx.clients.consumerGroup(h.consumerGroup);
     // As in Java, a given topic is the only one reported; without one, online subscriptions are added to the stored offsets' topics.
     if (g && !h.topic) for (const t of g.subscriptions.keys()) if (!topics.includes(t)) topics.push(t);
-    const table = new Map<Record<string, unknown>, Record<string, number>>();
+    const offsetTable: Array<{ mq: MessageQueue } & OffsetWrapper> = [];
     for (const topic of topics) {
       const tc = ctx.topics.get(topic);
       if (!tc) continue;
@@ -183,53 +201,53 @@ export function adminProcessors(ctx: BrokerContext, hooks: AdminHooks): Map<numb
         const brokerOffset = ctx.store.getMaxOffsetInQueue(topic, q);
         const consumerOffset = Math.max(0, ctx.offsets.query(h.consumerGroup, topic, q));
         const lastTimestamp = consumerOffset > 0 ? Math.max(0, ctx.store.getMessageStoreTimeStamp(topic, q, consumerOffset - 1)) : 0;
-        table.set(mqKey(topic, ctx.config.brokerName, q), { brokerOffset, consumerOffset, lastTimestamp });
+        offsetTable.push({ mq: mqOf(topic, ctx.config.brokerName, q), brokerOffset, consumerOffset, lastTimestamp });
       }
     }
-    return ok(req, { body: json({ consumeTps: javaDouble(0), offsetTable: table }) });
+    return ok(req, { body: encodeConsumeStats({ consumeTps: 0, offsetTable }) });
   });
 
   m.set(RequestCode.QUERY_TOPIC_CONSUME_BY_WHO, (req) => {
     const h = decodeHeader(TopicRequest, req.extFields);
     const groups = new Set([...ctx.clients.groupsSubscribing(h.topic), ...ctx.offsets.groupsOfTopic(h.topic)]);
-    return ok(req, { body: json({ groupList: [...groups] }) });
+    return ok(req, { body: encodeGroupList(groups) });
   });
 
   m.set(RequestCode.QUERY_CONSUME_TIME_SPAN, (req) => {
     const h = decodeHeader(QueryConsumeTimeSpanRequest, req.extFields);
     const tc = ctx.topics.get(h.topic);
     if (!tc) return err(req, ResponseCode.SYSTEM_ERROR, `topic[${h.topic}] not exist`);
-    const spans = [];
+    const spans: QueueTimeSpan[] = [];
     for (let q = 0; q < tc.writeQueueNums; q++) {
       const max = ctx.store.getMaxOffsetInQueue(h.topic, q);
       const consumed = ctx.offsets.query(h.group, h.topic, q);
       spans.push({
+        mq: mqOf(h.topic, ctx.config.brokerName, q),
         consumeTimeStamp: consumed > 0 ? ctx.store.getMessageStoreTimeStamp(h.topic, q, consumed - 1) : 0,
         delayTime: 0,
         maxTimeStamp: max > 0 ? ctx.store.getMessageStoreTimeStamp(h.topic, q, max - 1) : 0,
-        messageQueue: mqKey(h.topic, ctx.config.brokerName, q),
         minTimeStamp: ctx.store.getEarliestMessageTimeInQueue(h.topic, q),
       });
     }
-    return ok(req, { body: json({ consumeTimeSpanSet: spans }) });
+    return ok(req, { body: encodeConsumeTimeSpan(spans) });
   });
 
   m.set(RequestCode.INVOKE_BROKER_TO_RESET_OFFSET, (req) => {
     const h = decodeHeader(ResetOffsetRequest, req.extFields);
     const tc = ctx.topics.get(h.topic);
     if (!tc) return err(req, ResponseCode.SYSTEM_ERROR, `[reset-offset] topic does not exist, topic=${h.topic}`);
-    const table = new Map<Record<string, unknown>, number>();
+    const table: Array<{ mq: MessageQueue; offset: number }> = [];
     for (let q = 0; q < tc.writeQueueNums; q++) {
       const target = h.timestamp === -1 ? ctx.store.getMaxOffsetInQueue(h.topic, q) : ctx.store.getOffsetInQueueByTime(h.topic, q, h.timestamp);
       const current = ctx.offsets.query(h.group, h.topic, q);
       if (h.isForce || target < current) {
         ctx.offsets.commit(h.group, h.topic, q, target);
-        table.set(mqKey(h.topic, ctx.config.brokerName, q), target);
+        table.push({ mq: mqOf(h.topic, ctx.config.brokerName, q), offset: target });
       } else if (current >= 0) {
-        table.set(mqKey(h.topic, ctx.config.brokerName, q), current);
+        table.push({ mq: mqOf(h.topic, ctx.config.brokerName, q), offset: current });
       }
     }
-    const body = json({ offsetTable: table });
+    const body = encodeResetOffsetBody(table);
     const g = ctx.clients.consumerGroup(h.group);
     if (g) {
       for (const c of g.channels.values()) {
@@ -270,8 +288,8 @@ export function adminProcessors(ctx: BrokerContext, hooks: AdminHooks): Map<numb
   });
 
   m.set(RequestCode.GET_SYSTEM_TOPIC_LIST_FROM_BROKER, (req) => {
-    const sys = [...ctx.topics.all().keys()].filter((t) => /^(SCHEDULE_TOPIC_XXXX|RMQ_SYS_|SELF_TEST_TOPIC|BenchmarkTest|OFFSET_MOVED_EVENT|TBW102)/.test(t) || t === ctx.config.brokerClusterName || t === ctx.config.brokerName);
-    return ok(req, { body: json({ topicList: sys }) });
+    const sys = [...ctx.topics.all().keys()].filter((t) => isBrokerSystemTopic(t) || t === ctx.config.brokerClusterName || t === ctx.config.brokerName);
+    return ok(req, { body: encodeTopicList(sys) });
   });
 
   m.set(RequestCode.CLEAN_EXPIRED_CONSUMEQUEUE, (req) => ok(req));
@@ -343,7 +361,7 @@ export function adminProcessors(ctx: BrokerContext, hooks: AdminHooks): Map<numb
       table.set('apogeeHaMasterAddr', state.haMasterAddr);
       table.set('apogeeHaConnected', String(state.haConnected ?? false));
     }
-    for (const [level, offset] of ctx.delayOffsets.entries()) table.set(`scheduleMessageOffset_${level}`, `${offset},${ctx.store.getMaxOffsetInQueue('SCHEDULE_TOPIC_XXXX', level - 1)}`);
+    for (const [level, offset] of ctx.delayOffsets.entries()) table.set(`scheduleMessageOffset_${level}`, `${offset},${ctx.store.getMaxOffsetInQueue(SCHEDULE_TOPIC, level - 1)}`);
     return ok(req, { body: json({ table }) });
   });
 

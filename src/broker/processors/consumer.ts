@@ -4,7 +4,7 @@
  */
 import { totalmem } from 'node:os';
 import { responseTo, type RemotingCommand } from '../../codec/command.js';
-import { parseFastJson, toFastJson } from '../../codec/fastjson.js';
+import { parseFastJson } from '../../codec/fastjson.js';
 import { decodeHeader, encodeHeader } from '../../protocol/header.js';
 import {
   ConsumerGroupRequest,
@@ -18,35 +18,14 @@ import {
 } from '../../protocol/broker-headers.js';
 import { RequestCode } from '../../protocol/request-code.js';
 import { ResponseCode } from '../../protocol/response-code.js';
-import { parseJsonBody } from '../../protocol/route.js';
+import { decodeHeartbeat } from '../../protocol/bodies/heartbeat.js';
+import { encodeConsumerIdList } from '../../protocol/bodies/consumer-connection.js';
+import { decodeLockBatch, encodeLockBatchResponse } from '../../protocol/bodies/lock-batch.js';
+import { obj, str } from '../../protocol/json.js';
+import { retryTopic } from '../../protocol/system-topics.js';
 import type { Processor } from '../../transport/server.js';
-import { buildSubscription, type SubscriptionData } from '../clients.js';
 import { FAQ, type BrokerContext } from '../context.js';
-import { retryTopic } from '../metadata/topics.js';
 import { sqlFilterOf } from './pull.js';
-import type { MessageQueue } from '../order-locks.js';
-
-type Obj = Record<string, unknown>;
-const str = (v: unknown, d = ''): string => (typeof v === 'string' ? v : v === undefined || v === null ? d : String(v));
-
-function decodeSubscription(v: unknown): SubscriptionData {
-  const o = (v ?? {}) as Obj;
-  const type = str(o.expressionType, 'TAG') || 'TAG';
-  const sub = buildSubscription(str(o.topic), str(o.subString, '*'), Number(o.subVersion ?? 0), type);
-  // Java clients send their own tag hash codes; keep them when present (they are what they filter by).
-  if (Array.isArray(o.codeSet) && Array.isArray(o.tagsSet) && o.tagsSet.length > 0) {
-    sub.tagsSet = o.tagsSet.map((t) => str(t));
-    sub.codeSet = o.codeSet.map((c) => Number(c));
-  }
-  return sub;
-}
-
-function decodeMessageQueues(v: unknown): MessageQueue[] {
-  return (Array.isArray(v) ? v : []).map((q) => {
-    const o = (q ?? {}) as Obj;
-    return { topic: str(o.topic), brokerName: str(o.brokerName), queueId: Number(o.queueId ?? 0) };
-  });
-}
 
 export function consumerProcessors(ctx: BrokerContext): Map<number, Processor> {
   const m = new Map<number, Processor>();
@@ -54,11 +33,10 @@ export function consumerProcessors(ctx: BrokerContext): Map<number, Processor> {
     responseTo(req, ResponseCode.SUCCESS, ctx.version, extra);
 
   m.set(RequestCode.HEART_BEAT, (req, conn) => {
-    const hb = parseJsonBody(req.body, 'HEART_BEAT');
-    const clientId = str(hb.clientID);
-    const channel = { conn, clientId, language: req.language, version: req.version };
-    for (const c of (Array.isArray(hb.consumerDataSet) ? hb.consumerDataSet : []) as Obj[]) {
-      const groupName = str(c.groupName);
+    const hb = decodeHeartbeat(req.body);
+    const channel = { conn, clientId: hb.clientID, language: req.language, version: req.version };
+    for (const c of hb.consumerDataSet) {
+      const groupName = c.groupName;
       if (!groupName) continue;
       const groupConfig = ctx.groups.findOrCreate(groupName);
       if (groupConfig && groupConfig.retryQueueNums > 0) {
@@ -66,22 +44,15 @@ export function consumerProcessors(ctx: BrokerContext): Map<number, Processor> {
         const { created } = ctx.topics.createSystemTopic(retryTopic(groupName), groupConfig.retryQueueNums, 6);
         if (created) ctx.registerBroker(true, [retryTopic(groupName)]);
       }
-      const subs = (Array.isArray(c.subscriptionDataSet) ? c.subscriptionDataSet : []).map(decodeSubscription);
       const changed = ctx.clients.registerConsumer(
-        {
-          groupName,
-          consumeType: str(c.consumeType, 'CONSUME_PASSIVELY'),
-          messageModel: str(c.messageModel, 'CLUSTERING'),
-          consumeFromWhere: str(c.consumeFromWhere, 'CONSUME_FROM_LAST_OFFSET'),
-        },
+        { groupName, consumeType: c.consumeType, messageModel: c.messageModel, consumeFromWhere: c.consumeFromWhere },
         channel,
-        subs,
+        c.subscriptionDataSet,
       );
       if (changed && (groupConfig?.notifyConsumerIdsChangedEnable ?? true)) ctx.notifyConsumerIdsChanged(groupName);
     }
-    for (const p of (Array.isArray(hb.producerDataSet) ? hb.producerDataSet : []) as Obj[]) {
-      const groupName = str(p.groupName);
-      if (groupName) ctx.clients.registerProducer(groupName, channel);
+    for (const p of hb.producerDataSet) {
+      if (p.groupName) ctx.clients.registerProducer(p.groupName, channel);
     }
     return ok(req);
   });
@@ -102,7 +73,7 @@ export function consumerProcessors(ctx: BrokerContext): Map<number, Processor> {
       return responseTo(req, ResponseCode.SYSTEM_ERROR, ctx.version, { remark: `no consumer for this group, ${h.consumerGroup}`, extFields: {} });
     }
     const ids = [...new Set([...g.channels.values()].map((c) => c.clientId))];
-    return ok(req, { extFields: {}, body: Buffer.from(toFastJson({ consumerIdList: ids })) });
+    return ok(req, { extFields: {}, body: encodeConsumerIdList(ids) });
   });
 
   m.set(RequestCode.QUERY_CONSUMER_OFFSET, (req) => {
@@ -149,20 +120,20 @@ export function consumerProcessors(ctx: BrokerContext): Map<number, Processor> {
   });
 
   m.set(RequestCode.LOCK_BATCH_MQ, (req) => {
-    const body = parseJsonBody(req.body, 'LOCK_BATCH_MQ');
-    const granted = ctx.locks.tryLock(str(body.consumerGroup), str(body.clientId), decodeMessageQueues(body.mqSet));
-    return ok(req, { body: Buffer.from(toFastJson({ lockOKMQSet: granted.map((q) => ({ ...q })) })) });
+    const body = decodeLockBatch(req.body, 'LOCK_BATCH_MQ');
+    const granted = ctx.locks.tryLock(body.consumerGroup, body.clientId, body.mqSet);
+    return ok(req, { body: encodeLockBatchResponse(granted) });
   });
 
   m.set(RequestCode.UNLOCK_BATCH_MQ, (req) => {
-    const body = parseJsonBody(req.body, 'UNLOCK_BATCH_MQ');
-    ctx.locks.unlock(str(body.consumerGroup), str(body.clientId), decodeMessageQueues(body.mqSet));
+    const body = decodeLockBatch(req.body, 'UNLOCK_BATCH_MQ');
+    ctx.locks.unlock(body.consumerGroup, body.clientId, body.mqSet);
     return ok(req);
   });
 
   m.set(RequestCode.CHECK_CLIENT_CONFIG, (req) => {
-    const body = req.body ? (parseFastJson(req.body.toString('utf8')) as Obj) : {};
-    const sub = (body.subscriptionData ?? {}) as Obj;
+    const body = req.body ? obj(parseFastJson(req.body.toString('utf8'))) : {};
+    const sub = obj(body.subscriptionData);
     const type = str(sub.expressionType, 'TAG');
     if (type === 'TAG') return ok(req);
     if (type !== 'SQL92' || !ctx.config.enablePropertyFilter) {

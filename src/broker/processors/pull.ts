@@ -10,7 +10,7 @@ import { isReadable } from '../../protocol/perm.js';
 import type { GetMessageResult } from '../../store/store.js';
 import type { Connection } from '../../transport/connection.js';
 import type { Processor } from '../../transport/server.js';
-import { buildSubscription, SUB_ALL, type SubscriptionData } from '../clients.js';
+import { buildSubscription, SUB_ALL, type SubscriptionData } from '../../protocol/bodies/subscription.js';
 import { FAQ, type BrokerContext } from '../context.js';
 
 export const PULL_FLAG_COMMIT_OFFSET = 1;
@@ -84,7 +84,7 @@ export function pullProcessors(ctx: BrokerContext): Map<number, Processor> {
       const type = h.expressionType ?? 'TAG';
       const refused = checkExpression(type, h.subscription ?? '');
       if (refused) return refused(req);
-      return buildSubscription(h.topic, h.subscription, h.subVersion, type);
+      return buildSubscription(h.topic, h.subscription, type, h.subVersion);
     }
     if (!group) return reply(req, ResponseCode.SUBSCRIPTION_NOT_EXIST, `the consumer's group info not exist${FAQ}`);
     const sub = group.subscriptions.get(h.topic);

@@ -12,13 +12,9 @@ import {
 import { RequestCode } from '../../protocol/request-code.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { V3_0_11, versionName } from '../../protocol/version.js';
-import {
-  dataVersionJson,
-  decodeDataVersion,
-  decodeRegisterBrokerBody,
-  encodeKVTable,
-  parseJsonBody,
-} from '../../protocol/route.js';
+import { decodeRegisterBrokerBody, encodeKVTable } from '../../protocol/route.js';
+import { dataVersionJson, decodeDataVersion } from '../../protocol/data-version.js';
+import { parseJsonBody } from '../../protocol/json.js';
 import { toFastJson } from '../../codec/fastjson.js';
 import type { Processor } from '../../transport/server.js';
 import { ORDER_TOPIC_CONFIG_NAMESPACE, type NamesrvContext } from '../context.js';
