@@ -15,7 +15,8 @@ export class PullHold {
   /**
    * Held pulls by topic, then queue id. Entries stay once made and lists are emptied in place with
    * their slots cleared. A Map set and deleted once per message (keyed by a string built per call)
-   * made the broker promote ~0.7 MB per scavenge at 10,000 msg/s; this layout ~0.1 MB.
+   * made the broker promote several times more per scavenge under a steady load than this layout
+   * does (figures in bench/README.md).
    */
   private readonly held = new Map<string, (HeldPull | undefined)[][]>();
   private timer: NodeJS.Timeout | undefined;

@@ -1,5 +1,5 @@
 /**
- * ACL request signing (Apache RocketMQ 4.4+ `AclClientRPCHook`, remoting-protocol §8): add
+ * ACL request signing (Apache RocketMQ 4.4+ `AclClientRPCHook`): add
  * `AccessKey` (and `SecurityToken`), sort the ext fields by key, concatenate their values, append
  * the body, HMAC-SHA1 with the secret key, Base64 → `Signature`.
  */

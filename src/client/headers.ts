@@ -1,6 +1,6 @@
 /**
- * Custom headers of the requests a client sends and the responses it reads (remoting-protocol
- * §3). The schemas are the protocol's own, shared with the servers; the client keeps its names.
+ * Custom headers of the requests a client sends and the responses it reads. The schemas are the
+ * protocol's own, shared with the servers; the client keeps its names.
  */
 export type { HeaderField } from '../protocol/header.js';
 export {

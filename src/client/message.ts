@@ -1,7 +1,7 @@
 /**
  * What users send and receive. A {@link Message} is a plain object; received messages are
- * {@link MessageExt}s decoded from the stored-message layout (remoting-protocol §6.6) with the
- * body inflated and the properties parsed.
+ * {@link MessageExt}s decoded from the stored-message layout (the commit-log record, which pull and
+ * query answers carry as is) with the body inflated and the properties parsed.
  */
 import { inflateSync } from 'node:zlib';
 import { networkInterfaces } from 'node:os';
@@ -317,7 +317,7 @@ export function bodyBuffer(body: Message['body']): Buffer {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Unique client message ids (UNIQ_KEY, remoting-protocol §6.7)
+// Unique client message ids (UNIQ_KEY): what Java consumers show as the message id when present
 
 /** The first non-internal IPv4 address of this machine, else 127.0.0.1. */
 export function localIPv4(): string {

@@ -2,9 +2,9 @@
  * Messages pulled from one queue and not yet consumed (Java ProcessQueue).
  *
  * What is cached is tracked by offset and size in plain number arrays, not by holding the
- * messages. With a Map of messages (one insert and one delete per message) about half of the
- * catch-up runs measured fell into a state of 10-15 ms scavenges and a full GC every ~100 ms
- * (consumer CPU +30 %); without it, none did. The likely cause: tables the Map outgrew stay in V8's
+ * messages. With a Map of messages (one insert and one delete per message) catch-up runs could
+ * fall into a state of long scavenges and frequent full GCs that cost the consumer CPU; without it,
+ * none did (figures in bench/README.md). The likely cause: tables the Map outgrew stay in V8's
  * old space until a full GC, and their stale slots keep consumed messages alive through scavenges.
  * Concurrent consume tasks hold their own messages; only orderly consumption, which hands cached
  * messages out later, keeps them here.

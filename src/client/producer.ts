@@ -271,7 +271,8 @@ export class Producer implements ProducerHook {
   ): Promise<SendResult | undefined> {
     // The common case (running, route known, queue chosen round-robin) makes its first attempt
     // without an async frame: this runs for every message, and the frame and its promises were
-    // ~0.5 KB of garbage per send (sampled). Anything else, and every retry, takes the general path.
+    // garbage on every send (figures in bench/README.md). Anything else, and every retry, takes the
+    // general path.
     const first = Array.isArray(msgOrBatch) ? (msgOrBatch as readonly Message[])[0] : (msgOrBatch as Message);
     const info = first && this.state === 'running' ? this.publish.get(first.topic) : undefined;
     if (info === undefined || info.queues.length === 0 || options.queue || options.selector || options.shardingKey !== undefined) {

@@ -1,4 +1,4 @@
-/** The logical RemotingCommand carried by every frame (remoting-protocol §1.3). */
+/** The logical RemotingCommand carried by every frame: the same fields in either header encoding. */
 
 export const enum SerializeType {
   JSON = 0,

@@ -1,5 +1,6 @@
 /**
- * The fastjson dialect of JSON that Java RocketMQ peers write and read (remoting-protocol §5.1, §5.2).
+ * The fastjson dialect of JSON that Java RocketMQ peers write and read: fastjson 1.2.x writes every
+ * JSON body of the protocol (the headers are plain JSON), so every body passes through here.
  *
  * Reading: standard JSON plus *any JSON value as an object key* — bare numbers (`{0:"a",-1:"b"}`,
  * `HashMap<Long,…>`), and whole objects (`{{"brokerName":"b","queueId":0,"topic":"T"}:{…}}`,
@@ -395,7 +396,8 @@ export function formatJavaDouble(v: number): string {
 export interface FastJsonWriteOptions {
   /**
    * Standard JSON: numeric map keys quoted (`{"0":"x"}`), object map keys written as quoted JSON
-   * strings. What 4.9.4+ namesrvs send for GET_ROUTEINFO_BY_TOPIC (§2.3).
+   * strings. What 4.9.4+ namesrvs send for GET_ROUTEINFO_BY_TOPIC to a client of version ≥ 401 or
+   * one that asks with `acceptStandardJsonOnly=true`.
    */
   standard?: boolean;
   /** Sort map entries by key (numbers numerically, strings by UTF-16 code units): fastjson `MapSortField`. */

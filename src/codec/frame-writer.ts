@@ -1,7 +1,7 @@
 /**
  * Encodes outgoing frames back to back into large chunks, so the frames a connection writes in one
- * tick leave as one buffer: no allocation, header buffer or stream write per frame (remoting-protocol
- * §1.2 framing, §1.4/§1.5 headers).
+ * tick leave as one buffer: no allocation, header buffer or stream write per frame. Both header
+ * encodings (JSON and ROCKETMQ binary) are written in place.
  */
 import { SerializeType, type RemotingCommand } from './command.js';
 import { jsonHeaderMaxBytes, jsonHeaderText, writeJsonHeader } from './header-json.js';

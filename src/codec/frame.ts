@@ -1,5 +1,5 @@
 /**
- * Remoting frames (remoting-protocol §1.2): int length (bytes that follow) · int header word
+ * Remoting frames: int length (bytes that follow) · int header word
  * (serialize type in the top byte, header length in the low 24 bits) · header · body.
  */
 import { CodecError, FrameTooLargeError } from './errors.js';

@@ -1,4 +1,7 @@
-/** ROCKETMQ binary header (serialize type 1), remoting-protocol §1.5. */
+/**
+ * ROCKETMQ binary header (serialize type 1): Java peers default to JSON and send this only when
+ * started with `-Drocketmq.serialize.type=ROCKETMQ`, but every Java version reads it.
+ */
 import { CodecError } from './errors.js';
 import { LANGUAGES, SerializeType, extFieldsSize, languageByte, type ExtFields, type RemotingCommand } from './command.js';
 

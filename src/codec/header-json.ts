@@ -1,4 +1,4 @@
-/** JSON header (serialize type 0), remoting-protocol §1.4. */
+/** JSON header (serialize type 0): what every Java peer sends by default, in both directions. */
 import { CodecError } from './errors.js';
 import { quoteJson } from './json-string.js';
 import { LANGUAGES, SerializeType, extFieldsSize, type ExtFields, type RemotingCommand } from './command.js';

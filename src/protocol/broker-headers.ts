@@ -1,4 +1,4 @@
-/** Broker request/response headers (remoting-protocol §3.2–§3.4). Keys are the Java field names. */
+/** Broker request/response headers. Keys are the Java field names. */
 import { bool, int, long, optBool, optInt, optLong, optStr, str } from './header.js';
 
 export const SendMessageRequest = {

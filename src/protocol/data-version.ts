@@ -1,5 +1,5 @@
 /**
- * DataVersion (remoting-protocol §5.3): the `{timestamp, counter}` pair a broker bumps whenever its
+ * DataVersion: the `{timestamp, counter}` pair a broker bumps whenever its
  * topic or subscription-group table changes, so NameServers and slaves can tell "changed" from
  * "same again". Read from registration bodies, QUERY_DATA_VERSION, slave syncs and the store's
  * config files alike.

@@ -1,6 +1,8 @@
 /**
- * Typed request/response headers ↔ `extFields` (remoting-protocol §1.6). A header is described once
- * as a schema of Java field names and kinds; decoding validates, encoding writes strings.
+ * Typed request/response headers ↔ `extFields`, the string map Java fills by reflection from a
+ * header class (key = field name, value = its toString(), null fields left out). A header is
+ * described once as a schema of Java field names and kinds; decoding validates, encoding writes
+ * strings.
  */
 import type { ExtFields } from '../codec/command.js';
 

@@ -1,4 +1,4 @@
-/** NameServer request/response headers (remoting-protocol §3.1). Keys are the Java field names. */
+/** NameServer request/response headers. Keys are the Java field names. */
 import { bool, int, long, optBool, optInt, optStr, str } from './header.js';
 
 export const RegisterBrokerRequest = {

@@ -12,6 +12,6 @@ export function permToString(perm: number): string {
   return (isReadable(perm) ? 'R' : '-') + (isWriteable(perm) ? 'W' : '-') + (isInherited(perm) ? 'X' : '-');
 }
 
-/** TopicSysFlag unit bits (remoting-protocol §5.3). */
+/** TopicSysFlag unit bits: a topic's `topicSysFlag`, carried in TopicConfig and in route QueueData. */
 export const TOPIC_FLAG_UNIT = 1;
 export const TOPIC_FLAG_UNIT_SUB = 2;

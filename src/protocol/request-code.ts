@@ -1,10 +1,11 @@
 /**
- * Request codes (remoting-protocol §3), as Java RocketMQ numbers them. Values are identical in 3.5.8,
+ * Request codes, as Java RocketMQ numbers them. Values are identical in 3.5.8,
  * 4.3.2 and 4.9.8; the comments say where a code only exists in later versions. A peer that does not
- * know a code usually never answers it (§1.7), so check the peer's version before relying on a newer one.
+ * know a code usually never answers it (Java NameServers, and brokers before 4.9.1, drop a request no
+ * processor takes), so check the peer's version before relying on a newer one.
  */
 export const RequestCode = {
-  // --- Producer / consumer traffic to brokers (§3.2)
+  // --- Producer / consumer traffic to brokers
   SEND_MESSAGE: 10,
   PULL_MESSAGE: 11,
   QUERY_MESSAGE: 12,
@@ -48,7 +49,7 @@ export const RequestCode = {
   /** 4.6 … 4.9.4 only (removed later). */
   GET_BROKER_CLUSTER_ACL_CONFIG: 54,
 
-  // --- NameServer (§3.1)
+  // --- NameServer
   PUT_KV_CONFIG: 100,
   GET_KV_CONFIG: 101,
   DELETE_KV_CONFIG: 102,
@@ -60,7 +61,7 @@ export const RequestCode = {
   GET_ROUTEINTO_BY_TOPIC: 105,
   GET_BROKER_CLUSTER_INFO: 106,
 
-  // --- Broker administration (§3.3)
+  // --- Broker administration
   UPDATE_AND_CREATE_SUBSCRIPTIONGROUP: 200,
   GET_ALL_SUBSCRIPTIONGROUP_CONFIG: 201,
   GET_TOPIC_STATS_INFO: 202,

@@ -1,5 +1,5 @@
 /**
- * Response codes (remoting-protocol §4). 0–4 are the remoting framework's own codes
+ * Response codes. 0–4 are the remoting framework's own codes
  * (`RemotingSysResponseCode`), the rest are RocketMQ's. Values are identical in 3.5.8, 4.3.2 and 4.9.8.
  * Java clients decide by `code` only (remarks may be stale), so pick codes carefully.
  */

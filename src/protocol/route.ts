@@ -1,7 +1,8 @@
 /**
- * NameServer bodies (remoting-protocol §5.3–§5.4): registration, routes, cluster info, topic lists,
- * KV tables. Decoders accept what every 3.5.8–4.9 peer writes; encoders write the fastjson dialect
- * (or standard JSON where §2.5 says so).
+ * NameServer bodies: registration (plain or zlib-compressed), routes, cluster info, topic lists,
+ * KV tables. Decoders accept what every 3.5.8–4.9 peer writes; encoders write the fastjson dialect,
+ * except routes for a client of version ≥ 401 or one that asks `acceptStandardJsonOnly`, which get
+ * standard JSON as 4.9.4+ NameServers send it.
  */
 import { inflateSync } from 'node:zlib';
 import { parseFastJson, toFastJson } from '../codec/fastjson.js';

@@ -1,8 +1,9 @@
 /**
- * RocketMQ versions on the wire (remoting-protocol §2): every frame's `version` is the ordinal of a
+ * RocketMQ versions on the wire: every frame's `version` is the ordinal of a
  * constant of Java's `MQVersion.Version` enum. This module holds the 4.1+ enum (613 names) as data,
  * for display and for the few version gates a server applies. Never index anything by a peer's
- * version without a bounds check: that is exactly how 3.5.x NameServers reject 4.x brokers (§2.4).
+ * version without a bounds check: that is exactly how 3.5.x NameServers reject 4.x brokers (their
+ * enum lookup overflows on an ordinal ≥ 212, and the registration fails with SYSTEM_ERROR).
  */
 
 /** 3.0.0's pre-releases, ordinals 0–15. */
@@ -69,11 +70,14 @@ export const V5_0_0 = 413;
 /** Last constant of the 4.1+ enum; Java clamps anything larger to it. */
 export const HIGHER_VERSION = 612;
 
-/** The version our servers put in every response: ≥ V4_1_0_SNAPSHOT, so 4.x clients allow SQL92 (§2.5). */
+/**
+ * The version our servers put in every response: ≥ V4_1_0_SNAPSHOT, since 4.x clients refuse SQL92
+ * subscriptions on a broker that reports an older version.
+ */
 export const SERVER_VERSION = V4_9_8;
 /**
  * The version our broker sends in REGISTER_BROKER: ≤ V3_9_9 so 3.5.x NameServers accept it, ≥ V3_0_11
- * so every NameServer reads the RegisterBrokerBody format (§2.5).
+ * so every NameServer reads the RegisterBrokerBody format.
  */
 export const BROKER_REGISTER_VERSION = V3_5_8;
 

@@ -2,8 +2,8 @@
  * Requests awaiting their response, by opaque: an open-addressing table over plain arrays.
  *
  * Why not a Map: with a thousand requests in flight a Map churns (one insert and one delete per
- * request) and keeps rebuilding its table; measured over 200,000 pipelined sends, the client spent
- * 690-840 ms in scavenges with 5 full GCs, and 400-435 ms with 1 using this table. The likely cause:
+ * request) and keeps rebuilding its table, and pipelined sends spent markedly more time in
+ * scavenges and full GCs with it than with this table (figures in bench/README.md). The likely cause:
  * an outgrown table stays in V8's old space until a full GC, and its stale slots keep finished
  * requests (promise, response, message) alive through scavenges. Here a removed entry's slot is
  * cleared at once, and an outgrown array is cleared before it is dropped.

@@ -1,5 +1,5 @@
 /**
- * Master side of RocketMQ's HA replication (store-ha-config §6.2): slaves connect to
+ * Master side of RocketMQ's HA replication: slaves connect to
  * listenPort + 1 and report their commit-log max offset as 8-byte longs; the master streams raw
  * commit-log bytes behind 12-byte headers (offset, length), and a zero-length header as heartbeat.
  */

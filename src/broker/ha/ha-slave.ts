@@ -1,6 +1,6 @@
 /**
  * Slave side of HA replication: connects to the master's HA address, reports its commit-log max
- * offset, and appends the raw bytes the master streams (store-ha-config §6.2). Reconnects on loss.
+ * offset, and appends the raw bytes the master streams. Reconnects on loss.
  */
 import { connect, type Socket } from 'node:net';
 import type { MessageStore } from '../../store/store.js';

@@ -1,5 +1,5 @@
 /**
- * A slave copies its master's metadata (store-ha-config §6.5): topics and subscription groups when
+ * A slave copies its master's metadata: topics and subscription groups when
  * their DataVersion differs, consumer offsets merged, delay offsets replaced.
  *
  * Consumer offsets also flow the other way, which Java does not do: what clients committed to this

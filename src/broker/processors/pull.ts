@@ -1,4 +1,7 @@
-/** PULL_MESSAGE with long polling (remoting-protocol §3.2.1). */
+/**
+ * PULL_MESSAGE with long polling: a pull that finds nothing new is held until a message arrives for
+ * its queue or its suspend timeout ends.
+ */
 import { responseTo, type RemotingCommand } from '../../codec/command.js';
 import { getProperty, parseProperties, Prop } from '../../codec/message-properties.js';
 import { compileSql92, type SqlFilter } from '../filter/sql92.js';

@@ -1,5 +1,5 @@
 /**
- * MessageQueue (remoting-protocol §5.3) as bodies carry it: a plain object in lists, a whole-object
+ * MessageQueue as bodies carry it: a plain object in lists, a whole-object
  * key (`{"brokerName":…,"queueId":…,"topic":…}`) in fastjson maps.
  */
 import { parseObjectKey } from '../../codec/fastjson.js';

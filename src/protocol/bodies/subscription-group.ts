@@ -1,4 +1,4 @@
-/** SubscriptionGroupConfig (remoting-protocol §5.3): a consumer group's settings on a broker. */
+/** SubscriptionGroupConfig: a consumer group's settings on a broker. */
 import { toFastJson } from '../../codec/fastjson.js';
 import { asObject, bool, num, parseJsonBody } from '../json.js';
 import { decodeDataVersion, type DataVersion } from '../data-version.js';

@@ -1,5 +1,5 @@
 /**
- * SubscriptionData (remoting-protocol §5.3): what a consumer subscribes to on one topic. Built by
+ * SubscriptionData: what a consumer subscribes to on one topic. Built by
  * consumers, sent in heartbeats and pulls, held by brokers for filtering, shown by admin tools.
  */
 import { javaHashCode } from '../../codec/hashes.js';

@@ -1,4 +1,4 @@
-/** TopicConfig (remoting-protocol §5.3) and its wrapper with the broker's DataVersion. */
+/** TopicConfig and its wrapper with the broker's DataVersion. */
 import { asObject, bool, num, type Obj } from '../json.js';
 import { decodeDataVersion, type DataVersion } from '../data-version.js';
 import { PERM_READ, PERM_WRITE } from '../perm.js';
