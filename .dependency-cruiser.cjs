@@ -88,23 +88,8 @@ module.exports = {
       comment:
         'Each processor handles its own request codes; logic two processors share lives in a module ' +
         'beside them (context, filter, metadata, ...) so that one can change without the other.',
-      from: {
-        path: '^src/(broker|namesrv)/processors/',
-        // Known exception, to be removed: consumer.ts validates SQL92 subscriptions with the compiled
-        // filter cache that pull.ts keeps (sqlFilterOf). Moving that cache into src/broker/filter/
-        // removes the import; its single allowed edge is checked by the next rule.
-        pathNot: '^src/broker/processors/consumer\\.ts$',
-      },
+      from: { path: '^src/(broker|namesrv)/processors/' },
       to: { path: '^src/(broker|namesrv)/processors/' },
-    },
-    {
-      name: 'processors-are-independent-consumer',
-      severity: 'error',
-      comment:
-        'As processors-are-independent, for consumer.ts, whose one known import of pull.ts ' +
-        '(sqlFilterOf) is tolerated until the SQL92 filter cache moves into src/broker/filter/.',
-      from: { path: '^src/broker/processors/consumer\\.ts$' },
-      to: { path: '^src/(broker|namesrv)/processors/', pathNot: '^src/broker/processors/pull\\.ts$' },
     },
     {
       name: 'no-circular',
@@ -122,16 +107,7 @@ module.exports = {
       comment:
         'A cycle closed by an `import type` is harmless at runtime but still ties the modules in it ' +
         'together; the type belongs in a module both can import.',
-      from: {
-        path: '^src/',
-        // Known exceptions, to be removed: two cycles closed by type-only imports predate this check.
-        //  - src/cluster: hosts.ts imports type Wrap from processes.ts, which imports layout.ts,
-        //    which imports type HostNet from hosts.ts.
-        //  - src/client: options/client.ts imports type DiagnosticEvent from instance.ts, which
-        //    imports resolveClientOptions from options/client.ts.
-        // Moving Wrap/HostNet and DiagnosticEvent into modules of their own breaks both.
-        pathNot: '^src/(cluster/(hosts|processes|layout)|client/(instance|options/client))\\.ts$',
-      },
+      from: { path: '^src/' },
       to: { circular: true, via: { dependencyTypes: ['type-only'] } },
     },
   ],

@@ -8,7 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import type { Wrap } from './processes.js';
+import type { Wrap } from './wrap.js';
 import type { NodeSpec, Topology } from './topology.js';
 
 export class HostsError extends Error {

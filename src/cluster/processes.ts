@@ -29,9 +29,9 @@ export function installOf(pid: number): string | undefined {
   return script ? dirname(dirname(dirname(dirname(script)))) : undefined;
 }
 
-/** How a node's command is wrapped: as is on loopback, or inside its network namespace. */
-export type Wrap = (argv: string[], node: NodeSpec) => string[];
-export const noWrap: Wrap = (argv) => argv;
+import { noWrap, type Wrap } from './wrap.js';
+
+export { noWrap, type Wrap };
 
 function commandLine(pid: number): string[] | undefined {
   try {

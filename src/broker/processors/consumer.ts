@@ -25,7 +25,7 @@ import { obj, str } from '../../protocol/json.js';
 import { retryTopic } from '../../protocol/system-topics.js';
 import type { Processor } from '../../transport/server.js';
 import { FAQ, type BrokerContext } from '../context.js';
-import { sqlFilterOf } from './pull.js';
+import { sqlFilterOf } from '../filter/sql-cache.js';
 
 export function consumerProcessors(ctx: BrokerContext): Map<number, Processor> {
   const m = new Map<number, Processor>();

@@ -4,7 +4,7 @@
  */
 import { responseTo, type RemotingCommand } from '../../codec/command.js';
 import { getProperty, parseProperties, Prop } from '../../codec/message-properties.js';
-import { compileSql92, type SqlFilter } from '../filter/sql92.js';
+import { sqlFilterOf } from '../filter/sql-cache.js';
 import { decodeHeader, type HeaderOf } from '../../protocol/header.js';
 import { PullMessageRequest } from '../../protocol/broker-headers.js';
 import { ResponseCode } from '../../protocol/response-code.js';
@@ -21,19 +21,6 @@ export const PULL_FLAG_SUSPEND = 2;
 export const PULL_FLAG_SUBSCRIPTION = 4;
 
 type PullHeader = HeaderOf<typeof PullMessageRequest>;
-
-const sqlCache = new Map<string, SqlFilter>();
-
-/** A compiled SQL92 subscription (cached: consumers pull with the same expression all the time). */
-export function sqlFilterOf(expression: string): SqlFilter {
-  let f = sqlCache.get(expression);
-  if (!f) {
-    f = compileSql92(expression);
-    if (sqlCache.size > 10_000) sqlCache.clear();
-    sqlCache.set(expression, f);
-  }
-  return f;
-}
 
 /**
  * Tag filter: the consume queue's hash codes first, then an exact comparison of the TAGS property,

@@ -1,7 +1,7 @@
 /** Options every client object shares (its ClientInstance's), and their defaults (Java ClientConfig's). */
 import { V4_9_8 } from '../../protocol/version.js';
 import type { AclCredentials } from '../acl.js';
-import type { DiagnosticEvent } from '../instance.js';
+import type { DiagnosticEvent } from '../diagnostics.js';
 import { withDefaults } from './resolve.js';
 
 export interface ClientOptions {
