@@ -9,7 +9,7 @@ import { type MessageRecordFields, type PreparedRecord, encodeRecordInto, prepar
 import { getProperty, Prop } from '../codec/message-properties.js';
 import { textOf } from '../codec/properties-view.js';
 import { CodecError } from '../codec/errors.js';
-import { DispatchLog, goesToConsumeQueue, type TopicInfo } from './dispatch.js';
+import { DispatchLog, goesToConsumeQueue, type TopicInfo } from './dispatch-request.js';
 import type { CommitLogDispatcher } from './dispatcher.js';
 import { PutRefusedError } from './errors.js';
 import type { GroupCommitService } from './flush.js';

@@ -4,7 +4,7 @@
  * the CommitLog has been dispatched. Used by append (each tick), reput (slave) and recovery.
  */
 import type { ConsumeQueue } from './consume-queue.js';
-import { goesToConsumeQueue, type DispatchLog, type TopicInfo } from './dispatch.js';
+import { goesToConsumeQueue, type DispatchLog, type TopicInfo } from './dispatch-request.js';
 import type { StoreState } from './store-state.js';
 
 export class CommitLogDispatcher {

@@ -19,6 +19,6 @@ export { defaultStoreConfig, resolveStoreConfig, applyStoreProperties, parseDela
 export type { StoreConfig, FlushDiskType, BrokerRole } from './config.js';
 export { StoreError, PutRefusedError, StoreLockedError, StoreLayoutError } from './errors.js';
 export type { PutMessageStatus } from './errors.js';
-export { SCHEDULE_TOPIC, tagsCodeOf } from './dispatch.js';
+export { SCHEDULE_TOPIC, tagsCodeOf } from './dispatch-request.js';
 export { offsetToFileName } from './mapped-file.js';
 export { indexFileName, indexKeyHash } from './index-file.js';

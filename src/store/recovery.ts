@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import { readLong } from '../codec/big-endian.js';
 import { storeTimestampPosition } from '../codec/message-record.js';
-import { goesToConsumeQueue, type TopicInfo } from './dispatch.js';
+import { goesToConsumeQueue, type TopicInfo } from './dispatch-request.js';
 import type { CommitLogDispatcher } from './dispatcher.js';
 import { queueKey, type StoreState } from './store-state.js';
 

@@ -3,7 +3,7 @@
  * replicated bytes are appended to the CommitLog as they arrive, and every complete record past
  * the reput offset is dispatched to its consume queue and the index.
  */
-import { goesToConsumeQueue } from './dispatch.js';
+import { goesToConsumeQueue } from './dispatch-request.js';
 import type { CommitLogDispatcher } from './dispatcher.js';
 import type { GroupCommitService } from './flush.js';
 import { queueKey, type StoreState } from './store-state.js';

@@ -11,7 +11,7 @@ import { Checkpoint, WrittenMark } from './checkpoint.js';
 import { CommitLog } from './commit-log.js';
 import { parseDelayLevels, type StoreConfig } from './config.js';
 import { ConsumeQueueTable } from './consume-queues.js';
-import { DispatchLog, TopicTable } from './dispatch.js';
+import { DispatchLog, TopicTable } from './dispatch-request.js';
 import { IndexService } from './index-file.js';
 import type { RecoveryReport, StoreOptions } from './store-types.js';
 

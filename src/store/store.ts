@@ -4,7 +4,9 @@
  *
  * This class is the facade (Java's DefaultMessageStore): it opens and closes the store, runs the
  * periodic services, and answers the public API by handing each call to the service that owns
- * the duty. The services share one {@link StoreState} and never call back into the facade:
+ * the duty. The services share one {@link StoreState} (store-state.ts: configuration, files, the
+ * consume-queue table of consume-queues.ts, queue offsets, progress marks) and never call back
+ * into the facade:
  * - recovery.ts: load and recovery (CommitLog.recoverNormally / recoverAbnormally)
  * - append.ts: the put path with its per-tick write (CommitLog.putMessage)
  * - dispatcher.ts: records to consume queues and the index (CommitLogDispatcherBuildConsumeQueue / BuildIndex)
