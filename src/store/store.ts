@@ -254,7 +254,7 @@ export class MessageStore {
 
   /** QUERY_MESSAGE with `_UNIQUE_KEY_QUERY`: a UNIQ_KEY, max 32 results. */
   queryMessageByUniqueKey(topic: string, uniqKey: string, begin = 0, end = Number.MAX_SAFE_INTEGER): QueryMessageResult {
-    return this.reader.queryMessage(topic, uniqKey, 32, begin, end);
+    return this.reader.queryMessageByUniqueKey(topic, uniqKey, begin, end);
   }
 
   minPhyOffset(): number {
