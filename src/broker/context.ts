@@ -1,5 +1,5 @@
 import type { Logger } from '../common/logger.js';
-import type { MessageStore } from '../store/store.js';
+import type { MessageStore } from '../store/index.js';
 import type { BrokerConfig } from './config.js';
 import type { TopicTable } from './metadata/topics.js';
 import type { SubscriptionGroups } from './metadata/subscription-groups.js';

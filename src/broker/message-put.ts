@@ -6,8 +6,7 @@ import { SysFlag } from '../codec/sys-flag.js';
 import { Prop } from '../codec/message-properties.js';
 import type { PropertyEdit } from '../codec/properties-view.js';
 import { ResponseCode } from '../protocol/response-code.js';
-import { PutRefusedError } from '../store/errors.js';
-import type { ParsedMessageInput, PutResult } from '../store/store.js';
+import { PutRefusedError, type ParsedMessageInput, type PutResult } from '../store/index.js';
 import { SCHEDULE_TOPIC, TRANS_HALF_TOPIC } from './metadata/topics.js';
 import type { BrokerContext } from './context.js';
 

@@ -5,7 +5,7 @@
 import { SysFlag } from '../codec/sys-flag.js';
 import { decodeRecord, type StoredMessage } from '../codec/message-record.js';
 import { getProperty, Prop } from '../codec/message-properties.js';
-import type { MessageInput } from '../store/store.js';
+import type { MessageInput } from '../store/index.js';
 import type { BrokerContext } from './context.js';
 import { SCHEDULE_TOPIC } from './metadata/topics.js';
 

@@ -8,7 +8,7 @@ import { NameServer } from '../namesrv/namesrv.js';
 import { NamesrvConfigSpec, namesrvDefaults } from '../namesrv/config.js';
 import { Broker } from '../broker/broker.js';
 import { BrokerConfigSpec, brokerDefaults } from '../broker/config.js';
-import { StoreConfigSpec } from '../store/config.js';
+import { StoreConfigSpec } from '../store/index.js';
 import { parseConfigValue } from '../common/config.js';
 import { ignoredApacheKeys } from '../common/apache-keys.js';
 import { logger } from '../common/logger.js';

@@ -2,7 +2,7 @@
 /** `mqbroker`: starts a broker, reading RocketMQ's broker properties files as they are. */
 import { Broker } from '../broker/broker.js';
 import { BrokerConfigSpec, brokerDefaults, IMPORTANT_KEYS } from '../broker/config.js';
-import { StoreConfigSpec } from '../store/config.js';
+import { StoreConfigSpec } from '../store/index.js';
 import { ignoredApacheKeys } from '../common/apache-keys.js';
 import { defaultDataDir, makeDirectory } from '../common/paths.js';
 import { logger } from '../common/logger.js';

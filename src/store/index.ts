@@ -1,4 +1,7 @@
-/** Public surface of the store for the broker and replication. */
+/**
+ * The store's only entry point from outside src/store: the facade, its value types, configuration,
+ * errors and the few layout helpers tools and tests need. Code outside the store imports this file.
+ */
 export { MessageStore } from './store.js';
 export type {
   MessageInput,
@@ -11,28 +14,11 @@ export type {
   QueryMessageResult,
   StoreOptions,
   RecoveryReport,
-} from './store.js';
-export { defaultStoreConfig, resolveStoreConfig, applyStoreProperties, parseDelayLevels } from './config.js';
+} from './store-types.js';
+export { defaultStoreConfig, resolveStoreConfig, applyStoreProperties, parseDelayLevels, StoreConfigSpec } from './config.js';
 export type { StoreConfig, FlushDiskType, BrokerRole } from './config.js';
 export { StoreError, PutRefusedError, StoreLockedError, StoreLayoutError } from './errors.js';
 export type { PutMessageStatus } from './errors.js';
-export { SCHEDULE_TOPIC, tagsCodeOf } from './dispatch.js';
-export {
-  StoreConfigFiles,
-  ConfigFileError,
-  readConfigFile,
-  writeConfigFile,
-  formatPrettyFastJson,
-  legacyConfigDir,
-} from './config-files.js';
-export type {
-  TopicConfig,
-  SubscriptionGroupConfig,
-  TopicsFile,
-  SubscriptionGroupsFile,
-  ConsumerOffsetTable,
-  DelayOffsetTable,
-  DataVersion,
-} from './config-files.js';
+export { SCHEDULE_TOPIC, tagsCodeOf } from './dispatch-request.js';
 export { offsetToFileName } from './mapped-file.js';
 export { indexFileName, indexKeyHash } from './index-file.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { Broker } from '../../src/broker/broker.js';
 import { brokerDefaults } from '../../src/broker/config.js';
-import { MessageStore } from '../../src/store/store.js';
+import { MessageStore } from '../../src/store/index.js';
 import { HASlave } from '../../src/broker/ha/ha-slave.js';
 import { logger } from '../../src/common/logger.js';
 import { decodeRecords } from '../../src/codec/message-record.js';

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { projectRoot } from '../helpers/fixtures.js';
 import { startCluster } from '../helpers/cluster.js';
 import { BrokerConfigSpec } from '../../src/broker/config.js';
-import { StoreConfigSpec } from '../../src/store/config.js';
+import { StoreConfigSpec } from '../../src/store/index.js';
 import { NamesrvConfigSpec } from '../../src/namesrv/config.js';
 import { IGNORED_APACHE_KEYS, ignoredApacheKeys } from '../../src/common/apache-keys.js';
 import type { ConfigSpec } from '../../src/common/config.js';

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bodyCrc, crc32, javaHashCode } from '../../src/codec/hashes.js';
-import { indexKeyHash } from '../../src/store/index-file.js';
+import { indexKeyHash } from '../../src/store/index.js';
 
 test('CRC-32 and the masked BODYCRC match the spec vector for "Hello"', () => {
   assert.equal(crc32(Buffer.from('Hello')), 0xf7d18982);

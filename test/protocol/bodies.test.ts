@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeDataVersion } from '../../src/protocol/data-version.js';
 import { decodeRegisterBrokerBody } from '../../src/protocol/route.js';
-import { decodeTopics } from '../../src/store/config-files.js';
+import { decodeTopics } from '../../src/broker/metadata/config-files.js';
 import { buildSubscription, decodeSubscription } from '../../src/protocol/bodies/subscription.js';
 import { decodeHeartbeat, encodeHeartbeat } from '../../src/protocol/bodies/heartbeat.js';
 import { decodeSubscriptionGroupConfig } from '../../src/protocol/bodies/subscription-group.js';

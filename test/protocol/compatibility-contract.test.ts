@@ -24,10 +24,10 @@ import * as namesrvHeaders from '../../src/protocol/namesrv-headers.js';
 import type { HeaderSchema } from '../../src/protocol/header.js';
 import { RemotingClient } from '../../src/transport/client.js';
 import { BrokerConfigSpec, brokerDefaults } from '../../src/broker/config.js';
-import { StoreConfigSpec } from '../../src/store/config.js';
+import { StoreConfigSpec } from '../../src/store/index.js';
 import { NamesrvConfigSpec } from '../../src/namesrv/config.js';
 import { IGNORED_APACHE_KEYS } from '../../src/common/apache-keys.js';
-import { formatConsumerOffsets } from '../../src/store/config-files.js';
+import { formatConsumerOffsets } from '../../src/broker/metadata/config-files.js';
 
 // ---------------------------------------------------------------------------------------------
 // The document

@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { decodeRecord } from '../../src/codec/message-record.js';
 import { getProperty } from '../../src/codec/message-properties.js';
-import { MessageStore, type MessageInput } from '../../src/store/store.js';
+import { MessageStore, type MessageInput } from '../../src/store/index.js';
 import { makeTempDir } from './helpers.js';
 
 const CONFIG = { mapedFileSizeCommitLog: 16 * 1024, mapedFileSizeConsumeQueue: 20 * 32, maxHashSlotNum: 64, maxIndexNum: 512 };

@@ -1,5 +1,5 @@
 /** Deterministic messages shared by the crash writer (child) and the crash test (parent). */
-import type { MessageInput } from '../../src/store/store.js';
+import type { MessageInput } from '../../src/store/index.js';
 
 export const CRASH_STORE_CONFIG = {
   mapedFileSizeCommitLog: 32 * 1024,

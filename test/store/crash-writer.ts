@@ -5,7 +5,7 @@
  * Usage: node crash-writer.js <storeDir> <firstId>
  */
 import { writeSync } from 'node:fs';
-import { MessageStore } from '../../src/store/store.js';
+import { MessageStore } from '../../src/store/index.js';
 import { crashMessage, CRASH_STORE_CONFIG } from './crash-messages.js';
 
 const [dir, firstIdText] = process.argv.slice(2) as [string, string];

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeRecord } from '../../src/codec/message-record.js';
 import { getProperty } from '../../src/codec/message-properties.js';
-import { MessageStore } from '../../src/store/store.js';
+import { MessageStore } from '../../src/store/index.js';
 import { crashMessage, CRASH_STORE_CONFIG } from './crash-messages.js';
 import { makeTempDir } from './helpers.js';
 

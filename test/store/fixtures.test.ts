@@ -14,8 +14,7 @@ import { formatHostAddress } from '../../src/codec/host-address.js';
 import { decodeRecord, BLANK_MAGIC, type StoredMessage } from '../../src/codec/message-record.js';
 import { parseProperties } from '../../src/codec/message-properties.js';
 import { offsetMsgIdOfRecord, encodeOffsetMsgId } from '../../src/codec/message-id.js';
-import { MessageStore } from '../../src/store/store.js';
-import { parseDelayLevels, defaultStoreConfig } from '../../src/store/config.js';
+import { MessageStore, parseDelayLevels, defaultStoreConfig } from '../../src/store/index.js';
 import { copyFixtureStore, fixtureStoreConfig, readJson, removeTemp, type ManifestMessage } from './helpers.js';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');

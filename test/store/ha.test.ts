@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { readLong } from '../../src/codec/big-endian.js';
 import { decodeRecord } from '../../src/codec/message-record.js';
 import { getProperty } from '../../src/codec/message-properties.js';
-import { MessageStore } from '../../src/store/store.js';
+import { MessageStore } from '../../src/store/index.js';
 import { fixture, makeTempDir } from './helpers.js';
 
 interface HaFrame {

@@ -10,7 +10,7 @@ import { runInNewContext } from 'node:vm';
 import { join } from 'node:path';
 import { decodeRecord } from '../../src/codec/message-record.js';
 import { ImagePool } from '../../src/store/image-pool.js';
-import { MessageStore } from '../../src/store/store.js';
+import { MessageStore } from '../../src/store/index.js';
 import { makeTempDir } from './helpers.js';
 
 setFlagsFromString('--expose-gc');

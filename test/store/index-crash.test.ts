@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MessageStore } from '../../src/store/store.js';
+import { MessageStore } from '../../src/store/index.js';
 
 test('a crash while a new index file was being created (0-byte file left) does not stop the store from opening', async () => {
   const root = mkdtempSync(join(tmpdir(), 'apogee-idx-crash-'));

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { MessageStore, type MessageInput } from '../../src/store/store.js';
+import { MessageStore, type MessageInput } from '../../src/store/index.js';
 import { makeTempDir } from './helpers.js';
 
 const CONFIG = { mapedFileSizeCommitLog: 64 * 1024, mapedFileSizeConsumeQueue: 20 * 64, maxHashSlotNum: 64, maxIndexNum: 512 };

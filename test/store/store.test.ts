@@ -8,9 +8,7 @@ import { join } from 'node:path';
 import { readLong } from '../../src/codec/big-endian.js';
 import { decodeRecord, encodeRecord, BLANK_MAGIC } from '../../src/codec/message-record.js';
 import { getProperty } from '../../src/codec/message-properties.js';
-import { MessageStore, type MessageInput } from '../../src/store/store.js';
-import { PutRefusedError, StoreLockedError } from '../../src/store/errors.js';
-import { indexKeyHash } from '../../src/store/index-file.js';
+import { MessageStore, PutRefusedError, StoreLockedError, indexKeyHash, type MessageInput } from '../../src/store/index.js';
 import { makeTempDir } from './helpers.js';
 
 const BORN = { ip: '127.0.0.1', port: 60368 };

@@ -4,7 +4,7 @@
  * commit-log bytes behind 12-byte headers (offset, length), and a zero-length header as heartbeat.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import type { MessageStore } from '../../store/store.js';
+import type { MessageStore } from '../../store/index.js';
 import type { Logger } from '../../common/logger.js';
 import { listenOn } from '../../common/listen.js';
 

@@ -3,7 +3,7 @@
  * offset, and appends the raw bytes the master streams. Reconnects on loss.
  */
 import { connect, type Socket } from 'node:net';
-import type { MessageStore } from '../../store/store.js';
+import type { MessageStore } from '../../store/index.js';
 import type { Logger } from '../../common/logger.js';
 
 export interface HASlaveOptions {

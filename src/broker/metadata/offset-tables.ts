@@ -3,7 +3,7 @@
  * progress (delayOffset.json: level → next schedule-queue offset). Numeric map keys are written bare,
  * as fastjson writes them.
  */
-import type { StoreConfigFiles } from '../../store/config-files.js';
+import type { StoreConfigFiles } from './config-files.js';
 
 export interface HeldOffset {
   group: string;

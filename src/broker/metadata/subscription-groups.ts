@@ -1,7 +1,7 @@
 /** Consumer group settings (subscriptionGroup.json): retry limits, consume permissions. */
 import type { DataVersion } from '../../protocol/data-version.js';
 import { decodeSubscriptionGroupConfig, subscriptionGroupDefaults, type SubscriptionGroupConfig } from '../../protocol/bodies/subscription-group.js';
-import type { StoreConfigFiles } from '../../store/config-files.js';
+import type { StoreConfigFiles } from './config-files.js';
 
 export type { SubscriptionGroupConfig };
 

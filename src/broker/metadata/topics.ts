@@ -6,7 +6,7 @@ import { PERM_INHERIT, PERM_READ, PERM_WRITE } from '../../protocol/perm.js';
 import type { DataVersion } from '../../protocol/data-version.js';
 import { topicConfig, type TopicConfig } from '../../protocol/bodies/topic-config.js';
 import { BENCHMARK_TOPIC, OFFSET_MOVED_EVENT, SELF_TEST_TOPIC, TBW102 } from '../../protocol/system-topics.js';
-import type { StoreConfigFiles } from '../../store/config-files.js';
+import type { StoreConfigFiles } from './config-files.js';
 
 // New code imports protocol/system-topics.js; these re-exports serve the send path's existing imports.
 export {

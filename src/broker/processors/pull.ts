@@ -10,7 +10,7 @@ import { PullMessageRequest } from '../../protocol/broker-headers.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { RequestCode } from '../../protocol/request-code.js';
 import { isReadable } from '../../protocol/perm.js';
-import type { GetMessageResult } from '../../store/store.js';
+import type { GetMessageResult } from '../../store/index.js';
 import type { Connection } from '../../transport/connection.js';
 import type { Processor } from '../../transport/server.js';
 import { buildSubscription, SUB_ALL, type SubscriptionData } from '../../protocol/bodies/subscription.js';

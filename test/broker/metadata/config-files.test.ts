@@ -10,8 +10,8 @@ import {
   formatDelayOffsets,
   formatSubscriptionGroups,
   formatTopics,
-} from '../../src/store/config-files.js';
-import { copyFixtureStore, fixture, makeTempDir, readJson, removeTemp } from './helpers.js';
+} from '../../../src/broker/metadata/config-files.js';
+import { copyFixtureStore, fixture, makeTempDir, readJson, removeTemp } from '../../store/helpers.js';
 
 const plain = (m: Map<unknown, unknown>): Record<string, unknown> =>
   Object.fromEntries([...m].map(([k, v]) => [String(k), v instanceof Map ? plain(v) : v]));

@@ -1,7 +1,7 @@
 /**
- * What a CommitLog record contributes to the consume queues and the index: its queue entry
- * (physical offset, size, tags code) and the hashes of its index keys (`topic#key` for the
- * UNIQ_KEY and each KEYS element).
+ * What a CommitLog record contributes to the consume queues and the index (Java's
+ * DispatchRequest): its queue entry (physical offset, size, tags code) and the hashes of its
+ * index keys (`topic#key` for the UNIQ_KEY and each KEYS element).
  *
  * Tag codes and key hashes are Java `String.hashCode` values. A message the broker sent has had its
  * properties read once, into a {@link PropertiesView}: its values are hashed straight from the view.

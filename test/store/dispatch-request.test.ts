@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { javaHashCode } from '../../src/codec/hashes.js';
 import { PropertiesView } from '../../src/codec/properties-view.js';
-import { DispatchLog, SCHEDULE_TOPIC, TopicInfo, TopicTable } from '../../src/store/dispatch.js';
+import { DispatchLog, SCHEDULE_TOPIC, TopicInfo, TopicTable } from '../../src/store/dispatch-request.js';
 
 const DELAY_LEVELS = [1000, 5000, 10000];
 

@@ -11,14 +11,14 @@
 import * as fs from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parseFastJson } from '../codec/fastjson.js';
-import { StoreError } from './errors.js';
+import { parseFastJson } from '../../codec/fastjson.js';
+import { StoreError } from '../../store/index.js';
 
-import type { DataVersion } from '../protocol/data-version.js';
-import { decodeTopicConfigWrapper, type TopicConfig } from '../protocol/bodies/topic-config.js';
-import { decodeSubscriptionGroupWrapper, type SubscriptionGroupConfig } from '../protocol/bodies/subscription-group.js';
-import { asObject, num } from '../protocol/json.js';
-import { BackgroundFileWriter, writeFileAtomic } from '../common/json-file.js';
+import type { DataVersion } from '../../protocol/data-version.js';
+import { decodeTopicConfigWrapper, type TopicConfig } from '../../protocol/bodies/topic-config.js';
+import { decodeSubscriptionGroupWrapper, type SubscriptionGroupConfig } from '../../protocol/bodies/subscription-group.js';
+import { asObject, num } from '../../protocol/json.js';
+import { BackgroundFileWriter, writeFileAtomic } from '../../common/json-file.js';
 
 export type { DataVersion, TopicConfig, SubscriptionGroupConfig };
 
