@@ -92,6 +92,15 @@ module.exports = {
       to: { path: '^src/(broker|namesrv)/processors/' },
     },
     {
+      name: 'store-only-through-index',
+      severity: 'error',
+      comment:
+        'The store is entered through its facade (src/store/index.ts) only, so its services can be ' +
+        'reshaped without touching the broker.',
+      from: { path: '^src/', pathNot: '^src/store/' },
+      to: { path: '^src/store/', pathNot: '^src/store/index\\.ts$' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       comment:

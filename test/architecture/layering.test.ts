@@ -95,6 +95,7 @@ test('each layering rule reports the import it forbids, and only that', () => {
       'processors-are-independent: src/broker/processors/send.ts → src/broker/processors/query.ts',
       'protocol-only-on-codec-and-common: src/protocol/code.ts → src/transport/client.ts',
       'store-imports-no-broker: src/store/store.ts → src/broker/broker.ts',
+      'store-only-through-index: src/transport/client.ts → src/store/store.ts',
       'transport-below-client-and-servers: src/transport/client.ts → src/store/store.ts',
     ].sort());
   } finally {

@@ -8,14 +8,14 @@ import { exampleFields } from './record-fields.js';
 test('checkRecord: corrupted length, magic and body CRC are refused', () => {
   const rec = encodeRecord(exampleFields());
   const badCrc = Buffer.from(rec);
-  badCrc[90] ^= 1;
+  badCrc[90]! ^= 1;
   assert.equal(checkRecord(badCrc, 0, badCrc.length, true).kind, 'invalid');
   assert.equal(checkRecord(badCrc, 0, badCrc.length, false).kind, 'message');
   const badLen = Buffer.from(rec);
   badLen.writeInt32BE(124, 0);
   assert.deepEqual((checkRecord(badLen, 0, badLen.length, true) as { problem: string }).problem, 'bad-length');
   const badMagic = Buffer.from(rec);
-  badMagic[5] ^= 0x40;
+  badMagic[5]! ^= 0x40;
   assert.deepEqual((checkRecord(badMagic, 0, badMagic.length, true) as { problem: string }).problem, 'bad-magic');
   assert.deepEqual((checkRecord(rec, 0, 100, true) as { problem: string }).problem, 'truncated');
   assert.throws(() => decodeRecord(rec.subarray(0, 100)));

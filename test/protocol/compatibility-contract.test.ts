@@ -155,8 +155,8 @@ test('§4 request codes: every recorded Java request is listed with the side tha
     assert.ok(row, `recorded request code ${code} (${requestCodeName(code)}) is not in §4`);
     const what = `§4 ${code} ${row['name']}`;
     assert.deepEqual(sorted(recorded.map(sideOf)), [row['served by']], `${what}: served by`);
-    const required = names(row['required fields']);
-    const optional = names(row['optional fields']);
+    const required = names(row['required fields'] ?? '');
+    const optional = names(row['optional fields'] ?? '');
     const always = fieldsOf(recorded[0]!).filter((k) => recorded.every((f) => fieldsOf(f).includes(k)));
     assert.deepEqual(sorted(required), sorted(always), `${what}: required fields = the fields every recorded request carries`);
     for (const f of recorded) {
