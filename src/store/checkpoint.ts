@@ -1,5 +1,5 @@
 /**
- * The `checkpoint` file (store-ha-config §4.1): one 4096-byte page holding three longs —
+ * The `checkpoint` file of every RocketMQ store: one 4096-byte page holding three longs —
  * physicMsgTimestamp, logicsMsgTimestamp, indexMsgTimestamp. Abnormal recovery replays the
  * CommitLog from the newest segment that starts before min(physic, logics) − 3 s.
  */

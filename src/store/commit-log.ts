@@ -1,6 +1,6 @@
 /**
- * The CommitLog: every message of every topic, appended to 20-digit-named segments
- * (store-ha-config §1–§2). A segment that cannot take the next append (length + 8 bytes for a
+ * The CommitLog: every message of every topic, appended to segments named by their
+ * 20-digit start offset, in RocketMQ's record layout. A segment that cannot take the next append (length + 8 bytes for a
  * blank header) is closed with an end-of-file blank record and the append moves to the next one,
  * which is created ahead of time off the append path.
  *

@@ -1,6 +1,6 @@
 /**
  * Store settings under RocketMQ 4.3.2's `MessageStoreConfig` property names and defaults
- * (store-ha-config §8.3), plus the few broker settings the store needs (store host).
+ * (the names operators' property files use), plus the few broker settings the store needs (store host).
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';

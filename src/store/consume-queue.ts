@@ -1,5 +1,5 @@
 /**
- * One consume queue (`consumequeue/<topic>/<queueId>/`, store-ha-config §3.1): 20-byte entries
+ * One consume queue (`consumequeue/<topic>/<queueId>/`, the layout Java writes): 20-byte entries
  * (commit-log offset i64, record size i32, tags code i64); entry k is at logical byte k × 20.
  * Entries are built in memory and handed to the kernel by the flush pass; they can always be
  * rebuilt from the CommitLog, which is the source of truth.

@@ -1,5 +1,5 @@
 /**
- * Index files (`index/<yyyyMMddHHmmssSSS>`, store-ha-config §3.3): a 40-byte header, a table of
+ * Index files (`index/<yyyyMMddHHmmssSSS>`, Java's IndexFile layout): a 40-byte header, a table of
  * hash slots and a table of 20-byte entries chained per slot, for QUERY_MESSAGE by key or
  * unique key within a time range.
  *

@@ -1,5 +1,5 @@
 /**
- * Fixed-size segment files named by their start offset (store-ha-config §1.2, §1.4).
+ * Fixed-size segment files named by their start offset (20 digits, zero-padded), as Java names them.
  *
  * Node has no mmap, so a segment is a file descriptor used with positional reads and writes,
  * plus an optional in-memory image of the whole file (`mem`) that plays the role of the mapping

@@ -1,5 +1,5 @@
 /**
- * The broker's persisted JSON tables under `<storePathRootDir>/config/` (store-ha-config §8.8):
+ * The broker's persisted JSON tables under `<storePathRootDir>/config/` as Java brokers keep them:
  * topics.json, subscriptionGroup.json, consumerOffset.json, delayOffset.json.
  *
  * Written like fastjson's PrettyFormat (tab indentation, bean properties sorted, integer map
