@@ -5,6 +5,7 @@
  * host, not only through pid files; every pid is verified to be an Apogee server of that kind
  * before it is signalled. Selectors pick one of several servers on a host.
  */
+import { isRunning } from '../common/process-state.js';
 import { parseArgs } from 'node:util';
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -86,14 +87,6 @@ function describe(p: ServerProcess): string {
   return parts.join(' ');
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
@@ -137,8 +130,8 @@ async function main(): Promise<number> {
   }
   // Wait (bounded) for them to exit so scripts can rely on the stop being done.
   const deadline = Date.now() + waitMs;
-  while (targets.some((t) => alive(t.pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  const left = targets.filter((t) => alive(t.pid));
+  while (targets.some((t) => isRunning(t.pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const left = targets.filter((t) => isRunning(t.pid));
   if (left.length) {
     process.stderr.write(`mqshutdown: ${name}(${left.map((t) => t.pid).join(' ')}) still running after ${waitMs / 1000} s (a broker drains sends first; see drainTimeoutMs)\n`);
     return 1;

@@ -9,6 +9,7 @@ import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeF
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { nodeFiles } from './layout.js';
+import { isRunning } from '../common/process-state.js';
 import type { NodeSpec } from './topology.js';
 
 export class NodeStartError extends Error {
@@ -41,18 +42,10 @@ function commandLine(pid: number): string[] | undefined {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** True when pid is a live process running this node (on Linux checked by its command line). */
 export function isNodeProcess(pid: number | undefined, data: string, node: NodeSpec): boolean {
-  if (pid === undefined || !Number.isInteger(pid) || pid <= 0 || !alive(pid)) return false;
+  if (pid === undefined || !Number.isInteger(pid) || pid <= 0 || !isRunning(pid)) return false;
   const argv = commandLine(pid);
   if (argv === undefined) return process.platform !== 'linux'; // no /proc: liveness is all we can check
   return argv.includes(nodeFiles(data, node).properties);
@@ -84,7 +77,7 @@ export async function startNode(data: string, node: NodeSpec, wrap: Wrap = noWra
   for (;;) {
     const text = readLogFrom(files.log, logStart);
     if (/boot success/.test(text)) return pid;
-    if (exitCode !== undefined || !alive(pid)) {
+    if (exitCode !== undefined || !isRunning(pid)) {
       rmSync(files.pid, { force: true });
       throw new NodeStartError(`${node.name} exited during start-up: ${lastLine(text) || 'no output'} (log: ${files.log})`);
     }
@@ -128,19 +121,10 @@ export async function killNode(pid: number | undefined, data: string, node: Node
 async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (!alive(pid) || isZombie(pid)) return true;
+    if (!isRunning(pid)) return true;
     await sleep(50);
   }
   return false;
-}
-
-/** A detached child that exited but was not reaped by us still answers kill(0). */
-function isZombie(pid: number): boolean {
-  try {
-    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
 }
 
 function readLogFrom(path: string, from: number): string {

@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { makeDirectory } from '../common/paths.js';
 import { StoreLockedError } from './errors.js';
+import { isRunning } from '../common/process-state.js';
 
 export class StoreLock {
   private released = false;
@@ -32,7 +33,7 @@ export class StoreLock {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
       const owner = readOwner(path);
-      if (owner !== undefined && (owner === process.pid || isAlive(owner))) throw new StoreLockedError(path, owner);
+      if (owner !== undefined && (owner === process.pid || isRunning(owner))) throw new StoreLockedError(path, owner);
       // The owner is gone (or the file is unreadable junk): take over. A racing taker-over is
       // caught by the O_EXCL create on the next attempt.
       fs.rmSync(path, { force: true });
@@ -53,20 +54,5 @@ function readOwner(path: string): number | undefined {
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  // A killed broker whose parent has not reaped it yet (a zombie) still answers kill(0) but holds
-  // nothing: a restart right after kill -9 must not wait for the reaper.
-  try {
-    return !/^\d+ \(.*\) Z/s.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code !== 'ENOENT';
   }
 }
