@@ -16,12 +16,22 @@ import { resolveRelease, type Release } from '../release.js';
 export class LocalDriver implements Driver {
   readonly description: string;
   readonly statePath: string;
-  private readonly state: ClusterState;
+  private readonly data: string;
 
   constructor(data: string) {
-    this.state = loadState(data);
-    this.description = `apogee cluster in ${this.state.data} (${this.state.mode})`;
-    this.statePath = join(this.state.data, 'upgrade-state.json');
+    this.data = data;
+    const state = loadState(data);
+    this.description = `apogee cluster in ${state.data} (${state.mode})`;
+    this.statePath = join(state.data, 'upgrade-state.json');
+  }
+
+  /**
+   * The cluster's state file, read anew for every use: an operator may start, stop or kill nodes
+   * with `apogee cluster` while a run is under way (or stopped), and a copy held from the start would
+   * write their pids back wrong.
+   */
+  private get state(): ClusterState {
+    return loadState(this.data);
   }
 
   get namesrvAddrs(): string[] {
@@ -48,9 +58,11 @@ export class LocalDriver implements Driver {
 
   async stop(node: UpgradeNode): Promise<void> {
     const spec = this.spec(node);
-    const how = await stopNode(this.state.pids[spec.name], this.state.data, spec);
-    delete this.state.pids[spec.name];
-    writeState(this.state);
+    const before = this.state;
+    const how = await stopNode(before.pids[spec.name], before.data, spec);
+    const after = this.state;
+    delete after.pids[spec.name];
+    writeState(after);
     if (how === 'killed') throw new Error(`${spec.name} did not stop within its grace period and was killed`);
   }
 
@@ -84,10 +96,13 @@ export class LocalDriver implements Driver {
 
   async start(node: UpgradeNode, release: Release, extraArgs: string[]): Promise<void> {
     const spec = this.spec(node);
-    if (isNodeProcess(this.state.pids[spec.name], this.state.data, spec)) return;
-    const wrap = this.state.net ? hostsWrap(this.state.net) : noWrap;
-    this.state.pids[spec.name] = await startNode(this.state.data, spec, wrap, 30_000, { install: release.install, extraArgs });
-    writeState(this.state);
+    const before = this.state;
+    if (isNodeProcess(before.pids[spec.name], before.data, spec)) return;
+    const wrap = before.net ? hostsWrap(before.net) : noWrap;
+    const pid = await startNode(before.data, spec, wrap, 30_000, { install: release.install, extraArgs });
+    const after = this.state;
+    after.pids[spec.name] = pid;
+    writeState(after);
   }
 
   freeBytes(): number | undefined {
