@@ -4,6 +4,7 @@
  * VIEW_MESSAGE_BY_ID), joined with the topology so a node that is down still has its row.
  */
 import { Admin } from '../client/admin.js';
+import { isSystemGroup } from '../protocol/system-topics.js';
 import { encodeOffsetMsgId } from '../codec/message-id.js';
 import { parseHostAddress } from '../codec/host-address.js';
 import type { ClusterState } from './layout.js';
@@ -121,7 +122,7 @@ async function groupLags(admin: Admin, nodes: NodeStatus[]): Promise<GroupStatus
   for (const n of nodes) {
     if (n.kind !== 'broker' || n.state === 'down') continue;
     const groups = await admin.subscriptionGroups(n.addr).catch(() => undefined);
-    for (const g of groups?.keys() ?? []) if (!SYSTEM_GROUP.test(g)) names.add(g);
+    for (const g of groups?.keys() ?? []) if (!isSystemGroup(g)) names.add(g);
   }
   const out: GroupStatus[] = [];
   for (const group of [...names].sort()) {
@@ -130,9 +131,6 @@ async function groupLags(admin: Admin, nodes: NodeStatus[]): Promise<GroupStatus
   }
   return out;
 }
-
-/** Groups every broker creates for itself (Java MixAll / the broker's built-in groups). */
-const SYSTEM_GROUP = /^(TOOLS_CONSUMER|FILTERSRV_CONSUMER|SELF_TEST_C_GROUP|CID_ONS-HTTP-PROXY|CID_ONSAPI_PERMISSION|CID_ONSAPI_OWNER|CID_ONSAPI_PULL|CID_RMQ_SYS_.*|__MONITOR_CONSUMER|CLIENT_INNER_PRODUCER|DEFAULT_CONSUMER|OFFSET_MOVED_EVENT)$/;
 
 /** The status as an operator reads it. */
 export function formatStatus(s: ClusterStatus): string {

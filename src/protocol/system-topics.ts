@@ -51,3 +51,13 @@ export function invalidTopicReason(topic: string): string | undefined {
 
 /** The producer group every client with a consumer announces (Java MixAll.CLIENT_INNER_PRODUCER_GROUP). */
 export const CLIENT_INNER_PRODUCER_GROUP = 'CLIENT_INNER_PRODUCER';
+
+/** The subscription groups every broker creates for itself (Java's SubscriptionGroupManager). */
+export const BUILT_IN_GROUPS: readonly string[] = ['TOOLS_CONSUMER', 'FILTERSRV_CONSUMER', 'SELF_TEST_C_GROUP', 'CID_ONS-HTTP-PROXY', 'CID_ONSAPI_PULL', 'CID_ONSAPI_PERMISSION', 'CID_ONSAPI_OWNER'];
+
+const OTHER_SYSTEM_GROUPS = new Set(['__MONITOR_CONSUMER', CLIENT_INNER_PRODUCER_GROUP, 'DEFAULT_CONSUMER', OFFSET_MOVED_EVENT]);
+
+/** A group of the system rather than of an application (built in, internal, or CID_RMQ_SYS_*). */
+export function isSystemGroup(group: string): boolean {
+  return BUILT_IN_GROUPS.includes(group) || OTHER_SYSTEM_GROUPS.has(group) || group.startsWith('CID_RMQ_SYS_');
+}

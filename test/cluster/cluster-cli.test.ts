@@ -13,6 +13,7 @@ import { Admin } from '../../src/client/admin.js';
 import { setLogLevel } from '../../src/common/logger.js';
 import type { ClusterStatus } from '../../src/cluster/status.js';
 import { projectRoot } from '../helpers/fixtures.js';
+import { untilValue } from '../helpers/wait.js';
 
 const APOGEE = join(projectRoot(), 'dist', 'src', 'cli', 'apogee.js');
 
@@ -71,15 +72,7 @@ function gone(pid: number): boolean {
   }
 }
 
-async function until<T>(what: string, fn: () => T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+const until = <T>(what: string, fn: () => T | undefined, ms = 30_000): Promise<T> => untilValue(fn, what, ms, 300);
 
 test('cluster up 2ns-2m-2s, traffic, status, kill -9 of a master, start, down', async () => {
   setLogLevel('silent');

@@ -15,6 +15,7 @@ import { setLogLevel } from '../../src/common/logger.js';
 import { hostNet, hostsUnavailable } from '../../src/cluster/hosts.js';
 import type { ClusterStatus } from '../../src/cluster/status.js';
 import { projectRoot } from '../helpers/fixtures.js';
+import { untilValue } from '../helpers/wait.js';
 
 const APOGEE = join(projectRoot(), 'dist', 'src', 'cli', 'apogee.js');
 const unavailable = hostsUnavailable();
@@ -27,15 +28,7 @@ function apogee(...args: string[]): { code: number; stdout: string; stderr: stri
 
 const status = (data: string): ClusterStatus => JSON.parse(apogee('cluster', 'status', '--data', data, '--json').stdout) as ClusterStatus;
 
-async function until<T>(what: string, fn: () => T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+const until = <T>(what: string, fn: () => T | undefined, ms = 30_000): Promise<T> => untilValue(fn, what, ms, 300);
 
 const namespaces = (): string[] => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0]!).filter(Boolean);
 

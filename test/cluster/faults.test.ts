@@ -15,6 +15,7 @@ import { Admin } from '../../src/client/admin.js';
 import { setLogLevel } from '../../src/common/logger.js';
 import { hostNet, hostsUnavailable } from '../../src/cluster/hosts.js';
 import { projectRoot } from '../helpers/fixtures.js';
+import { until as waitUntil } from '../helpers/wait.js';
 import { Load, type LoadReport } from '../helpers/load.js';
 
 const APOGEE = join(projectRoot(), 'dist', 'src', 'cli', 'apogee.js');
@@ -39,13 +40,7 @@ function apogee(...args: string[]): { code: number; stdout: string; stderr: stri
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function until(what: string, cond: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
+const until = (what: string, cond: () => Promise<boolean>, ms = 30_000): Promise<void> => waitUntil(cond, what, ms, 250);
 
 describe('cluster faults under live load (2ns-2m-2s, SYNC_MASTER, one host per node)', { skip: unavailable }, () => {
   const data = mkdtempSync(join(tmpdir(), 'apogee-faults-'));

@@ -17,6 +17,7 @@ import { setLogLevel } from '../../src/common/logger.js';
 import { RELEASE } from '../../src/common/release.js';
 import type { ClusterStatus } from '../../src/cluster/status.js';
 import { projectRoot } from '../helpers/fixtures.js';
+import { until as waitUntil } from '../helpers/wait.js';
 import { Load } from '../helpers/load.js';
 import { buildPreviousRelease, previousReleaseUnavailable } from '../helpers/previous-release.js';
 
@@ -99,13 +100,7 @@ function ensureAliOns(): void {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
+const until = (what: string, cond: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> => waitUntil(cond, what, ms, 200);
 
 /** Committed offsets of a group per queue, read from the masters (all up when this is called). */
 async function offsets(admin: Admin, group: string, topic: string): Promise<Map<string, number>> {

@@ -1,5 +1,6 @@
 /** Consumer group settings (subscriptionGroup.json): retry limits, consume permissions. */
 import type { DataVersion } from '../../protocol/data-version.js';
+import { BUILT_IN_GROUPS } from '../../protocol/system-topics.js';
 import { decodeSubscriptionGroupConfig, subscriptionGroupDefaults, type SubscriptionGroupConfig } from '../../protocol/bodies/subscription-group.js';
 import type { StoreConfigFiles } from './config-files.js';
 
@@ -8,8 +9,6 @@ export type { SubscriptionGroupConfig };
 export function groupConfig(groupName: string, init: Partial<SubscriptionGroupConfig> = {}): SubscriptionGroupConfig {
   return { ...subscriptionGroupDefaults(groupName), ...init };
 }
-
-const BUILT_IN = ['TOOLS_CONSUMER', 'FILTERSRV_CONSUMER', 'SELF_TEST_C_GROUP', 'CID_ONS-HTTP-PROXY', 'CID_ONSAPI_PULL', 'CID_ONSAPI_PERMISSION', 'CID_ONSAPI_OWNER'];
 
 /** One group's config as a request body carries it (UPDATE_AND_CREATE_SUBSCRIPTIONGROUP), defaults filled in. */
 export function decodeGroupConfig(name: string, v: unknown): SubscriptionGroupConfig {
@@ -21,7 +20,7 @@ export class SubscriptionGroups {
   dataVersion: DataVersion = { timestamp: Date.now(), counter: 0 };
 
   constructor(private readonly files: StoreConfigFiles, private readonly autoCreate: boolean, private readonly defaultRetryMaxTimes = 16) {
-    for (const g of BUILT_IN) this.table.set(g, groupConfig(g));
+    for (const g of BUILT_IN_GROUPS) this.table.set(g, groupConfig(g));
   }
 
   load(): void {

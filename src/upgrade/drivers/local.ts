@@ -16,31 +16,31 @@ import { resolveRelease, type Release } from '../release.js';
 export class LocalDriver implements Driver {
   readonly description: string;
   readonly statePath: string;
-  private readonly data: string;
+  /** The cluster as started: its topology, data directory and network never change during a run. */
+  private readonly cluster: ClusterState;
 
   constructor(data: string) {
-    this.data = data;
-    const state = loadState(data);
-    this.description = `apogee cluster in ${state.data} (${state.mode})`;
-    this.statePath = join(state.data, 'upgrade-state.json');
+    this.cluster = loadState(data);
+    this.description = `apogee cluster in ${this.cluster.data} (${this.cluster.mode})`;
+    this.statePath = join(this.cluster.data, 'upgrade-state.json');
   }
 
   /**
-   * The cluster's state file, read anew for every use: an operator may start, stop or kill nodes
-   * with `apogee cluster` while a run is under way (or stopped), and a copy held from the start would
+   * The node pids, read anew for every action: an operator may start, stop or kill nodes with
+   * `apogee cluster` while a run is under way (or stopped), and a copy held from the start would
    * write their pids back wrong.
    */
   private get state(): ClusterState {
-    return loadState(this.data);
+    return loadState(this.cluster.data);
   }
 
   get namesrvAddrs(): string[] {
-    return this.state.topology.nodes.filter((n) => n.kind === 'namesrv').map((n) => `${n.host}:${n.port}`);
+    return this.cluster.topology.nodes.filter((n) => n.kind === 'namesrv').map((n) => `${n.host}:${n.port}`);
   }
 
   private spec(node: UpgradeNode): NodeSpec {
-    const spec = this.state.topology.nodes.find((n) => `${n.host}:${n.port}` === node.addr);
-    if (!spec) throw new Error(`${node.addr} is not a node of the cluster in ${this.state.data}`);
+    const spec = this.cluster.topology.nodes.find((n) => `${n.host}:${n.port}` === node.addr);
+    if (!spec) throw new Error(`${node.addr} is not a node of the cluster in ${this.cluster.data}`);
     return spec;
   }
 
@@ -51,7 +51,7 @@ export class LocalDriver implements Driver {
   async releaseOf(node: UpgradeNode): Promise<Release | undefined> {
     const spec = this.spec(node);
     const pid = this.state.pids[spec.name];
-    if (!isNodeProcess(pid, this.state.data, spec)) return undefined;
+    if (!isNodeProcess(pid, this.cluster.data, spec)) return undefined;
     const install = installOf(pid!);
     return install ? resolveRelease(install) : undefined;
   }
@@ -69,7 +69,7 @@ export class LocalDriver implements Driver {
   /** Copies the checkpoint (rewritten in place) and hard-links the config JSONs (always replaced whole). */
   async backup(node: UpgradeNode, label: string): Promise<string | undefined> {
     const spec = this.spec(node);
-    const files = nodeFiles(this.state.data, spec);
+    const files = nodeFiles(this.cluster.data, spec);
     const dir = join(files.dir, 'backups', label);
     mkdirSync(dir, { recursive: true });
     copyFileSync(files.properties, join(dir, `${spec.name}.properties`));
@@ -98,7 +98,7 @@ export class LocalDriver implements Driver {
     const spec = this.spec(node);
     const before = this.state;
     if (isNodeProcess(before.pids[spec.name], before.data, spec)) return;
-    const wrap = before.net ? hostsWrap(before.net) : noWrap;
+    const wrap = this.cluster.net ? hostsWrap(this.cluster.net) : noWrap;
     const pid = await startNode(before.data, spec, wrap, 30_000, { install: release.install, extraArgs });
     const after = this.state;
     after.pids[spec.name] = pid;
@@ -107,7 +107,7 @@ export class LocalDriver implements Driver {
 
   freeBytes(): number | undefined {
     try {
-      const st = statfsSync(this.state.data);
+      const st = statfsSync(this.cluster.data);
       return st.bavail * st.bsize;
     } catch {
       return undefined;
