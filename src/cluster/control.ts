@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { Admin } from '../client/admin.js';
 import { setLogLevel } from '../common/logger.js';
 import { readState, writeNodeFiles, writeState, type ClusterMode, type ClusterState } from './layout.js';
-import { isNodeProcess, killNode, noWrap, startNode, stopNode, type Wrap } from './processes.js';
+import { findNodePid, killNode, noWrap, startNode, stopNode, type Wrap } from './processes.js';
 import { portsOf, type NodeSpec, type Topology } from './topology.js';
 import { createHosts, heal, hostsWrap, partition, removeHosts, type HostNet } from './hosts.js';
 
@@ -44,7 +44,7 @@ export function findNode(state: ClusterState, name: string): NodeSpec {
 }
 
 export function running(state: ClusterState, node: NodeSpec): boolean {
-  return isNodeProcess(state.pids[node.name], state.data, node);
+  return findNodePid(state.pids[node.name], state.data, node) !== undefined;
 }
 
 const wrapOf = (state: ClusterState): Wrap => (state.net ? hostsWrap(state.net) : noWrap);
@@ -74,7 +74,6 @@ export async function up(options: { data: string; topology: Topology; mode: Clus
         const pid = await startNode(data, node, wrapOf(state));
         state.pids[node.name] = pid;
         startedNow.push(node);
-        writeState(state);
         report({ node: node.name, action: 'started', pid });
       }));
     }
@@ -83,7 +82,6 @@ export async function up(options: { data: string; topology: Topology; mode: Clus
     // Leave nothing half-started behind: what this call started, it stops.
     await Promise.all(startedNow.map((n) => killNode(state.pids[n.name], data, n)));
     for (const n of startedNow) delete state.pids[n.name];
-    writeState(state);
     throw err;
   }
   return state;
@@ -96,7 +94,6 @@ export async function down(state: ClusterState, report: Report = () => {}): Prom
     await Promise.all(wave.map(async (node) => {
       const how = await stopNode(state.pids[node.name], state.data, node);
       delete state.pids[node.name];
-      writeState(state);
       report({ node: node.name, action: how === 'killed' ? 'killed' : how, detail: how === 'killed' ? 'did not stop within its grace period' : undefined });
     }));
   }
@@ -122,7 +119,6 @@ export async function startOne(state: ClusterState, node: NodeSpec, report: Repo
   if (state.net) createHosts(state.topology, state.net);
   else await checkPortsFree([node]);
   state.pids[node.name] = await startNode(state.data, node, wrapOf(state));
-  writeState(state);
   report({ node: node.name, action: 'started', pid: state.pids[node.name] });
   if (node.kind === 'broker') await waitRegistered(state, [node], 40_000, report);
 }
@@ -130,14 +126,12 @@ export async function startOne(state: ClusterState, node: NodeSpec, report: Repo
 export async function stopOne(state: ClusterState, node: NodeSpec, report: Report = () => {}): Promise<void> {
   const how = await stopNode(state.pids[node.name], state.data, node);
   delete state.pids[node.name];
-  writeState(state);
   report({ node: node.name, action: how });
 }
 
 export async function killOne(state: ClusterState, node: NodeSpec, report: Report = () => {}): Promise<void> {
   const killed = await killNode(state.pids[node.name], state.data, node);
   delete state.pids[node.name];
-  writeState(state);
   report({ node: node.name, action: killed ? 'killed' : 'not running' });
 }
 

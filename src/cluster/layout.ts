@@ -1,10 +1,11 @@
 /**
  * Where a local cluster keeps its files, all under one data directory an operator can read:
  *
- *   <data>/cluster.json            the resolved topology, the mode, and the pid of every node started
+ *   <data>/cluster.json            the resolved topology and the mode (written at `up`, never rewritten per node)
  *   <data>/<node>/<node>.properties the node's RocketMQ property file (what `mqbroker -c` reads)
  *   <data>/<node>/<node>.log        its stdout and stderr
- *   <data>/<node>/<node>.pid        its pid while it runs
+ *   <data>/<node>/<node>.pid        its pid while it runs: the only record of it, written by whoever started
+ *                                   the node and removed by whoever stopped it
  *   <data>/<node>/store/            a broker's store (rocketmqHome is <data>/<node>)
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -20,7 +21,11 @@ export interface ClusterState {
   data: string;
   mode: ClusterMode;
   topology: Topology;
-  /** Pids of the nodes as last started (a node that was stopped has none). */
+  /**
+   * Pids of the nodes as last started (a node that was stopped has none), read from the per-node pid
+   * files, never stored in cluster.json: `apogee cluster kill` and `apogee upgrade` may act on different
+   * nodes at the same moment, and one shared file rewritten whole by each lost the other's pid.
+   */
   pids: Record<string, number>;
   /** With --hosts: the private network the nodes' namespaces sit on. */
   net?: HostNet;
@@ -49,12 +54,30 @@ export function readState(data: string): ClusterState | undefined {
     throw new Error(`${path} is not a cluster state file (${(err as Error).message}); remove it or use another --data`);
   }
   if (state.format !== 1 || !state.topology?.nodes) throw new Error(`${path} is not a cluster state file this release understands`);
-  return state;
+  return { ...state, pids: readPids(state.data, state.topology) };
 }
 
+/** The pid each node's pid file names (a node without one, or with an unreadable one, has none). */
+function readPids(data: string, topology: Topology): Record<string, number> {
+  const pids: Record<string, number> = {};
+  for (const node of topology.nodes) {
+    let text: string;
+    try {
+      text = readFileSync(nodeFiles(data, node).pid, 'utf8');
+    } catch {
+      continue;
+    }
+    const pid = Number(text.trim());
+    if (Number.isInteger(pid) && pid > 0) pids[node.name] = pid;
+  }
+  return pids;
+}
+
+/** Writes the cluster's shape; the pids stay in their per-node files. */
 export function writeState(state: ClusterState): void {
   const path = statePath(state.data);
-  writeFileSync(`${path}.tmp`, JSON.stringify(state, null, 2) + '\n');
+  const { pids: _pids, ...shape } = state;
+  writeFileSync(`${path}.tmp`, JSON.stringify(shape, null, 2) + '\n');
   renameSync(`${path}.tmp`, path);
 }
 

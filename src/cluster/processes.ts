@@ -5,7 +5,7 @@
  * reused by an unrelated process after a kill -9 is never signalled.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { nodeFiles } from './layout.js';
@@ -51,6 +51,30 @@ export function isNodeProcess(pid: number | undefined, data: string, node: NodeS
   return argv.includes(nodeFiles(data, node).properties);
 }
 
+/**
+ * The pid of the process running this node: the recorded one when it still is the node, otherwise
+ * (a lost or stale pid file) the live process whose command line names the node's property file.
+ */
+export function findNodePid(recorded: number | undefined, data: string, node: NodeSpec): number | undefined {
+  if (isNodeProcess(recorded, data, node)) return recorded;
+  if (process.platform !== 'linux') return undefined;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  const properties = nodeFiles(data, node).properties;
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (pid === process.pid) continue;
+    const argv = commandLine(pid);
+    if (argv?.includes(properties) && argv.some((a) => /mq(broker|namesrv)\.js$/.test(a)) && isRunning(pid)) return pid;
+  }
+  return undefined;
+}
+
 /** Starts the node and waits (bounded) until it prints its boot line; throws with the log's tail if it dies. */
 export async function startNode(data: string, node: NodeSpec, wrap: Wrap = noWrap, timeoutMs = 30_000, options: { install?: string; extraArgs?: string[] } = {}): Promise<number> {
   const files = nodeFiles(data, node);
@@ -94,26 +118,28 @@ export async function startNode(data: string, node: NodeSpec, wrap: Wrap = noWra
  * Stops the node: SIGTERM (a broker drains first), then waits up to graceMs; SIGKILL after that.
  * Returns how it ended. A pid that is no longer the node is left alone.
  */
-export async function stopNode(pid: number | undefined, data: string, node: NodeSpec, graceMs = 45_000): Promise<'stopped' | 'killed' | 'not running'> {
-  if (!isNodeProcess(pid, data, node)) {
+export async function stopNode(recorded: number | undefined, data: string, node: NodeSpec, graceMs = 45_000): Promise<'stopped' | 'killed' | 'not running'> {
+  const pid = findNodePid(recorded, data, node);
+  if (pid === undefined) {
     rmSync(nodeFiles(data, node).pid, { force: true });
     return 'not running';
   }
-  process.kill(pid!, 'SIGTERM');
-  const ended = await waitForExit(pid!, graceMs);
+  process.kill(pid, 'SIGTERM');
+  const ended = await waitForExit(pid, graceMs);
   if (!ended) {
-    process.kill(pid!, 'SIGKILL');
-    await waitForExit(pid!, 5_000);
+    process.kill(pid, 'SIGKILL');
+    await waitForExit(pid, 5_000);
   }
   rmSync(nodeFiles(data, node).pid, { force: true });
   return ended ? 'stopped' : 'killed';
 }
 
 /** kill -9 of the node, as a crash would (the store keeps its abort file). */
-export async function killNode(pid: number | undefined, data: string, node: NodeSpec): Promise<boolean> {
-  if (!isNodeProcess(pid, data, node)) return false;
-  process.kill(pid!, 'SIGKILL');
-  await waitForExit(pid!, 5_000);
+export async function killNode(recorded: number | undefined, data: string, node: NodeSpec): Promise<boolean> {
+  const pid = findNodePid(recorded, data, node);
+  if (pid === undefined) return false;
+  process.kill(pid, 'SIGKILL');
+  await waitForExit(pid, 5_000);
   rmSync(nodeFiles(data, node).pid, { force: true });
   return true;
 }

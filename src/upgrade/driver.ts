@@ -27,6 +27,12 @@ export interface Driver {
   backup(node: UpgradeNode, label: string): Promise<string | undefined>;
   /** Starts the node on a release; extraArgs are RocketMQ flags for this start only (e.g. --brokerPermission=4). */
   start(node: UpgradeNode, release: Release, extraArgs: string[]): Promise<void>;
+  /**
+   * The addresses of the nodes the driver knows of (NameServers may be among them), when it knows its
+   * cluster: a broker no NameServer lists (down, or still starting) would otherwise be left out of the
+   * plan and stay on its old release.
+   */
+  knownAddrs?(): string[];
   /** Free bytes where backups go, when known. */
   freeBytes?(): number | undefined;
 }

@@ -127,7 +127,7 @@ export async function rollingUpgrade(o: UpgradeOptions): Promise<RunReport | und
       state = { format: 1, direction: 'upgrade', namesrvs: o.namesrvs, previous: {}, target: {}, done: [], startedAt: new Date().toISOString() };
     }
     const direction = state.direction;
-    const view = await probe.discover();
+    const view = await discoverEveryKnownBroker();
     const nodes = allNodes(view);
     for (const n of nodes) {
       if (direction === 'upgrade' && !o.resume) state.target[n.addr] = o.to!;
@@ -182,6 +182,24 @@ export async function rollingUpgrade(o: UpgradeOptions): Promise<RunReport | und
     state.finishedAt = new Date().toISOString();
     writeRunState(driver.statePath, state);
     return report;
+
+    /** The cluster as the NameServers list it, once it lists every broker the driver knows of (bounded). */
+    async function discoverEveryKnownBroker(): Promise<ClusterView> {
+      let view = await probe.discover();
+      const expected = (driver.knownAddrs?.() ?? []).filter((a) => !o.namesrvs.includes(a));
+      const missing = (): string[] => expected.filter((a) => !view.brokers.some((b) => b.addr === a));
+      if (missing().length === 0) return view;
+      try {
+        await gate('every broker registered', async () => {
+          view = await probe.discover();
+          return { ok: missing().length === 0, figure: `not listed by any NameServer: ${missing().join(', ')}` };
+        }, { timeoutMs: Math.min(gateMs, 30_000) });
+      } catch {
+        const names = missing().map((a) => `${driver.nameOf({ kind: 'broker', addr: a })} (${a})`).join(', ');
+        throw new UpgradeError(`${names} ${missing().length > 1 ? 'are' : 'is'} not registered on any NameServer: start ${missing().length > 1 ? 'them' : 'it'} first (a broker left out of the plan would stay on its old release)`);
+      }
+      return view;
+    }
 
     async function timed(node: UpgradeNode, fn: () => Promise<string | void>): Promise<string | void> {
       const t0 = Date.now();

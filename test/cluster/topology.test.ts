@@ -1,11 +1,11 @@
 /** Topology files and the built-in shapes: names, roles, ports, properties, and one-line errors. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTopology, namesrvAddrs, portsOf, TopologyError } from '../../src/cluster/topology.js';
-import { nodeProperties } from '../../src/cluster/layout.js';
+import { nodeFiles, nodeProperties, readState, writeState } from '../../src/cluster/layout.js';
 
 test('2ns-3m-3s: two NameServers, three groups of an ASYNC_MASTER and a SLAVE, Apache conf/ ports', () => {
   const t = loadTopology('2ns-3m-3s');
@@ -84,5 +84,28 @@ test('bad topologies are refused with one line naming the problem', () => {
     assert.throws(() => loadTopology(join(dir, 'missing.yaml')), /not a built-in \(1ns-1m, 2ns-2m-2s, 2ns-3m-3s\) and not a readable file \(ENOENT\)/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a node\'s pid lives in its own pid file: a stale copy of the cluster state written back loses no other node\'s pid', () => {
+  // `apogee cluster kill broker-b` and `apogee upgrade` restarting broker-b-s run at the same moment in
+  // two processes; when both rewrote one shared file, the slower writer put back the slave's old pid and
+  // the upgrade's --resume later waited forever for a node it believed stopped.
+  const data = mkdtempSync(join(tmpdir(), 'apogee-layout-'));
+  try {
+    const topology = loadTopology('2ns-2m-2s');
+    for (const node of topology.nodes) mkdirSync(nodeFiles(data, node).dir, { recursive: true });
+    writeState({ format: 1, data, mode: 'loopback', topology, pids: {} });
+    const [master, slave] = topology.nodes.filter((n) => n.group === 'broker-b');
+    writeFileSync(nodeFiles(data, master!).pid, '1001\n');
+    writeFileSync(nodeFiles(data, slave!).pid, '1002\n');
+    const killer = readState(data)!; // read before the slave restarts
+    writeFileSync(nodeFiles(data, slave!).pid, '2002\n'); // the upgrade restarted the slave
+    rmSync(nodeFiles(data, master!).pid); // the killer removed the master's pid file
+    delete killer.pids[master!.name];
+    writeState(killer); // ... and wrote its (stale) copy back
+    assert.deepEqual(readState(data)!.pids, { [slave!.name]: 2002 });
+  } finally {
+    rmSync(data, { recursive: true, force: true });
   }
 });

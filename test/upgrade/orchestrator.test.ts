@@ -133,6 +133,12 @@ test('a master killed (-9) in the middle stops the run with a clear reason; --re
   await withCluster(TWO_GROUPS, async (data, namesrvAddr) => {
     let first: Run | undefined;
     let resumed: Run | undefined;
+    // A broker that no NameServer lists is not silently left out of the plan (it would stay behind).
+    assert.equal(spawnSync(process.execPath, [CLI, 'cluster', 'stop', 'broker-b-s', '--data', data]).status, 0);
+    const partial = await apogee(['upgrade', '--cluster', data, '--to', 'current', '--plan', '--gate-timeout', '2']);
+    assert.equal(partial.code, 1);
+    assert.match(partial.stderr, /^apogee upgrade: broker-b-s \(127\.0\.0\.1:\d+\) is not registered on any NameServer: start it first/);
+    assert.equal(spawnSync(process.execPath, [CLI, 'cluster', 'start', 'broker-b-s', '--data', data]).status, 0);
     const seen = await underLoad(namesrvAddr, 'OrchKill', async () => {
       let killed = false;
       first = await apogee(['upgrade', '--cluster', data, '--to', 'current', '--yes', '--json', '--gate-timeout', '8'], (line) => {

@@ -44,6 +44,10 @@ export class CommandDriver implements Driver {
     this.statePath = t.state ? resolve(dirname(file), t.state) : resolve(dirname(file), 'apogee-upgrade-state.json');
   }
 
+  knownAddrs(): string[] {
+    return Object.keys(this.t.names ?? {});
+  }
+
   nameOf(node: UpgradeNode): string {
     const named = this.t.names?.[node.addr];
     if (named) return named;

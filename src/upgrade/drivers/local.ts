@@ -7,8 +7,8 @@ import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, statfsSync 
 import { join } from 'node:path';
 import { loadState } from '../../cluster/control.js';
 import { hostsWrap } from '../../cluster/hosts.js';
-import { nodeFiles, writeState, type ClusterState } from '../../cluster/layout.js';
-import { installOf, isNodeProcess, noWrap, startNode, stopNode } from '../../cluster/processes.js';
+import { nodeFiles, type ClusterState } from '../../cluster/layout.js';
+import { findNodePid, installOf, noWrap, startNode, stopNode } from '../../cluster/processes.js';
 import type { NodeSpec } from '../../cluster/topology.js';
 import type { Driver, UpgradeNode } from '../driver.js';
 import { resolveRelease, type Release } from '../release.js';
@@ -26,9 +26,8 @@ export class LocalDriver implements Driver {
   }
 
   /**
-   * The node pids, read anew for every action: an operator may start, stop or kill nodes with
-   * `apogee cluster` while a run is under way (or stopped), and a copy held from the start would
-   * write their pids back wrong.
+   * The node pids, read anew from their pid files for every action: an operator may start, stop or
+   * kill nodes with `apogee cluster` while a run is under way (or stopped).
    */
   private get state(): ClusterState {
     return loadState(this.cluster.data);
@@ -36,6 +35,10 @@ export class LocalDriver implements Driver {
 
   get namesrvAddrs(): string[] {
     return this.cluster.topology.nodes.filter((n) => n.kind === 'namesrv').map((n) => `${n.host}:${n.port}`);
+  }
+
+  knownAddrs(): string[] {
+    return this.cluster.topology.nodes.map((n) => `${n.host}:${n.port}`);
   }
 
   private spec(node: UpgradeNode): NodeSpec {
@@ -50,19 +53,15 @@ export class LocalDriver implements Driver {
 
   async releaseOf(node: UpgradeNode): Promise<Release | undefined> {
     const spec = this.spec(node);
-    const pid = this.state.pids[spec.name];
-    if (!isNodeProcess(pid, this.cluster.data, spec)) return undefined;
-    const install = installOf(pid!);
+    const pid = findNodePid(this.state.pids[spec.name], this.cluster.data, spec);
+    if (pid === undefined) return undefined;
+    const install = installOf(pid);
     return install ? resolveRelease(install) : undefined;
   }
 
   async stop(node: UpgradeNode): Promise<void> {
     const spec = this.spec(node);
-    const before = this.state;
-    const how = await stopNode(before.pids[spec.name], before.data, spec);
-    const after = this.state;
-    delete after.pids[spec.name];
-    writeState(after);
+    const how = await stopNode(this.state.pids[spec.name], this.cluster.data, spec);
     if (how === 'killed') throw new Error(`${spec.name} did not stop within its grace period and was killed`);
   }
 
@@ -96,13 +95,9 @@ export class LocalDriver implements Driver {
 
   async start(node: UpgradeNode, release: Release, extraArgs: string[]): Promise<void> {
     const spec = this.spec(node);
-    const before = this.state;
-    if (isNodeProcess(before.pids[spec.name], before.data, spec)) return;
+    if (findNodePid(this.state.pids[spec.name], this.cluster.data, spec) !== undefined) return;
     const wrap = this.cluster.net ? hostsWrap(this.cluster.net) : noWrap;
-    const pid = await startNode(before.data, spec, wrap, 30_000, { install: release.install, extraArgs });
-    const after = this.state;
-    after.pids[spec.name] = pid;
-    writeState(after);
+    await startNode(this.cluster.data, spec, wrap, 30_000, { install: release.install, extraArgs });
   }
 
   freeBytes(): number | undefined {
