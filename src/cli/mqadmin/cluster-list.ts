@@ -1,5 +1,5 @@
 /** mqadmin clusterList's two tables, laid out as Apache's ClusterListSubCommand prints them. */
-import type { Admin } from '../client/admin.js';
+import type { Admin } from '../../client/admin.js';
 
 const out = (line = ''): void => void process.stdout.write(line + '\n');
 const pad = (s: unknown, n: number): string => String(s).padEnd(n);
