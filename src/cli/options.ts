@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { applyProperties, configEntries, ConfigError, type ConfigOf, type ConfigSpec } from '../common/config.js';
 import { parseProperties } from '../common/properties.js';
+import { RENAMED_KEYS } from '../common/apache-keys.js';
 import { UsageError } from './run.js';
 
 export interface ServerCliResult<S extends ConfigSpec> {
@@ -39,6 +40,7 @@ export function takeProperties<S extends ConfigSpec>(
   where: string,
   out: { extra: Record<string, string>; ignored: string[] },
 ): void {
+  props = withOneSpelling(props, where);
   const values = new Map(props);
   for (const key of applyProperties(spec, config, props).unknown) {
     const value = values.get(key)!;
@@ -50,6 +52,20 @@ export function takeProperties<S extends ConfigSpec>(
       throw new ConfigError(`unknown property ${key} ${where}; ${keys.hint ?? 'run with -p to list the keys Apogee uses'}`);
     }
   }
+}
+
+/** Renamed keys under the name Apogee uses; both spellings with different values is an error. */
+function withOneSpelling(props: Array<[string, string]>, where: string): Array<[string, string]> {
+  const given = new Map(props);
+  return props.map(([key, value]) => {
+    const ours = RENAMED_KEYS[key];
+    if (ours === undefined) return [key, value];
+    const other = given.get(ours);
+    if (other !== undefined && other.trim() !== value.trim()) {
+      throw new ConfigError(`${key}=${value} and ${ours}=${other} ${where} name the same setting (Java 4.6 renamed it); keep one`);
+    }
+    return [ours, value];
+  });
 }
 
 /**

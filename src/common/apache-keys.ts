@@ -38,7 +38,7 @@ export const IGNORED_APACHE_KEYS: readonly IgnoredKeyGroup[] = [
     source: 'MessageStoreConfig',
     components: ['broker'],
     keys: [
-      'mappedFileSizeCommitLog', 'mappedFileSizeConsumeQueue', 'enableConsumeQueueExt', 'mappedFileSizeConsumeQueueExt',
+      'enableConsumeQueueExt', 'mappedFileSizeConsumeQueueExt',
       'bitMapLengthConsumeQueueExt', 'commitIntervalCommitLog', 'useReentrantLockWhenPutMessage', 'flushCommitLogTimed',
       'deleteCommitLogFilesInterval', 'deleteConsumeQueueFilesInterval', 'destroyMapedFileIntervalForcibly',
       'redeleteHangedFileInterval', 'putMsgIndexHightWater', 'commitCommitLogLeastPages', 'flushLeastPagesWhenWarmMapedFile',
@@ -72,3 +72,13 @@ export const IGNORED_APACHE_KEYS: readonly IgnoredKeyGroup[] = [
 export function ignoredApacheKeys(component: Component): ReadonlySet<string> {
   return new Set(IGNORED_APACHE_KEYS.filter((g) => g.components.includes(component)).flatMap((g) => g.keys));
 }
+
+/**
+ * Keys Java 4.6 renamed (MessageStoreConfig's "maped" became "mapped"): both spellings are read, so a
+ * 4.6+ broker's property file keeps its segment sizes instead of silently getting the defaults (a
+ * store written with other sizes would be misread).
+ */
+export const RENAMED_KEYS: Readonly<Record<string, string>> = {
+  mappedFileSizeCommitLog: 'mapedFileSizeCommitLog',
+  mappedFileSizeConsumeQueue: 'mapedFileSizeConsumeQueue',
+};

@@ -144,6 +144,21 @@ test('unknown keys: an error in a file and on the command line alike; keys Apach
   for (const group of IGNORED_APACHE_KEYS) for (const k of group.keys) assert.ok(readme.includes(`\`${k}\``), `README lists the ignored key ${k}`);
 }));
 
+test('4.6+ spellings mappedFileSizeCommitLog / mappedFileSizeConsumeQueue set the segment sizes (a 4.6+ file is not silently given the defaults); both spellings disagreeing is one line', withHome((home) => {
+  const file = join(home, 'renamed.properties');
+  writeFileSync(file, 'mappedFileSizeCommitLog=1048576\nmappedFileSizeConsumeQueue=60000\n');
+  for (const args of [['-c', file, '-p'], ['--mappedFileSizeCommitLog=1048576', '--mappedFileSizeConsumeQueue=60000', '-p']]) {
+    const r = run('mqbroker', args, home);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^mapedFileSizeCommitLog=1048576$/m);
+    assert.match(r.stdout, /^mapedFileSizeConsumeQueue=60000$/m);
+    assert.doesNotMatch(r.stderr, /mappedFileSize/, 'no "ignored" warning');
+  }
+  writeFileSync(file, 'mapedFileSizeCommitLog=1048576\nmappedFileSizeCommitLog=2097152\n');
+  const line = oneLineFailure(run('mqbroker', ['-c', file], home), 'both spellings, different values');
+  assert.equal(line, `mqbroker: mappedFileSizeCommitLog=2097152 and mapedFileSizeCommitLog=1048576 in ${file} name the same setting (Java 4.6 renamed it); keep one`);
+}));
+
 async function holdPort(port = 0, host = '0.0.0.0'): Promise<Server> {
   const s = createServer();
   await new Promise<void>((resolve, reject) => {
