@@ -172,7 +172,7 @@ export function formatDelayOffsets(table: DelayOffsetTable): string {
 export class StoreConfigFiles {
   constructor(
     readonly storePathRootDir: string,
-    /** 3.5.8 kept topics/subscriptions under `${user.home}/store/config`; looked at when the root has none. */
+    /** 3.5.8 kept topics/subscriptions under `${user.home}/store/config`: read when the root has none, kept current on every save. */
     readonly legacyDir: string | undefined = undefined,
   ) {}
 
@@ -217,11 +217,23 @@ export class StoreConfigFiles {
    * tools), which must come after {@link idle}.
    */
   saveTopics(f: TopicsFile, background = false): void {
-    this.save(this.path('topics.json'), formatTopics(f), background);
+    const text = formatTopics(f);
+    this.save(this.path('topics.json'), text, background);
+    this.mirrorToLegacy('topics.json', text, background);
   }
 
   saveSubscriptionGroups(f: SubscriptionGroupsFile, background = false): void {
-    this.save(this.path('subscriptionGroup.json'), formatSubscriptionGroups(f), background);
+    const text = formatSubscriptionGroups(f);
+    this.save(this.path('subscriptionGroup.json'), text, background);
+    this.mirrorToLegacy('subscriptionGroup.json', text, background);
+  }
+
+  /**
+   * A store taken over from 3.5.8 keeps its legacy copies current too: a broker downgraded back to
+   * 3.5.8 reads topics and groups only from there, and would otherwise lose every change made since.
+   */
+  private mirrorToLegacy(name: 'topics.json' | 'subscriptionGroup.json', text: string, background: boolean): void {
+    if (this.legacyDir && fs.existsSync(this.legacyDir)) this.save(join(this.legacyDir, name), text, background);
   }
 
   saveConsumerOffsets(t: ConsumerOffsetTable, background = false): void {

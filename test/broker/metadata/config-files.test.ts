@@ -62,6 +62,33 @@ test('3.5.8: topics/subscriptions from ${user.home}/store/config, `timestatmp` a
   }
 });
 
+test('3.5.8: topic and group changes are written to ${user.home}/store/config too, so a broker downgraded back to 3.5.8 keeps them', () => {
+  const root = copyFixtureStore('rocketmq-3.5.8', 'store-clean');
+  const home = makeTempDir();
+  try {
+    const legacy = join(home, 'store', 'config');
+    fs.cpSync(fixture('rocketmq-3.5.8', 'user-home', 'store', 'config'), legacy, { recursive: true });
+    const files = new StoreConfigFiles(root, legacy);
+    const topics = files.loadTopics()!;
+    topics.topicConfigTable.set('AddedAfterUpgrade', { ...topics.topicConfigTable.get('FixtureA')!, topicName: 'AddedAfterUpgrade' });
+    files.saveTopics(topics);
+    const groups = files.loadSubscriptionGroups()!;
+    groups.subscriptionGroupTable.set('GroupAddedAfterUpgrade', { ...groups.subscriptionGroupTable.get('GroupA')!, groupName: 'GroupAddedAfterUpgrade' });
+    files.saveSubscriptionGroups(groups);
+    for (const [name, key] of [['topics.json', 'AddedAfterUpgrade'], ['subscriptionGroup.json', 'GroupAddedAfterUpgrade']] as const) {
+      assert.ok(fs.readFileSync(files.path(name), 'utf8').includes(`"${key}"`), `${name} under the store root`);
+      assert.ok(fs.readFileSync(join(legacy, name), 'utf8').includes(`"${key}"`), `${name} where 3.5.8 reads it`);
+    }
+    // Without a legacy directory on disk nothing is created there.
+    const elsewhere = join(home, 'absent');
+    new StoreConfigFiles(root, elsewhere).saveTopics(topics);
+    assert.ok(!fs.existsSync(elsewhere));
+  } finally {
+    removeTemp(root);
+    fs.rmSync(home, { recursive: true, force: true }); // removeTemp takes a store dir and removes its parent
+  }
+});
+
 test('atomic replace keeps the previous content in .bak; reads fall back to .bak', () => {
   const root = join(makeTempDir(), 'store');
   try {
