@@ -1,7 +1,7 @@
 /** Shared helpers for store tests: fixture paths, temp copies, manifests. */
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fixturesDir } from '../helpers/fixtures.js';
 
 export { fixturesDir };
@@ -33,7 +33,10 @@ function makeWritable(path: string): void {
 }
 
 export function removeTemp(storeDir: string): void {
-  fs.rmSync(join(storeDir, '..'), { recursive: true, force: true });
+  const parent = resolve(storeDir, '..');
+  // Given a temp dir itself instead of a store inside one, this would empty the system's temp directory.
+  if (parent === resolve(tmpdir()) || !basename(parent).startsWith('apogee-')) throw new Error(`removeTemp(${storeDir}): not a store inside one of makeTempDir's directories`);
+  fs.rmSync(parent, { recursive: true, force: true });
 }
 
 export function readJson<T = any>(...parts: string[]): T {
