@@ -10,43 +10,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
-import { projectRoot } from '../../src/common/paths.js';
-import { brokerStopMs, deployDir, loadBrokerProperties } from '../helpers/deploy.js';
-
-type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const CHART = deployDir('helm', 'apogee');
-const HELM = process.env.HELM ?? join(projectRoot(), 'node_modules', '.cache', 'apogee-helm', 'helm');
-const helmMissing = existsSync(HELM)
-  ? false
-  : process.env.CI
-    ? false // in CI a missing helm is a failure (.ci/run fetches it), not a skip
-    : `no helm at ${HELM}: run node scripts/fetch-helm.mjs (or set HELM)`;
-
-function helm(args: string[]): { status: number | null; out: string } {
-  const r = spawnSync(HELM, args, { encoding: 'utf8', env: { ...process.env, HELM_CACHE_HOME: tmpdir(), HELM_CONFIG_HOME: tmpdir(), HELM_DATA_HOME: tmpdir() } });
-  if (r.error) throw r.error;
-  return { status: r.status, out: r.stdout + r.stderr };
-}
-
-/** The chart's manifests for release "t" in namespace "mq", with extra `helm template` flags. */
-export function render(chart = CHART, ...flags: string[]): Doc[] {
-  const r = helm(['template', 't', chart, '--namespace', 'mq', ...flags]);
-  assert.equal(r.status, 0, r.out);
-  return parseAllDocuments(r.out).map((d) => d.toJS() as Doc).filter((d) => d !== null);
-}
+import { brokerStopMs, loadBrokerProperties } from '../helpers/deploy.js';
+import { CHART, helm, helmMissing, render, type Doc } from '../helpers/helm.js';
 
 const named = (docs: Doc[], kind: string, name: string): Doc | undefined => docs.find((d) => d.kind === kind && d.metadata?.name === name);
 const mainContainer = (set: Doc): Doc => set.spec?.template?.spec?.containers?.[0] ?? {};
 const portNumber = (c: Doc, port: unknown): unknown => (typeof port === 'string' ? ((c.ports ?? []) as Doc[]).find((p) => p.name === port)?.containerPort : port);
 
 /** What is wrong with the rendered chart as an Apogee deployment of `groups` (empty: nothing). */
-export function chartProblems(docs: Doc[], groups = ['broker-a', 'broker-b']): string[] {
+function chartProblems(docs: Doc[], groups = ['broker-a', 'broker-b']): string[] {
   const problems: string[] = [];
   const sets = docs.filter((d) => d.kind === 'StatefulSet');
   const nsSet = sets.find((s) => s.metadata.labels?.['app.kubernetes.io/component'] === 'namesrv');
