@@ -68,16 +68,19 @@ function dockerfileProblems(text: string, dockerignore: string): string[] {
   const stageByName = new Map(stages.map((s) => [s.name, s]));
   const installsProdOnly = (s: Stage): boolean =>
     s.instructions.some((i) => i.getKeyword() === 'RUN' && /\bnpm (ci|install|prune)\b/.test(args(i).join(' ')) && /--omit=dev|--production\b/.test(args(i).join(' ')));
+  // Every file copied from the build context, in any stage, must be there and not ignored.
+  const patterns = dockerignore.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  for (const copy of stages.flatMap((s) => s.instructions).filter((i) => i.getKeyword() === 'COPY' && flag(i, 'from') === undefined)) {
+    for (const src of args(copy).slice(0, -1)) {
+      if (!existsSync(join(projectRoot(), src))) problems.push(`COPY ${src}: no such file in the repository`);
+      else if (ignoredByDockerignore(src, patterns)) problems.push(`COPY ${src}: excluded by .dockerignore`);
+    }
+  }
   for (const copy of inFinal('COPY')) {
     const from = flag(copy, 'from');
     const sources = args(copy).slice(0, -1);
     if (from === undefined) {
-      const patterns = dockerignore.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-      for (const src of sources) {
-        if (src === '.' || /^(src|test|bench)(\/|$)/.test(src)) problems.push(`the final stage copies ${src} from the build context`);
-        else if (!existsSync(join(projectRoot(), src))) problems.push(`COPY ${src}: no such file in the repository`);
-        else if (ignoredByDockerignore(src, patterns)) problems.push(`COPY ${src}: excluded by .dockerignore`);
-      }
+      for (const src of sources) if (src === '.' || /^(src|test|bench)(\/|$)/.test(src)) problems.push(`the final stage copies ${src} from the build context`);
     } else if (sources.some((s) => s.includes('node_modules'))) {
       const stage = stageByName.get(from);
       if (!stage || !installsProdOnly(stage)) problems.push(`node_modules is copied from stage ${from}, which does not install with --omit=dev`);
@@ -118,7 +121,11 @@ test('the Dockerfile builds a small multi-stage, non-root image with production 
   assert.deepEqual(broken('ENTRYPOINT ["apogee-entrypoint"]', 'ENTRYPOINT apogee-entrypoint'), ['ENTRYPOINT is not in exec (JSON) form']);
   assert.deepEqual(broken('STOPSIGNAL SIGTERM', 'STOPSIGNAL SIGKILL'), ['STOPSIGNAL is not SIGTERM']);
   assert.deepEqual(broken('ARG NODE_IMAGE=node:20-bookworm-slim', 'ARG NODE_IMAGE=node:20'), ['final base image node:20 is not node:20-bookworm-slim or -alpine']);
-  assert.deepEqual(dockerfileProblems(text, `${ignore}\ndeploy/docker\n`), ['COPY deploy/docker/entrypoint.sh: excluded by .dockerignore', 'COPY deploy/docker/healthcheck.mjs: excluded by .dockerignore']);
+  assert.deepEqual(dockerfileProblems(text, `${ignore}\ndeploy/docker\n`), [
+    'COPY deploy/docker/tsconfig.image.json: excluded by .dockerignore', 'COPY deploy/docker/entrypoint.sh: excluded by .dockerignore', 'COPY deploy/docker/healthcheck.mjs: excluded by .dockerignore',
+  ]);
+  assert.deepEqual(broken('COPY conf ./conf', 'COPY config ./conf'), ['COPY config: no such file in the repository']);
+  assert.deepEqual(broken('COPY bin ./bin', 'COPY src ./src'), ['the final stage copies src from the build context']);
 });
 
 test("the image's entrypoint starts a NameServer that drains on SIGTERM and exits 0 (exec: the signal reaches the server)", async () => {
@@ -134,7 +141,9 @@ test("the image's entrypoint starts a NameServer that drains on SIGTERM and exit
   try {
     await untilValue(() => (/The Name Server boot success/.test(out) ? true : child.exitCode !== null ? Promise.reject(new Error(out)) : undefined), 'the boot line', 20_000);
     child.kill('SIGTERM');
-    const [code, signal] = await Promise.race([exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no exit within 30 s\n${out}`)), 30_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no exit within 30 s\n${out}`)), 30_000)));
+    const [code, signal] = await Promise.race([exited, deadline]).finally(() => clearTimeout(timer));
     assert.deepEqual({ code, signal }, { code: 0, signal: null }, out);
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { BrokerConfigSpec } from '../../src/broker/config.js';
+import { NamesrvConfigSpec } from '../../src/namesrv/config.js';
 import { cliPath, spawnServer, type ServerProcess } from '../../src/testing/launcher.js';
 import { projectRoot } from '../../src/common/paths.js';
 import { composeDurationMs, deployDir, freePort, loadBrokerProperties } from '../helpers/deploy.js';
@@ -23,8 +24,8 @@ import { helmMissing, render, type Doc } from '../helpers/helm.js';
 import { startNamesrv } from '../helpers/namesrv.js';
 import { untilValue } from '../helpers/wait.js';
 
-/** Whether this build serves /metrics, /healthz and /readyz (the metrics work may land separately). */
-const HEALTH = Object.hasOwn(BrokerConfigSpec, 'metricsPromExporterPort');
+/** Whether this build's servers serve /metrics, /healthz and /readyz (that work may land separately). */
+const HEALTH = { broker: Object.hasOwn(BrokerConfigSpec, 'metricsPromExporterPort'), namesrv: Object.hasOwn(NamesrvConfigSpec, 'metricsPromExporterPort') };
 
 /** brokerName/brokerId pairs the NameServer at `addr` lists, via the real mqadmin clusterList. */
 function clusterList(addr: string): string[] {
@@ -39,10 +40,10 @@ async function probe(port: number, path: string): Promise<number | null> {
   return code;
 }
 
-async function healthOverrides(): Promise<{ args: string[]; port?: number }> {
-  if (!HEALTH) return { args: [] };
+async function healthOverrides(kind: keyof typeof HEALTH): Promise<{ args: string[]; port?: number }> {
+  if (!HEALTH[kind]) return { args: [] };
   const port = await freePort();
-  return { args: [`--metricsPromExporterPort=${port}`, '--metricsPromExporterHost=127.0.0.1'], port };
+  return { args: [`--metricsPromExporterPort=${port}`], port };
 }
 
 async function expectReady(what: string, port: number | undefined): Promise<void> {
@@ -52,7 +53,7 @@ async function expectReady(what: string, port: number | undefined): Promise<void
 }
 
 test('the compose property files start 2 NameServers and broker-a/b masters and slaves, which register and stop on SIGTERM within stop_grace_period', async (t) => {
-  if (!HEALTH) t.diagnostic('this build serves no health endpoints (no metricsPromExporterPort): /readyz is not probed');
+  for (const [kind, served] of Object.entries(HEALTH)) if (!served) t.diagnostic(`this build's ${kind} serves no health endpoints (no metricsPromExporterPort): its /readyz is not probed`);
   const compose = parse(readFileSync(deployDir('compose', 'docker-compose.yml'), 'utf8'), { merge: true }) as Doc;
   const home = mkdtempSync(join(tmpdir(), 'apogee-compose-run-'));
   const procs: Array<{ name: string; proc: ServerProcess; graceMs: number }> = [];
@@ -61,7 +62,7 @@ test('the compose property files start 2 NameServers and broker-a/b masters and 
     for (const name of ['namesrv-0', 'namesrv-1']) {
       const service = compose.services[name] as Doc;
       const port = await freePort();
-      const health = await healthOverrides();
+      const health = await healthOverrides('namesrv');
       const proc = spawnServer('mqnamesrv', ['-c', deployDir('compose', 'conf', 'namesrv.properties'), `--listenPort=${port}`, `--rocketmqHome=${join(home, name)}`, ...health.args], { env: { APOGEE_LOG_LEVEL: 'warn' } });
       procs.push({ name, proc, graceMs: composeDurationMs(service.stop_grace_period)! });
       await proc.waitFor(/The Name Server boot success/);
@@ -74,7 +75,7 @@ test('the compose property files start 2 NameServers and broker-a/b masters and 
     for (const name of brokers) {
       const service = compose.services[name] as Doc;
       const conf = deployDir('compose', 'conf', `${name}.properties`);
-      const health = await healthOverrides();
+      const health = await healthOverrides('broker');
       const dir = join(home, name);
       const proc = spawnServer('mqbroker', ['-c', conf, '-n', namesrvAddr, '--listenPort=0', '--brokerIP1=127.0.0.1', `--rocketmqHome=${dir}`, `--storePathRootDir=${join(dir, 'store')}`, ...health.args], { env: { APOGEE_HOME: dir, APOGEE_LOG_LEVEL: 'info' } });
       procs.push({ name, proc, graceMs: composeDurationMs(service.stop_grace_period)! });
