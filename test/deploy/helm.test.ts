@@ -84,6 +84,25 @@ function chartProblems(docs: Doc[], groups = ['broker-a', 'broker-b']): string[]
   return problems;
 }
 
+/**
+ * Each manifest against the Kubernetes API's OpenAPI schema for its kind (kubernetes-models): types,
+ * required fields and enums; unknown fields are not flagged by those schemas, which chartProblems covers.
+ */
+async function schemaProblems(docs: Doc[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const doc of docs) {
+    const [group, version] = String(doc.apiVersion).includes('/') ? String(doc.apiVersion).split('/') : [undefined, String(doc.apiVersion)];
+    const module = `kubernetes-models/${group ? `${group}/` : ''}${version}/${String(doc.kind)}`;
+    const model = (await import(module)) as Record<string, new (d: Doc) => { validate(): void }>;
+    try {
+      new model[String(doc.kind)]!(doc).validate();
+    } catch (err) {
+      problems.push(`${String(doc.kind)}/${String(doc.metadata?.name)}: ${(err as Error).message}`);
+    }
+  }
+  return problems;
+}
+
 /** A copy of the chart with one template edited; `edit` must change it. */
 function editedChart(dir: string, template: string, edit: (text: string) => string): string {
   const chart = join(dir, `chart-${Math.random().toString(36).slice(2)}`);
@@ -109,9 +128,11 @@ test('helm lint --strict passes on the chart and fails on a broken template', { 
   }
 });
 
-test('helm template renders NameServers, a master and a slave per group, probes, a preStop drain and a grace period past it', { skip: helmMissing }, () => {
+test('helm template renders NameServers, a master and a slave per group, probes, a preStop drain and a grace period past it', { skip: helmMissing }, async () => {
   const docs = render();
   assert.deepEqual(chartProblems(docs), []);
+  assert.deepEqual(await schemaProblems(docs), []);
+  assert.match((await schemaProblems(render(CHART, '--set-string', 'broker.terminationGracePeriodSeconds=75s'))).join('\n'), /StatefulSet\/t-apogee-broker-a: .*terminationGracePeriodSeconds must be integer/);
   assert.deepEqual(docs.map((d) => `${d.kind}/${d.metadata.name}`).filter((n) => n.startsWith('StatefulSet/')).sort(), [
     'StatefulSet/t-apogee-broker-a', 'StatefulSet/t-apogee-broker-a-s', 'StatefulSet/t-apogee-broker-b', 'StatefulSet/t-apogee-broker-b-s', 'StatefulSet/t-apogee-namesrv',
   ]);
