@@ -4,15 +4,16 @@
  * the final stage, a non-root USER, volumes, the ports, a HEALTHCHECK on /healthz, STOPSIGNAL
  * SIGTERM, an exec-form entrypoint; every file it copies exists and passes .dockerignore. Its
  * entrypoint and health probe then run for real here: the entrypoint starts a NameServer that
- * drains on SIGTERM (exec, so the signal reaches the server), the probe tells 200 from 503.
+ * drains on SIGTERM (exec, so the signal reaches the server), the probe tells 200 from 503, and the
+ * final stage's files, assembled from its COPY instructions, run a NameServer and a broker alone.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { once } from 'node:events';
 import { DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { projectRoot } from '../../src/common/paths.js';
@@ -128,29 +129,121 @@ test('the Dockerfile builds a small multi-stage, non-root image with production 
   assert.deepEqual(broken('COPY bin ./bin', 'COPY src ./src'), ['the final stage copies src from the build context']);
 });
 
+/** A server started through the image's entrypoint script (`sh entrypoint role args…`). */
+class ViaEntrypoint {
+  readonly child;
+  private out = '';
+  private readonly exited: Promise<[number | null, NodeJS.Signals | null]>;
+
+  constructor(entrypoint: string, args: string[], env: Record<string, string>) {
+    this.child = spawn('sh', [entrypoint, ...args], { env: { ...process.env, APOGEE_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout.on('data', (c: Buffer) => (this.out += c.toString()));
+    this.child.stderr.on('data', (c: Buffer) => (this.out += c.toString()));
+    this.exited = once(this.child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
+  }
+
+  get output(): string {
+    return this.out;
+  }
+
+  waitFor(pattern: RegExp): Promise<RegExpMatchArray> {
+    return untilValue(() => this.out.match(pattern) ?? (this.child.exitCode !== null ? Promise.reject(new Error(`exited before ${String(pattern)}\n${this.out}`)) : undefined), String(pattern), 30_000);
+  }
+
+  /** SIGTERM, then the exit (SIGKILL and a failure after `graceMs`). */
+  async stop(graceMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return { code: this.child.exitCode, signal: this.child.signalCode };
+    this.child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no exit within ${graceMs} ms\n${this.out}`)), graceMs)));
+    try {
+      const [code, signal] = await Promise.race([this.exited, deadline]);
+      return { code, signal };
+    } catch (err) {
+      this.child.kill('SIGKILL');
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
 test("the image's entrypoint starts a NameServer that drains on SIGTERM and exits 0 (exec: the signal reaches the server)", async () => {
   const home = mkdtempSync(join(tmpdir(), 'apogee-entrypoint-'));
-  const child = spawn('sh', [deployDir('docker', 'entrypoint.sh'), 'namesrv', '--listenPort=0'], {
-    env: { ...process.env, APOGEE_INSTALL_DIR: projectRoot(), APOGEE_HOME: home, APOGEE_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
+  const ns = new ViaEntrypoint(deployDir('docker', 'entrypoint.sh'), ['namesrv', '--listenPort=0'], { APOGEE_INSTALL_DIR: projectRoot(), APOGEE_HOME: home });
   try {
-    await untilValue(() => (/The Name Server boot success/.test(out) ? true : child.exitCode !== null ? Promise.reject(new Error(out)) : undefined), 'the boot line', 20_000);
-    child.kill('SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no exit within 30 s\n${out}`)), 30_000)));
-    const [code, signal] = await Promise.race([exited, deadline]).finally(() => clearTimeout(timer));
-    assert.deepEqual({ code, signal }, { code: 0, signal: null }, out);
+    await ns.waitFor(/The Name Server boot success/);
+    assert.deepEqual(await ns.stop(30_000), { code: 0, signal: null }, ns.output);
   } finally {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await ns.stop(5000).catch(() => undefined);
     rmSync(home, { recursive: true, force: true });
   }
   const unknown = spawnSync('sh', [deployDir('docker', 'entrypoint.sh'), 'no-such-command-here'], { encoding: 'utf8' });
   assert.notEqual(unknown.status, 0);
+});
+
+/**
+ * The final stage's filesystem, built from its COPY instructions without an engine: context files
+ * as they are, the build stage's /src/dist as this checkout's dist, and the prod-deps stage's
+ * node_modules by the same `npm ci --omit=dev` it runs. Absolute paths land under `rootfs`.
+ */
+function assembleFinalStage(rootfs: string): void {
+  const stages = stagesOf(readFileSync(DOCKERFILE, 'utf8'));
+  const final = stages.at(-1)!;
+  let workdir = '/';
+  for (const i of final.instructions) {
+    if (i.getKeyword() === 'WORKDIR') workdir = args(i)[0]!;
+    if (i.getKeyword() !== 'COPY') continue;
+    const from = flag(i, 'from');
+    const [dest, ...sources] = args(i).reverse();
+    const target = join(rootfs, dest!.startsWith('/') ? dest! : join(workdir, dest!));
+    for (const src of sources.reverse()) {
+      let origin: string;
+      if (from === undefined) origin = join(projectRoot(), src);
+      else if (from === 'build' && src.startsWith('/src/')) origin = join(projectRoot(), src.slice('/src/'.length));
+      else if (from === 'prod-deps' && src.endsWith('/node_modules')) {
+        const deps = join(rootfs, '..', 'prod-deps');
+        mkdirSync(deps, { recursive: true });
+        for (const f of ['package.json', 'package-lock.json']) cpSync(join(projectRoot(), f), join(deps, f));
+        const npm = spawnSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: deps, encoding: 'utf8' });
+        assert.equal(npm.status, 0, npm.stdout + npm.stderr);
+        origin = join(deps, 'node_modules');
+      } else throw new Error(`COPY --from=${from} ${src}: not rehearsed here`);
+      const into = dest!.endsWith('/') ? join(target, basename(src)) : target;
+      mkdirSync(dirname(into), { recursive: true });
+      cpSync(origin, into, { recursive: true });
+    }
+  }
+}
+
+test("the final stage's files alone run a NameServer and a broker through the entrypoint (the image rehearsed without an engine)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'apogee-image-'));
+  const rootfs = join(dir, 'rootfs');
+  const started: ViaEntrypoint[] = [];
+  try {
+    assembleFinalStage(rootfs);
+    // Nothing from the development tree: the servers must run on production dependencies alone.
+    assert.ok(!existsSync(join(rootfs, 'opt/apogee/node_modules/typescript')), 'typescript is in the image');
+    assert.ok(!existsSync(join(rootfs, 'opt/apogee/dist/test')), 'tests are in the image');
+    const entrypoint = join(rootfs, 'usr/local/bin/apogee-entrypoint');
+    const env = { APOGEE_INSTALL_DIR: join(rootfs, 'opt/apogee'), APOGEE_HOME: join(dir, 'data') };
+    const nsPort = await freePort();
+    const ns = new ViaEntrypoint(entrypoint, ['namesrv', `--listenPort=${nsPort}`], env);
+    started.push(ns);
+    await ns.waitFor(/The Name Server boot success/);
+    const broker = new ViaEntrypoint(entrypoint, ['broker', '-c', join(rootfs, 'opt/apogee/conf/broker.conf'), '-n', `127.0.0.1:${nsPort}`, '--listenPort=0', '--brokerIP1=127.0.0.1'], env);
+    started.push(broker);
+    await broker.waitFor(/The broker\[broker-a, 127\.0\.0\.1:\d+\] boot success/);
+    const version = spawnSync('sh', [entrypoint, 'apogee', '--version'], { encoding: 'utf8', env: { ...process.env, ...env } });
+    assert.equal(version.status, 0, version.stderr);
+    assert.match(version.stdout, new RegExp(JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')).version.replace(/\./g, '\\.')));
+    assert.deepEqual(await broker.stop(60_000), { code: 0, signal: null }, broker.output);
+    assert.match(broker.output, /draining, then shutting down[\s\S]*broker stopped/);
+    assert.deepEqual(await ns.stop(30_000), { code: 0, signal: null }, ns.output);
+  } finally {
+    for (const p of started) await p.stop(5000).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("the image's health probe exits 0 on 200, 1 on 503 or when nothing answers", async () => {
