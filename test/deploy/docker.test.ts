@@ -135,8 +135,8 @@ class ViaEntrypoint {
   private out = '';
   private readonly exited: Promise<[number | null, NodeJS.Signals | null]>;
 
-  constructor(entrypoint: string, args: string[], env: Record<string, string>) {
-    this.child = spawn('sh', [entrypoint, ...args], { env: { ...process.env, APOGEE_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  constructor(entrypoint: string, args: string[], env: Record<string, string>, cwd?: string) {
+    this.child = spawn('sh', [entrypoint, ...args], { cwd, env: { ...process.env, APOGEE_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout.on('data', (c: Buffer) => (this.out += c.toString()));
     this.child.stderr.on('data', (c: Buffer) => (this.out += c.toString()));
     this.exited = once(this.child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
@@ -227,14 +227,16 @@ test("the final stage's files alone run a NameServer and a broker through the en
     assert.ok(!existsSync(join(rootfs, 'opt/apogee/dist/test')), 'tests are in the image');
     const entrypoint = join(rootfs, 'usr/local/bin/apogee-entrypoint');
     const env = { APOGEE_INSTALL_DIR: join(rootfs, 'opt/apogee'), APOGEE_HOME: join(dir, 'data') };
+    // The image's WORKDIR, so nothing is found through this checkout by accident.
+    const cwd = join(rootfs, 'opt/apogee');
     const nsPort = await freePort();
-    const ns = new ViaEntrypoint(entrypoint, ['namesrv', `--listenPort=${nsPort}`], env);
+    const ns = new ViaEntrypoint(entrypoint, ['namesrv', `--listenPort=${nsPort}`], env, cwd);
     started.push(ns);
     await ns.waitFor(/The Name Server boot success/);
-    const broker = new ViaEntrypoint(entrypoint, ['broker', '-c', join(rootfs, 'opt/apogee/conf/broker.conf'), '-n', `127.0.0.1:${nsPort}`, '--listenPort=0', '--brokerIP1=127.0.0.1'], env);
+    const broker = new ViaEntrypoint(entrypoint, ['broker', '-c', join(rootfs, 'opt/apogee/conf/broker.conf'), '-n', `127.0.0.1:${nsPort}`, '--listenPort=0', '--brokerIP1=127.0.0.1'], env, cwd);
     started.push(broker);
     await broker.waitFor(/The broker\[broker-a, 127\.0\.0\.1:\d+\] boot success/);
-    const version = spawnSync('sh', [entrypoint, 'apogee', '--version'], { encoding: 'utf8', env: { ...process.env, ...env } });
+    const version = spawnSync('sh', [entrypoint, 'apogee', '--version'], { cwd, encoding: 'utf8', env: { ...process.env, ...env } });
     assert.equal(version.status, 0, version.stderr);
     assert.match(version.stdout, new RegExp(JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')).version.replace(/\./g, '\\.')));
     assert.deepEqual(await broker.stop(60_000), { code: 0, signal: null }, broker.output);
