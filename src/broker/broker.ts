@@ -40,6 +40,7 @@ import { HAMaster } from './ha/ha-master.js';
 import { HASlave } from './ha/ha-slave.js';
 import { SlaveSync } from './ha/slave-sync.js';
 import { RateWindow } from './rate-window.js';
+import { SOCKET_CLOSE_MS } from './stop-budget.js';
 
 export interface BrokerOptions {
   /** Store settings by MessageStoreConfig property name (strings, as in a properties file). */
@@ -444,7 +445,10 @@ export class Broker {
     if (this.sendsInFlight > 0) this.log.warn(`drain timed out with ${this.sendsInFlight} sends in flight`);
   }
 
-  /** Graceful stop: drain, unregister, answer held pulls, close servers, persist, close the store. */
+  /**
+   * Graceful stop: drain, unregister, answer held pulls, close servers, persist, close the store.
+   * Its longest duration is longestStopMs (stop-budget.ts), which packaging's grace periods exceed.
+   */
   async shutdown(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
@@ -457,7 +461,7 @@ export class Broker {
     this.haSlave?.stop();
     await this.haMaster?.stop();
     this.ctx.pullHold.releaseAll();
-    await Promise.all([this.main.close(2000), this.vip.close(2000)]);
+    await Promise.all([this.main.close(SOCKET_CLOSE_MS), this.vip.close(SOCKET_CLOSE_MS)]);
     await this.outbound.close();
     // Background writes first, so none can land after (and over) the final ones.
     await this.files.idle();
