@@ -26,7 +26,7 @@ export function h(tag, attrs = {}, ...children) {
     if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
     else el.setAttribute(k, v === true ? '' : String(v));
   }
-  for (const c of children.flat()) if (c !== undefined && c !== null && c !== false) el.append(c instanceof Node ? c : String(c));
+  for (const c of children.flat(Infinity)) if (c !== undefined && c !== null && c !== false) el.append(c instanceof Node ? c : String(c));
   return el;
 }
 
@@ -34,11 +34,20 @@ export function h(tag, attrs = {}, ...children) {
 export function table(columns, rows, empty = 'Nothing to show.') {
   if (rows.length === 0) return h('p', { class: 'muted' }, empty);
   return h(
-    'table',
-    {},
+    'div',
+    { class: 'table' },
+    h(
+      'table',
+      {},
     h('thead', {}, h('tr', {}, columns.map(([title, , cls]) => h('th', { class: cls }, title)))),
-    h('tbody', {}, rows.map((r) => h('tr', {}, columns.map(([, cell, cls]) => h('td', { class: cls }, cell(r)))))),
+      h('tbody', {}, rows.map((r) => h('tr', {}, columns.map(([, cell, cls]) => h('td', { class: cls }, cell(r)))))),
+    ),
   );
+}
+
+/** Replaces a container's content; null, undefined and false children are left out. */
+export function show(container, ...children) {
+  container.replaceChildren(...children.flat(Infinity).filter((c) => c !== undefined && c !== null && c !== false));
 }
 
 export function errorBox(err) {
@@ -52,7 +61,7 @@ export function notice(text) {
 export const fmt = {
   num: (v, digits = 0) => (v === undefined || v === null ? '–' : Number(v).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })),
   time: (ms) => (ms ? new Date(ms).toLocaleString('sv-SE') : '–'),
-  pct: (ratio) => (ratio === undefined || ratio === null ? '–' : `${(ratio * 100).toFixed(1)} %`),
+  pct: (ratio) => (ratio === undefined || ratio === null || ratio < 0 ? '–' : `${(ratio * 100).toFixed(1)} %`),
 };
 
 export function stateBadge(state) {
@@ -83,7 +92,7 @@ async function boot() {
     const mod = await import(`/static/pages/${page}.js`);
     await mod.render(main);
   } catch (err) {
-    main.replaceChildren(errorBox(err));
+    show(main, errorBox(err));
   }
   document.body.dataset.ready = page;
 }

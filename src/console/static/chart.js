@@ -4,7 +4,7 @@ const NS = 'http://www.w3.org/2000/svg';
 const COLORS = ['#2457c5', '#d9480f', '#2b8a3e', '#862e9c', '#c92a2a', '#0b7285', '#5c940d', '#e67700'];
 const W = 640;
 const H = 220;
-const PAD = { left: 56, right: 12, top: 12, bottom: 26 };
+const PAD = { left: 60, right: 12, top: 12, bottom: 26 };
 
 function svg(tag, attrs = {}, text) {
   const el = document.createElementNS(NS, tag);
@@ -50,10 +50,10 @@ export function lineChart(title, series, unit) {
   for (let i = 0; i <= 4; i++) {
     const v = (ymax * i) / 4;
     root.append(svg('line', { x1: PAD.left, x2: W - PAD.right, y1: y(v), y2: y(v), stroke: '#e4e7ec' }));
-    root.append(svg('text', { x: PAD.left - 6, y: y(v) + 4, 'text-anchor': 'end', 'font-size': 11, fill: '#667085' }, short(v)));
+    root.append(svg('text', { x: PAD.left - 6, y: y(v) + 4, 'text-anchor': 'end', 'font-size': 12, fill: '#667085' }, short(v)));
   }
   for (const t of [t0, (t0 + t1) / 2, t1]) {
-    root.append(svg('text', { x: x(t), y: H - 8, 'text-anchor': t === t0 ? 'start' : t === t1 ? 'end' : 'middle', 'font-size': 11, fill: '#667085' }, new Date(t).toLocaleTimeString('en-GB')));
+    root.append(svg('text', { x: x(t), y: H - 8, 'text-anchor': t === t0 ? 'start' : t === t1 ? 'end' : 'middle', 'font-size': 12, fill: '#667085' }, new Date(t).toLocaleTimeString('en-GB')));
   }
   const legend = document.createElement('div');
   legend.className = 'legend';

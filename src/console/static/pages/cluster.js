@@ -1,5 +1,5 @@
 // Cluster: NameServers and brokers with their state, and plots of TPS and replication lag.
-import { api, errorBox, fmt, h, stateBadge, table } from '../app.js';
+import { show, api, errorBox, fmt, h, stateBadge, table } from '../app.js';
 import { lineChart } from '../chart.js';
 
 const REFRESH_MS = 5000;
@@ -10,7 +10,7 @@ async function draw(main) {
   try {
     [snapshot, history] = await Promise.all([api('/api/cluster'), api('/api/cluster/history')]);
   } catch (err) {
-    main.replaceChildren(h('h1', {}, 'Cluster'), errorBox(err));
+    show(main, h('h1', {}, 'Cluster'), errorBox(err));
     return;
   }
   const downNs = snapshot.namesrvs.filter((n) => n.state === 'down');
@@ -23,7 +23,8 @@ async function draw(main) {
   const series = (pick, filter = () => true) =>
     labels.filter(filter).map((name) => ({ name, points: history.samples.map((s) => [s.at, s.brokers[name] ? pick(s.brokers[name]) : undefined]) }));
   const isSlave = (label) => !label.endsWith('/0');
-  main.replaceChildren(
+  show(
+    main,
     h('h1', {}, 'Cluster'),
     problems.length ? h('div', { class: 'error', role: 'alert' }, problems.map((p) => h('div', {}, p))) : null,
     h('h2', {}, 'NameServers'),

@@ -1,6 +1,6 @@
 // Consumer groups: the list with their backlog, one group's per-queue lag and connections, and
 // resetting its offsets to a point in time.
-import { api, errorBox, field, fmt, h, notice, pageLink, query, table } from '../app.js';
+import { show, api, errorBox, field, fmt, h, notice, pageLink, query, table } from '../app.js';
 
 /** `YYYY-MM-DDTHH:MM:SS` in local time, as a datetime-local input takes it. */
 function localInput(ms) {
@@ -9,7 +9,8 @@ function localInput(ms) {
 }
 
 function resetForm(main, g) {
-  const topics = [...new Set(g.queues.map((q) => q.topic))].sort();
+  // The group's own topics first, its retry topic last.
+  const topics = [...new Set(g.queues.map((q) => q.topic))].sort((a, b) => Number(a.startsWith('%')) - Number(b.startsWith('%')) || a.localeCompare(b));
   const status = h('div');
   const form = h(
     'form',
@@ -82,7 +83,7 @@ export async function render(main, banner) {
   try {
     list = await api('/api/groups');
   } catch (err) {
-    main.replaceChildren(...head, errorBox(err));
+    show(main, ...head, errorBox(err));
     return;
   }
   let detail = null;
@@ -93,7 +94,8 @@ export async function render(main, banner) {
       detail = errorBox(err);
     }
   }
-  main.replaceChildren(
+  show(
+    main,
     ...head,
     h(
       'div',

@@ -1,5 +1,5 @@
 // Messages: find by id, by key or by time range on a topic; show body and properties; resend.
-import { api, errorBox, field, fmt, h, notice, query, table } from '../app.js';
+import { show, api, errorBox, field, fmt, h, notice, query, table } from '../app.js';
 
 function localInput(ms) {
   return new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
@@ -70,7 +70,8 @@ export async function render(main) {
   };
   const topic = query().get('topic') ?? '';
   const topicInput = () => h('label', {}, 'Topic', h('input', { name: 'topic', required: true, value: topic, size: 24 }));
-  main.replaceChildren(
+  show(
+    main,
     h('h1', {}, 'Messages'),
     searchForm('by-id', 'By message id', [h('label', {}, 'Message id (client id or offset id)', h('input', { name: 'id', required: true, size: 40 })), h('label', {}, 'Topic (optional)', h('input', { name: 'topic', size: 24 }))], (f) =>
       run('/api/messages/by-id', { id: field(f, 'id'), ...(field(f, 'topic') ? { topic: field(f, 'topic') } : {}) }),

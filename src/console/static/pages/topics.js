@@ -1,5 +1,5 @@
 // Topics: the list, one topic's route and queue offsets, create/update, and its permission.
-import { api, errorBox, field, fmt, h, notice, pageLink, query, table } from '../app.js';
+import { show, api, errorBox, field, fmt, h, notice, pageLink, query, table } from '../app.js';
 
 const PERMS = [
   ['6', 'read and write (RW)'],
@@ -106,7 +106,7 @@ export async function render(main, banner) {
   try {
     list = await api('/api/topics');
   } catch (err) {
-    main.replaceChildren(...head, errorBox(err));
+    show(main, ...head, errorBox(err));
     return;
   }
   const shown = list.filter((t) => showAll || t.kind === 'normal');
@@ -118,7 +118,8 @@ export async function render(main, banner) {
       detail = errorBox(err);
     }
   }
-  main.replaceChildren(
+  show(
+    main,
     ...head,
     h('section', { class: 'panel' }, h('h2', { style: 'margin-top:0' }, 'Create a topic'), saveForm(main)),
     h(

@@ -1,5 +1,5 @@
 // Upgrade: the state of `apogee upgrade` on the console's local cluster, or how to start one.
-import { api, errorBox, fmt, h, notice, stateBadge } from '../app.js';
+import { show, api, errorBox, fmt, h, notice, stateBadge } from '../app.js';
 
 const REFRESH_MS = 3000;
 
@@ -8,15 +8,16 @@ async function draw(main) {
   try {
     u = await api('/api/upgrade');
   } catch (err) {
-    main.replaceChildren(h('h1', {}, 'Rolling upgrade'), errorBox(err));
+    show(main, h('h1', {}, 'Rolling upgrade'), errorBox(err));
     return;
   }
   if (!u.configured || !u.steps) {
-    main.replaceChildren(h('h1', {}, 'Rolling upgrade'), notice(u.hint));
+    show(main, h('h1', {}, 'Rolling upgrade'), notice(u.hint));
     return;
   }
   const outcome = u.finishedAt ? 'finished' : u.aborted ? 'stopped' : 'running';
-  main.replaceChildren(
+  show(
+    main,
     h('h1', {}, 'Rolling upgrade'),
     u.aborted ? h('div', { class: 'error', role: 'alert' }, `Stopped: ${u.aborted}. Fix the cause, then run apogee upgrade --cluster ${u.cluster} --resume (or --rollback).`) : null,
     h(
