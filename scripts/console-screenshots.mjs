@@ -33,6 +33,8 @@ const opts = { namesrvAddr: cluster.namesrvAddr, clientIP: '127.0.0.1', pollName
 const admin = new Admin(opts);
 const producer = new Producer({ ...opts, producerGroup: 'OrderProducer' });
 const consumer = new PushConsumer({ ...opts, consumerGroup: 'OrderService', consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', persistConsumerOffsetInterval: 500 });
+// A second group that stops half-way, so it has a backlog.
+const audit = new PushConsumer({ ...opts, consumerGroup: 'AuditService', consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', persistConsumerOffsetInterval: 500 });
 let console_;
 let browser;
 let sending = true;
@@ -55,21 +57,23 @@ try {
   })();
   consumer.subscribe('OrderTopic', '*').registerMessageListener(() => undefined);
   await consumer.start();
+  audit.subscribe('PaymentTopic', '*').registerMessageListener(() => undefined);
+  await audit.start();
   browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1400, height: 900 },
+    viewport: { width: 1440, height: 900 },
   });
   const page = await browser.newPage();
   await page.goto(`${url}/cluster`);
   // Let the console gather a minute of samples for the plots.
-  for (let i = 0; i < 12; i++) {
+  for (let i = 0; i < 9; i++) {
     await sleep(5000);
     await page.reload();
   }
-  await consumer.shutdown();
-  await sleep(3000);
+  await audit.shutdown();
+  await sleep(10_000);
   const shot = async (name, path, after) => {
     await page.goto(`${url}${path}`);
     await page.waitForSelector(`body[data-ready]`);
@@ -92,9 +96,12 @@ try {
   const upgrade = spawnServer('apogee', ['upgrade', '--cluster', cluster.data, '--to', 'current', '--yes', '--json']);
   try {
     await shot('upgrade', '/upgrade', async () => {
-      await page.waitForFunction(() => document.querySelectorAll('.state.done').length >= 2, undefined, { timeout: 120_000 });
+      await page.waitForFunction(() => document.querySelectorAll('.state.done').length >= 2 && document.querySelector('.state.current'), undefined, { timeout: 120_000 });
     });
-    await upgrade.waitFor(/"finished"|"done"|"error"/, 'stdout', 180_000).catch(() => undefined);
+    await upgrade.waitFor(/"event":"report"|"status":"failed"/, 'stdout', 180_000);
+  } catch (err) {
+    process.stderr.write(`the upgrade did not go as expected: ${err.message}\n${upgrade.tailText(40)}\n`);
+    process.exitCode = 1;
   } finally {
     await upgrade.stop();
   }
@@ -103,6 +110,7 @@ try {
   await browser?.close().catch(() => undefined);
   await console_?.stop().catch(() => undefined);
   await consumer.shutdown().catch(() => undefined);
+  await audit.shutdown().catch(() => undefined);
   await producer.shutdown().catch(() => undefined);
   await admin.shutdown().catch(() => undefined);
   await cluster.stop();

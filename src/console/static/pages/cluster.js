@@ -48,7 +48,7 @@ async function draw(main) {
         ['Version', (b) => b.version ?? '–'],
         ['In TPS', (b) => fmt.num(b.inTps, 1), 'num'],
         ['Out TPS', (b) => fmt.num(b.outTps, 1), 'num'],
-        ['Commit log max offset', (b) => fmt.num(b.commitLogMaxOffset), 'num'],
+        ['Max offset', (b) => fmt.num(b.commitLogMaxOffset), 'num'],
         ['Replication lag', (b) => (b.lagBytes === undefined ? '–' : `${fmt.num(b.lagBytes)} B / ${b.lagSeconds === undefined ? '?' : b.lagSeconds.toFixed(1)} s`), 'num'],
         ['Disk', (b) => fmt.pct(b.diskRatio), 'num'],
         ['Registered', (b) => `${b.registeredOn}/${snapshot.namesrvs.length}`, 'num'],

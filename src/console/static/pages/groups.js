@@ -57,7 +57,7 @@ function groupDetail(main, g) {
       g.queues,
     ),
     h('h3', {}, 'Connections'),
-    g.connectionError ? h('p', { class: 'muted' }, `No consumer of this group is online (${g.connectionError}).`) : null,
+    g.connectionError ? h('p', { class: 'muted', title: g.connectionError }, 'No consumer of this group is online.') : null,
     g.connectionError
       ? null
       : table(
@@ -103,7 +103,7 @@ export async function render(main, banner) {
       h(
         'section',
         { class: 'panel list' },
-        h('h2', { style: 'margin-top:0' }, `${list.length} groups`),
+        h('h2', { style: 'margin-top:0' }, `${list.length} group${list.length === 1 ? '' : 's'}`),
         table(
           [
             ['Group', (g) => h('a', { href: pageLink({ group: g.group }), class: g.group === selected ? 'selected' : undefined }, g.group)],

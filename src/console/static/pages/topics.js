@@ -128,7 +128,7 @@ export async function render(main, banner) {
       h(
         'section',
         { class: 'panel list' },
-        h('h2', { style: 'margin-top:0' }, `${shown.length} topics`),
+        h('h2', { style: 'margin-top:0' }, `${shown.length} topic${shown.length === 1 ? '' : 's'}`),
         h('p', {}, h('a', { href: pageLink(showAll ? {} : { all: '1' }) }, showAll ? 'Hide retry, DLQ and system topics' : 'Show retry, DLQ and system topics')),
         table([['Topic', (t) => h('a', { href: pageLink({ topic: t.topic, ...(showAll ? { all: '1' } : {}) }), class: t.topic === selected ? 'selected' : undefined }, t.topic)], ['Kind', (t) => t.kind]], shown, 'No topics.'),
       ),
