@@ -200,7 +200,7 @@ test('consumer groups page: lag per queue is sent minus consumed, connections li
   assert.ok(row.includes(conn.connectionSet[0]!.clientAddr), row);
 });
 
-test('messages page: a message sent with the SDK is found by its key and shown with its body', async () => {
+test('messages page: a message sent with the SDK is found by its key and by its id, shown with its body, and resent', async () => {
   await open('/messages');
   await page.fill('#by-key input[name=topic]', TOPIC);
   await page.fill('#by-key input[name=key]', 'order-key-7');
@@ -208,6 +208,16 @@ test('messages page: a message sent with the SDK is found by its key and shown w
   await page.locator('#results h2', { hasText: '1 message found' }).waitFor();
   assert.equal(await page.innerText('#results pre.body'), 'order body 7');
   assert.ok((await page.innerText('#results .message')).includes(sentIds[7]!));
+
+  // Resend: the same body and key go to the topic again, as a new message.
+  await page.click('#results .message button:text-is("Resend to its topic")');
+  const resent = await page.locator('#results .notice', { hasText: 'Sent again as' }).innerText();
+  const again = await untilValue(async () => {
+    const found = await admin.queryMessageByKey(TOPIC, 'order-key-7');
+    return found.length === 2 ? found : undefined;
+  }, 'the resent message indexed by its key', 15_000, 200);
+  assert.deepEqual(again.map((m) => m.body.toString()), ['order body 7', 'order body 7']);
+  assert.ok(resent.includes(again[1]!.msgId), `${resent} names the new message ${again[1]!.msgId}`);
 
   await page.fill('#by-id input[name=id]', sentIds[2]!);
   await page.click('#by-id button');
