@@ -71,6 +71,23 @@ function loadAssets(): Map<string, { type: string; body: Buffer }> {
   return out;
 }
 
+/** Why a POST is refused as not coming from the console's own pages, if it is. */
+function foreignRequest(req: IncomingMessage): { status: number; error: string } | undefined {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') return { status: 415, error: 'POST bodies must be sent as content-type: application/json' };
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== 'null') {
+    let host: string;
+    try {
+      host = new URL(origin).host;
+    } catch {
+      return { status: 403, error: `origin ${origin} is not this console` };
+    }
+    if (host !== req.headers.host) return { status: 403, error: `origin ${origin} is not this console` };
+  }
+  return undefined;
+}
+
 function resolveCluster(o: ConsoleOptions): { namesrvAddr: string; expected: () => ExpectedBroker[] } {
   if (!o.clusterDir) {
     if (!o.namesrvAddr) throw new ConsoleConfigError('give --namesrv ADDR[;ADDR] or --cluster DIR');
@@ -127,6 +144,16 @@ export async function startConsole(o: ConsoleOptions): Promise<ConsoleServer> {
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = req.method ?? 'GET';
+    if (method === 'POST') {
+      // Actions change the cluster: only the console's own pages may ask. Another site's page in the
+      // operator's browser can send neither a JSON content type (without a CORS preflight we never
+      // grant) nor our origin.
+      const refusal = foreignRequest(req);
+      if (refusal) {
+        sendJson(res, refusal.status, { error: refusal.error });
+        return;
+      }
+    }
     let pathMatched = false;
     for (const [verb, pattern, handler] of routes) {
       const m = pattern.exec(url.pathname);

@@ -266,19 +266,27 @@ test('a NameServer that does not answer is shown as a readable error; bad API in
     await page.waitForSelector('body[data-ready]');
     assert.ok((await page.innerText('main .error')).length > 0);
 
-    const bad: Array<[string, RequestInit | undefined]> = [
-      ['/api/topics', { method: 'POST', body: '{not json' }],
-      ['/api/topics', { method: 'POST', body: JSON.stringify({ topic: 'ok', readQueueNums: 0 }) }],
-      ['/api/topics', { method: 'POST', body: JSON.stringify({ topic: 'bad topic!' }) }],
-      ['/api/messages/by-key?topic=x', undefined],
-      ['/api/messages/by-id?id=zz', undefined],
-      [`/api/groups/g/reset-offset`, { method: 'POST', body: JSON.stringify({ topic: 't', time: 'yesterday' }) }],
-      ['/api/topics/%E0%A4%A', undefined],
+    const post = (body: string, headers: Record<string, string> = {}): RequestInit => ({ method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+    const bad: Array<[string, RequestInit | undefined, number]> = [
+      ['/api/topics', post('{not json'), 400],
+      ['/api/topics', post(JSON.stringify({ topic: 'ok', readQueueNums: 0 })), 400],
+      ['/api/topics', post(JSON.stringify({ topic: 'bad topic!' })), 400],
+      ['/api/topics', post(JSON.stringify({ topic: 'ok', perm: 7 })), 400],
+      ['/api/messages/by-key?topic=x', undefined, 400],
+      ['/api/messages/by-id?id=zz', undefined, 400],
+      ['/api/messages/by-time?topic=x&begin=1&end=tomorrow', undefined, 400],
+      [`/api/groups/g/reset-offset`, post(JSON.stringify({ topic: 't', time: 'yesterday' })), 400],
+      ['/api/topics/%E0%A4%A', undefined, 400],
+      // An action from another site's page (a form post, or a script of another origin) is refused.
+      ['/api/topics', { method: 'POST', body: JSON.stringify({ topic: 'FromElsewhere' }), headers: { 'content-type': 'text/plain' } }, 415],
+      ['/api/topics', post(JSON.stringify({ topic: 'FromElsewhere' }), { origin: 'http://elsewhere.example' }), 403],
+      ['/api/no-such-thing', undefined, 404],
+      ['/api/topics', { method: 'DELETE' }, 405],
     ];
-    for (const [path, init] of bad) {
+    for (const [path, init, status] of bad) {
       const r = await fetch(`${dead.url}${path}`, init);
       const text = await r.text();
-      assert.equal(r.status, 400, `${path}: ${text}`);
+      assert.equal(r.status, status, `${path}: ${text}`);
       const body = JSON.parse(text) as { error: string };
       assert.ok(body.error.length > 0 && !body.error.includes('\n'), text);
     }
@@ -298,6 +306,16 @@ test('a NameServer that does not answer is shown as a readable error; bad API in
   } finally {
     await dead.proc.stop();
   }
+});
+
+test('cluster page: a broker of the cluster that is down is listed as down, with the reason, while the rest is shown', async () => {
+  const slave = cluster.topology.nodes.find((n) => n.kind === 'broker' && n.brokerId > 0)!;
+  await cluster.killNode(slave.name);
+  await open('/cluster');
+  const addr = `${slave.host}:${slave.port}`;
+  await page.locator('main .error', { hasText: `Broker ${slave.group}/${slave.brokerId} at ${addr} is unreachable` }).waitFor();
+  assert.match(await page.locator('tr', { hasText: addr }).innerText(), /down/);
+  assert.match(await page.locator('tr', { hasText: cluster.brokerAddr }).innerText(), /serving/);
 });
 
 test('apogee console refuses bad flags with one line and exit 2', () => {
