@@ -56,6 +56,11 @@ async function startConsoleProcess(args: string[]): Promise<{ proc: ServerProces
   }
 }
 
+/** Sets a datetime-local input (runs in the page) to epoch `ms` in the browser's time zone. */
+function setLocalTime(el: unknown, ms: number): void {
+  (el as { value: string }).value = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
+}
+
 /** Loads a page of the console and waits until its script has rendered it. */
 async function open(path: string): Promise<void> {
   await page.goto(`${url}${path}`);
@@ -135,7 +140,7 @@ test('cluster page: the NameServer and both brokers, with the roles, versions an
   assert.ok((await page.locator('figure.chart').count()) >= 3);
 });
 
-test('topics page: the route and queue offsets of a topic, and a topic created from the page exists in the cluster', async () => {
+test('topics page: the route and queue offsets of a topic; a topic created from the page exists in the cluster, and its permission changes from the page', async () => {
   await open(`/topics?topic=${TOPIC}`);
   await page.waitForSelector('#topic-detail');
   const detail = await page.innerText('#topic-detail');
@@ -162,6 +167,12 @@ test('topics page: the route and queue offsets of a topic, and a topic created f
   const route = await untilValue(async () => (await admin.topicList()).includes(created) ? admin.topicRoute(created) : undefined, 'the created topic in the NameServer', 15_000, 200);
   assert.deepEqual(route.queueDatas.map((q) => [q.brokerName, q.readQueueNums, q.writeQueueNums, q.perm]), [['broker-a', 3, 3, 4]]);
   await page.locator('#topic-detail', { hasText: `Topic ${created}` }).waitFor();
+
+  // Permission: read-only as created, made read-write from the topic's page.
+  await page.locator('#perm-form select[name=perm]').selectOption('6');
+  await page.locator('#perm-form button').click();
+  await page.locator('.notice', { hasText: `Permission of ${created} set to 6` }).waitFor();
+  assert.deepEqual((await admin.topicRoute(created)).queueDatas.map((q) => [q.readQueueNums, q.writeQueueNums, q.perm]), [[3, 3, 6]]);
 });
 
 test('consumer groups page: lag per queue is sent minus consumed, connections list the online consumer, and a reset by time moves the offset', async () => {
@@ -183,9 +194,7 @@ test('consumer groups page: lag per queue is sent minus consumed, connections li
 
   // Back to before the first message: every message is unconsumed again.
   await page.locator('#reset-form select[name=topic]').selectOption(TOPIC);
-  await page.locator('#reset-form input[name=time]').evaluate((el, ms: number) => {
-    (el as unknown as { value: string }).value = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
-  }, beforeSends - 60_000);
+  await page.locator('#reset-form input[name=time]').evaluate(setLocalTime, beforeSends - 60_000);
   await page.locator('#reset-form button').click();
   await page.locator('.notice', { hasText: `Offsets of ${LAGGING} on ${TOPIC} reset` }).waitFor();
   const reset = await admin.consumeStats(LAGGING, TOPIC);
@@ -200,8 +209,16 @@ test('consumer groups page: lag per queue is sent minus consumed, connections li
   assert.ok(row.includes(conn.connectionSet[0]!.clientAddr), row);
 });
 
-test('messages page: a message sent with the SDK is found by its key and by its id, shown with its body, and resent', async () => {
+test('messages page: messages sent with the SDK are found by time range, by key and by id, shown with their body, and resent', async () => {
   await open('/messages');
+  // By store time: every message sent so far lies between a minute before the first and now.
+  await page.fill('#by-time input[name=topic]', TOPIC);
+  await page.locator('#by-time input[name=begin]').evaluate(setLocalTime, beforeSends - 60_000);
+  await page.locator('#by-time input[name=end]').evaluate(setLocalTime, Date.now() + 60_000);
+  await page.click('#by-time button');
+  await page.locator('#results h2', { hasText: `${FIRST + MORE} messages found` }).waitFor();
+  assert.deepEqual((await page.locator('#results pre.body').allInnerTexts()).sort(), sentIds.map((_, i) => `order body ${i}`).sort());
+
   await page.fill('#by-key input[name=topic]', TOPIC);
   await page.fill('#by-key input[name=key]', 'order-key-7');
   await page.click('#by-key button');
