@@ -20,11 +20,13 @@ import { takeProperties } from './options.js';
 import { runCli, UsageError } from './run.js';
 import { CLUSTER_USAGE, clusterMain, isUsageError } from './cluster.js';
 import { UPGRADE_USAGE, UpgradeUsageError, upgradeMain } from './upgrade.js';
+import { CONSOLE_USAGE, consoleMain } from './console.js';
 
 const USAGE = `usage: apogee --version | -v        (prints the release, e.g. ${PRODUCT_RELEASE})
        apogee start [--namesrv-port=9876] [--broker-port=10911] [--data=DIR] [--verbose] [--broker.<property>=<value> ...]
        apogee cluster up|status|down|start|stop|kill|partition|heal ... (apogee cluster --help)
        apogee upgrade --cluster DIR|NAMESRVS --to RELEASE [--yes] | --resume | --rollback (apogee upgrade --help)
+       apogee console [--namesrv 'ADDR;ADDR'] [--cluster DIR] [--port 8080] [--host 127.0.0.1] (apogee console --help)
 Starts a NameServer and a broker in one process, data under DIR (default ${defaultDataDir()}).
 Both listen on 127.0.0.1 only (mqnamesrv and mqbroker listen on 0.0.0.0); port 0 picks free ports.
 Broker and store properties use RocketMQ's names, e.g.
@@ -46,6 +48,18 @@ async function main(): Promise<void> {
     }
     return;
   }
+  if (cmd === 'console') {
+    try {
+      process.exitCode = await consoleMain(rest);
+    } catch (err) {
+      const usage = err instanceof UsageError;
+      process.stderr.write(`apogee console: ${(err as Error).message.split('\n')[0]}${usage ? '\n' + CONSOLE_USAGE : ''}\n`);
+      process.exitCode = usage ? 2 : 1;
+      // The console may have opened connections before it failed; nothing else is running.
+      process.exit();
+    }
+    return;
+  }
   if (cmd === 'cluster') {
     try {
       process.exitCode = await clusterMain(rest);
@@ -60,7 +74,7 @@ async function main(): Promise<void> {
       process.stdout.write(USAGE + '\n');
       return;
     }
-    throw new UsageError(`unknown command ${cmd}; usage: apogee start|cluster [options] (apogee --help lists them)`);
+    throw new UsageError(`unknown command ${cmd}; usage: apogee start|cluster|upgrade|console [options] (apogee --help lists them)`);
   }
   // The last occurrence wins, as for properties.
   const opt = (name: string): string | undefined => [...rest].reverse().find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
