@@ -90,6 +90,11 @@ function dockerfileProblems(text: string, dockerignore: string): string[] {
   for (const run of inFinal('RUN')) {
     if (/\bnpm (ci|install)\b/.test(args(run).join(' ')) && !/--omit=dev|--production\b/.test(args(run).join(' '))) problems.push('the final stage installs dev dependencies');
   }
+  // The console's pages are not emitted by tsc: the stage whose dist/ the image takes must copy them in.
+  for (const copy of inFinal('COPY').filter((c) => args(c).some((a) => /\/dist\/src$/.test(a)))) {
+    const stage = stageByName.get(flag(copy, 'from') ?? '');
+    if (!stage?.instructions.some((i) => i.getKeyword() === 'RUN' && /src\/console\/static\s+dist\/src\/console\/static/.test(args(i).join(' ')))) problems.push('the image has no console pages (src/console/static is not copied into dist)');
+  }
   const health = inFinal('HEALTHCHECK').at(-1);
   if (!health || !args(health).join(' ').includes('/healthz')) problems.push('no HEALTHCHECK on /healthz');
   const exposed = inFinal('EXPOSE').flatMap(args);
@@ -127,6 +132,7 @@ test('the Dockerfile builds a small multi-stage, non-root image with production 
   ]);
   assert.deepEqual(broken('COPY conf ./conf', 'COPY config ./conf'), ['COPY config: no such file in the repository']);
   assert.deepEqual(broken('COPY bin ./bin', 'COPY src ./src'), ['the final stage copies src from the build context']);
+  assert.deepEqual(broken(/^RUN cp -r src\/console\/static.*\n/m, ''), ['the image has no console pages (src/console/static is not copied into dist)']);
 });
 
 /** A server started through the image's entrypoint script (`sh entrypoint role args…`). */
