@@ -9,9 +9,10 @@
  * writes every line with writeSync and rotates with a few renames; rotation is rare, so its
  * synchronous renames cost nothing that matters.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from './config.js';
+import { makeDirectory } from './paths.js';
 
 export class RotatingFile {
   readonly path: string;
@@ -25,7 +26,7 @@ export class RotatingFile {
   ) {
     this.path = resolve(path);
     try {
-      mkdirSync(dirname(this.path), { recursive: true });
+      makeDirectory(dirname(this.path));
       this.fd = openSync(this.path, 'a');
       this.size = fstatSync(this.fd).size;
     } catch (err) {
