@@ -195,7 +195,7 @@ export class Broker {
       },
     });
     const report = this.store.recovery;
-    this.log.info(
+    storeLog.info(
       `store opened at ${this.storeConfig.storePathRootDir}: ${report.normal ? 'normal' : 'abnormal (crash)'} recovery, ` +
         `commit log up to ${report.commitLogMaxOffset}${report.truncatedAt !== undefined ? `, torn tail truncated at ${report.truncatedAt}` : ''}`,
     );
