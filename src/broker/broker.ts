@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { RemotingServer } from '../transport/server.js';
 import { RemotingClient } from '../transport/client.js';
 import { logger, type Logger } from '../common/logger.js';
-import { LOG_CONFIG_KEYS } from '../common/log-config.js';
+import { applyChangedLogLevels, LOG_START_ONLY_KEYS } from '../common/log-config.js';
 import { PRODUCT_RELEASE } from '../common/release.js';
 import { applyProperties, configEntries, ConfigError, validateConfig } from '../common/config.js';
 import { formatProperties, parseProperties } from '../common/properties.js';
@@ -417,10 +417,10 @@ export class Broker {
   private updateConfig(text: string): void {
     const props = parseProperties(text);
     const brokerProps = [...props].filter(([k]) => k in BrokerConfigSpec);
-    // Logging is set for the whole process at start (a process may hold a NameServer too).
-    const READ_ONLY = new Set(['listenPort', 'brokerName', 'brokerClusterName', 'brokerId', 'brokerIP1', 'rocketmqHome', 'bindAddress', ...LOG_CONFIG_KEYS]);
+    const READ_ONLY = new Set(['listenPort', 'brokerName', 'brokerClusterName', 'brokerId', 'brokerIP1', 'rocketmqHome', 'bindAddress', ...LOG_START_ONLY_KEYS]);
     const before = this.config.brokerPermission;
-    applyProperties(BrokerConfigSpec, this.config, brokerProps, { readOnly: READ_ONLY });
+    const { changed } = applyProperties(BrokerConfigSpec, this.config, brokerProps, { readOnly: READ_ONLY });
+    applyChangedLogLevels(this.config, changed);
     const storeProps = Object.fromEntries([...props].filter(([k]) => !(k in BrokerConfigSpec)));
     applyStoreProperties(this.storeConfig, storeProps);
     this.configVersion = { timestamp: Date.now(), counter: this.configVersion.counter + 1 };

@@ -6,7 +6,7 @@
  */
 import { homedir } from 'node:os';
 import { type ConfigOf, type ConfigSpec } from './config.js';
-import { configureLogging, isLogLevel, LEVEL_FROM_ENV, LOG_COMPONENTS, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.js';
+import { configureLogging, isLogLevel, setLogLevels, LEVEL_FROM_ENV, LOG_COMPONENTS, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.js';
 
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
 const MIN_FILE_SIZE = 1024;
@@ -65,8 +65,18 @@ export const LogConfigSpec = {
 
 export type LogConfig = ConfigOf<typeof LogConfigSpec>;
 
-/** The keys above, which a running node cannot change (updateBrokerConfig / updateNamesrvConfig). */
-export const LOG_CONFIG_KEYS: readonly string[] = Object.keys(LogConfigSpec);
+/** The levels may change while a node runs (updateBrokerConfig / updateNamesrvConfig)... */
+export const LOG_LEVEL_KEYS: readonly string[] = ['apogeeLogLevel', 'apogeeLogLevels'];
+/** ...the destination and format only at start: a node does not reopen or reformat its log. */
+export const LOG_START_ONLY_KEYS: readonly string[] = Object.keys(LogConfigSpec).filter((k) => !LOG_LEVEL_KEYS.includes(k));
+
+/**
+ * After a running node's config update: when its levels changed, they become the process's (one
+ * process may hold a NameServer and a broker, as `apogee start` does; the last update wins).
+ */
+export function applyChangedLogLevels(c: LogConfig, changed: readonly string[]): void {
+  if (changed.some((k) => LOG_LEVEL_KEYS.includes(k))) setLogLevels(c.apogeeLogLevel as LogLevel, parseComponentLevels(c.apogeeLogLevels));
+}
 
 /** Seeds a config's level from $APOGEE_LOG_LEVEL, before its file and flags are applied. */
 export function withLogLevelFromEnv<C extends LogConfig>(config: C): C {

@@ -81,6 +81,12 @@ export function configureLogging(settings: LogSettings): void {
   toStderr = settings.stderr || !next;
 }
 
+/** Changes the levels only (a running node's updateBrokerConfig / updateNamesrvConfig). */
+export function setLogLevels(l: LogLevel, perComponent: ReadonlyMap<string, LogLevel>): void {
+  level = l;
+  levels = perComponent;
+}
+
 /** Sets the level of every component without its own (CLIs that print tables quiet the SDK so). */
 export function setLogLevel(l: LogLevel): void {
   level = l;

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { defaults, type ConfigOf, type ConfigSpec } from '../common/config.js';
 import { defaultDataDir } from '../common/paths.js';
-import { LOG_CONFIG_KEYS, LogConfigSpec } from '../common/log-config.js';
+import { LOG_START_ONLY_KEYS, LogConfigSpec } from '../common/log-config.js';
 
 export const NamesrvConfigSpec = {
   listenPort: { kind: 'int', default: 9876, min: 0, max: 65535, doc: 'TCP port of the NameServer (0 = a free port)' },
@@ -38,5 +38,5 @@ export function resolveNamesrvPaths(c: NamesrvConfig): NamesrvConfig {
   };
 }
 
-/** Paths, the port and logging (set for the whole process at start) cannot change while running. */
-export const NAMESRV_READ_ONLY = new Set(['listenPort', 'bindAddress', 'rocketmqHome', 'kvConfigPath', 'configStorePath', ...LOG_CONFIG_KEYS]);
+/** Paths, the port and the log's destination and format cannot change while running. */
+export const NAMESRV_READ_ONLY = new Set(['listenPort', 'bindAddress', 'rocketmqHome', 'kvConfigPath', 'configStorePath', ...LOG_START_ONLY_KEYS]);

@@ -100,7 +100,7 @@ test("mqbroker's boot log line names the Apogee release", async () => {
 
 const cli = (name: string): string => join(projectRoot(), 'dist', 'src', 'cli', `${name}.js`);
 
-test('a real broker logs json into a file rotated by size: it rolls over, keeps at most N rolled files, and stderr stays empty', async () => {
+test('a real broker logs json into a file rotated by size: it rolls over, keeps at most N rolled files, stderr stays empty; its levels change at runtime', async () => {
   const home = mkdtempSync(join(tmpdir(), 'apogee-logfile-'));
   const logs = join(home, 'logs');
   const conf = join(home, 'broker.properties');
@@ -119,7 +119,6 @@ test('a real broker logs json into a file rotated by size: it rolls over, keeps 
     const topics = Array.from({ length: 30 }, (_, i) => `RollingTopic${String(i).padStart(2, '0')}`);
     for (const t of topics) await admin.createTopic(t, { brokerAddr: addr });
     await until(() => readFileSync(join(logs, 'broker.log'), 'utf8').includes(`topic ${topics.at(-1)} created`), 'the last topic line in broker.log');
-    await assert.rejects(admin.updateBrokerConfig(addr, { apogeeLogLevel: 'debug' }), /apogeeLogLevel cannot be changed at runtime/);
 
     assert.deepEqual(readdirSync(logs).sort(), ['broker.log', 'broker.log.1', 'broker.log.2']);
     const events: Array<Record<string, unknown>> = [];
@@ -137,6 +136,18 @@ test('a real broker logs json into a file rotated by size: it rolls over, keeps 
     assert.ok(kept.length >= 5 && kept.length < topics.length, `some topic lines rolled away, ${kept.length} kept`);
     assert.deepEqual(kept, topics.slice(-kept.length));
     assert.equal(proc.stderr(), '', 'apogeeLogStderr=false: nothing on stderr');
+
+    // Levels change while it runs (updateBrokerConfig); the destination and format do not.
+    await admin.updateBrokerConfig(addr, { apogeeLogLevels: 'broker=warn' });
+    await admin.createTopic('QuietTopic', { brokerAddr: addr });
+    await admin.updateBrokerConfig(addr, { apogeeLogLevels: '' });
+    await admin.createTopic('LoudTopic', { brokerAddr: addr });
+    await until(() => readFileSync(join(logs, 'broker.log'), 'utf8').includes('topic LoudTopic created'), 'the LoudTopic line');
+    const all = readdirSync(logs).map((n) => readFileSync(join(logs, n), 'utf8')).join('');
+    assert.doesNotMatch(all, /QuietTopic/, 'broker=warn hid the info line');
+    for (const [key, value] of [['apogeeLogFile', join(home, 'other.log')], ['apogeeLogFormat', 'text'], ['apogeeLogFileMaxFiles', '3']]) {
+      await assert.rejects(admin.updateBrokerConfig(addr, { [key!]: value! }), new RegExp(`${key} cannot be changed at runtime`));
+    }
   } finally {
     await admin.shutdown();
     await proc.kill();
