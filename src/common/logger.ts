@@ -26,7 +26,7 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
  * sub-name (the broker's name, `broker-a vip` for a remoting server) that tells instances apart
  * when several live in one process; levels apply per component.
  */
-export const LOG_COMPONENTS = ['broker', 'store', 'ha', 'remoting', 'namesrv', 'client', 'admin', 'cluster', 'upgrade', 'metrics', 'console', 'logger'] as const;
+export const LOG_COMPONENTS = ['broker', 'store', 'ha', 'remoting', 'namesrv', 'client', 'admin', 'cluster', 'upgrade', 'metrics', 'console'] as const;
 export type LogComponent = (typeof LOG_COMPONENTS)[number];
 
 export function isLogLevel(s: string): s is LogLevel {
@@ -124,15 +124,36 @@ function toEvent(lv: Event['level'], component: string, name: string | undefined
     if (r instanceof Error) fields.push(['err', r.stack ?? `${r.name}: ${r.message}`]);
     else if (r !== null && typeof r === 'object' && Object.getPrototypeOf(r) === Object.prototype) {
       for (const [k, v] of Object.entries(r)) fields.push([RESERVED.has(k) ? `field.${k}` : k, v]);
-    } else extra.push(typeof r === 'string' ? r : JSON.stringify(r) ?? String(r));
+    } else extra.push(valueText(r));
   }
   return { time: new Date().toISOString(), level: lv, component, name, msg: extra.length ? `${msg} ${extra.join(' ')}` : msg, fields };
 }
 
+/** JSON that never throws: a log call must not fail on a bigint or a circular value. */
+function safeJson(v: unknown): string {
+  try {
+    return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+/** A field as JSON can hold it: as it is, else (bigint, circular) as text. */
+function jsonField(v: unknown): unknown {
+  if (typeof v === 'bigint') return v.toString();
+  try {
+    JSON.stringify(v);
+    return v;
+  } catch {
+    return safeJson(v);
+  }
+}
+
 function valueText(v: unknown): string {
   if (typeof v === 'string') return v;
+  if (typeof v === 'bigint') return v.toString();
   if (v instanceof Date) return v.toISOString();
-  return JSON.stringify(v) ?? String(v);
+  return safeJson(v);
 }
 
 // A newline inside a message or field would split one event over lines: escape it.
@@ -156,7 +177,7 @@ export function formatEvent(e: Event, fmt: LogFormat): string {
       const o: Record<string, unknown> = { time: e.time, level: e.level, component: e.component };
       if (e.name !== undefined) o.name = e.name;
       o.msg = e.msg;
-      for (const [k, v] of e.fields) o[k] = v;
+      for (const [k, v] of e.fields) o[k] = jsonField(v);
       return JSON.stringify(o) + '\n';
     }
     case 'logfmt': {

@@ -75,6 +75,18 @@ test('text: the familiar `<time> <LEVEL> [component name] message` line, one per
   assert.match(lines[2]!, /^\S+ ERROR \[remoting broker broker-a vip\] request code 10 failed Error: boom\\n\s+at /);
 });
 
+test('a value JSON cannot hold as it is (bigint, circular) still gives one parsable line in every format', () => {
+  const circular: Record<string, unknown> = { a: 1 };
+  circular.self = circular;
+  const emit = (): void => logger('store').info('odd values', { offset: 10n ** 20n, circular }, 7n);
+  const [j] = logInto({ level: 'info', levels: new Map(), format: 'json' }, emit).map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual([j!.msg, j!.offset, j!.circular], ['odd values 7', '100000000000000000000', '[object Object]']);
+  const [f] = logInto({ level: 'info', levels: new Map(), format: 'logfmt' }, emit).map((l) => logfmt.parse(l));
+  assert.equal(f!.offset, '100000000000000000000');
+  const t = logInto({ level: 'info', levels: new Map(), format: 'text' }, emit);
+  assert.equal(t.length, 1);
+});
+
 test('per-component levels: each component is filtered at its own level, the rest at the global one', () => {
   const emitAll = (): void => {
     for (const c of ['broker', 'store', 'ha'] as const) {
