@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { RemotingServer } from '../transport/server.js';
 import { RemotingClient } from '../transport/client.js';
 import { logger, type Logger } from '../common/logger.js';
+import { applyChangedLogLevels, LOG_START_ONLY_KEYS } from '../common/log-config.js';
 import { PRODUCT_RELEASE } from '../common/release.js';
 import { applyProperties, configEntries, ConfigError, validateConfig } from '../common/config.js';
 import { formatProperties, parseProperties } from '../common/properties.js';
@@ -86,7 +87,7 @@ export class Broker {
     if (!this.config.brokerIP1) this.config.brokerIP1 = defaultBrokerIP(this.config.bindAddress);
     // Numbers set in code (not parsed from text) get the same checks as a properties file's.
     validateConfig(BrokerConfigSpec, this.config, ['listenPort', 'brokerId', 'brokerPermission', 'brokerIP1', 'brokerIP2']);
-    this.log = logger(`broker ${this.config.brokerName}`);
+    this.log = logger('broker', this.config.brokerName);
     const root = options.storeProperties?.storePathRootDir ?? join(this.config.rocketmqHome, 'store');
     this.storeConfig = defaultStoreConfig(root);
     this.storeConfig.storePathCommitLog = join(root, 'commitlog');
@@ -158,13 +159,14 @@ export class Broker {
     await this.vip.listen();
     const ha = { heartbeatIntervalMs: c.haSendHeartbeatInterval, housekeepingIntervalMs: c.haHousekeepingInterval };
     if (this.storeConfig.brokerRole !== 'SLAVE') {
-      this.haMaster = new HAMaster({ ...ha, host: c.bindAddress, port: this.haListenPort, transferBatchSize: this.storeConfig.haTransferBatchSize }, this.log);
+      this.haMaster = new HAMaster({ ...ha, host: c.bindAddress, port: this.haListenPort, transferBatchSize: this.storeConfig.haTransferBatchSize }, logger('ha', c.brokerName));
       await this.haMaster.start();
     }
 
     // 3.5.8 kept topics and groups under the user's home; an operator points legacyConfigDir there.
     const files = new StoreConfigFiles(this.storeConfig.storePathRootDir, c.legacyConfigDir || undefined);
-    files.onBackgroundError = (path, err) => this.log.warn(`could not write ${path}: ${(err as Error).message ?? String(err)}`);
+    const storeLog = logger('store', c.brokerName);
+    files.onBackgroundError = (path, err) => storeLog.warn(`could not write ${path}: ${(err as Error).message ?? String(err)}`);
     this.files = files;
 
     const clients = new ClientRegistry();
@@ -187,14 +189,14 @@ export class Broker {
 
     let pullHold: PullHold | undefined;
     this.store = MessageStore.open({ ...this.storeConfig }, {
-      log: (level, message) => (level === 'warn' ? this.log.warn(message) : this.log.info(message)),
+      log: (level, message) => (level === 'warn' ? storeLog.warn(message) : storeLog.info(message)),
       onMessageArrived: (topic, queueId, next) => {
         pullHold?.onMessageArrived(topic, queueId, next);
         this.haMaster?.notifyNewData();
       },
     });
     const report = this.store.recovery;
-    this.log.info(
+    storeLog.info(
       `store opened at ${this.storeConfig.storePathRootDir}: ${report.normal ? 'normal' : 'abnormal (crash)'} recovery, ` +
         `commit log up to ${report.commitLogMaxOffset}${report.truncatedAt !== undefined ? `, torn tail truncated at ${report.truncatedAt}` : ''}`,
     );
@@ -292,7 +294,7 @@ export class Broker {
       this.schedule.start();
       this.transactions.start();
     } else {
-      this.haSlave = new HASlave(this.store, { ...ha, reconnectIntervalMs: 5000 }, this.log);
+      this.haSlave = new HASlave(this.store, { ...ha, reconnectIntervalMs: 5000 }, logger('ha', c.brokerName));
       if (c.haMasterAddress.length >= 6) this.haSlave.setMaster(c.haMasterAddress);
       this.haSlave.start();
       this.slaveSync = new SlaveSync(this.ctx, this.outbound, c.slaveSyncIntervalMs);
@@ -416,9 +418,10 @@ export class Broker {
   private updateConfig(text: string): void {
     const props = parseProperties(text);
     const brokerProps = [...props].filter(([k]) => k in BrokerConfigSpec);
-    const READ_ONLY = new Set(['listenPort', 'brokerName', 'brokerClusterName', 'brokerId', 'brokerIP1', 'rocketmqHome', 'bindAddress']);
+    const READ_ONLY = new Set(['listenPort', 'brokerName', 'brokerClusterName', 'brokerId', 'brokerIP1', 'rocketmqHome', 'bindAddress', ...LOG_START_ONLY_KEYS]);
     const before = this.config.brokerPermission;
-    applyProperties(BrokerConfigSpec, this.config, brokerProps, { readOnly: READ_ONLY });
+    const { changed } = applyProperties(BrokerConfigSpec, this.config, brokerProps, { readOnly: READ_ONLY });
+    applyChangedLogLevels(this.config, changed);
     const storeProps = Object.fromEntries([...props].filter(([k]) => !(k in BrokerConfigSpec)));
     applyStoreProperties(this.storeConfig, storeProps);
     this.configVersion = { timestamp: Date.now(), counter: this.configVersion.counter + 1 };

@@ -5,6 +5,7 @@
 import { isIP } from 'node:net';
 import { defaults, type ConfigOf, type ConfigSpec } from '../common/config.js';
 import { isWildcardAddress, localIPv4Address } from '../common/net-address.js';
+import { LogConfigSpec } from '../common/log-config.js';
 
 /** Every record stores its broker's address as IP bytes (STOREHOST), so a host name cannot work. */
 const ipAddress = (v: string | number | boolean): string | undefined =>
@@ -67,6 +68,8 @@ export const BrokerConfigSpec = {
   haSlaveFallbehindMax: { kind: 'long', default: 268435456 },
   legacyConfigDir: { kind: 'string', default: '', doc: "Apogee: where a 3.5.8 store's topics.json / subscriptionGroup.json live (3.5.8 used ~/store/config); read when the store has none" },
   slaveSyncIntervalMs: { kind: 'long', default: 60000, doc: "Apogee: how often a slave copies its master's topics, groups and offsets (Java: 60 s)" },
+  // Logging (apogeeLog*): level, per-component levels, format, file and rotation.
+  ...LogConfigSpec,
 } satisfies ConfigSpec;
 
 export type BrokerConfig = ConfigOf<typeof BrokerConfigSpec>;

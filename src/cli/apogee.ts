@@ -12,6 +12,7 @@ import { StoreConfigSpec } from '../store/index.js';
 import { parseConfigValue } from '../common/config.js';
 import { ignoredApacheKeys } from '../common/apache-keys.js';
 import { logger } from '../common/logger.js';
+import { applyLogConfig, withLogLevelFromEnv } from '../common/log-config.js';
 import { PRODUCT_RELEASE } from '../common/release.js';
 import { defaultDataDir, makeDirectory } from '../common/paths.js';
 import { removePidFile, writePidFile } from './pidfile.js';
@@ -85,7 +86,7 @@ async function main(): Promise<void> {
   };
   // Loopback only: `apogee start` is a local development cluster.
   const nsConfig = { ...namesrvDefaults(), rocketmqHome: home, bindAddress: '127.0.0.1', listenPort: port('namesrv-port', NamesrvConfigSpec.listenPort, 9876) };
-  const brokerConfig = { ...brokerDefaults(), rocketmqHome: home, bindAddress: '127.0.0.1', listenPort: port('broker-port', BrokerConfigSpec.listenPort, 10911) };
+  const brokerConfig = { ...withLogLevelFromEnv(brokerDefaults()), rocketmqHome: home, bindAddress: '127.0.0.1', listenPort: port('broker-port', BrokerConfigSpec.listenPort, 10911) };
   const brokerProps: Array<[string, string]> = [];
   for (const a of rest) {
     const m = /^--broker\.([^=]+)=(.*)$/s.exec(a);
@@ -98,7 +99,9 @@ async function main(): Promise<void> {
   takeProperties(BrokerConfigSpec, brokerConfig, brokerProps, { extra: new Set(Object.keys(StoreConfigSpec)), ignored: ignoredApacheKeys('broker'), hint: '`mqbroker -p` lists the keys Apogee uses' }, 'on the command line (--broker.<property>)', out);
   const storeProperties: Record<string, string> = Object.fromEntries(Object.entries(out.extra).filter(([k]) => k in StoreConfigSpec));
   const extraProperties = Object.fromEntries(out.ignored.map((k) => [k, out.extra[k]!]));
-  for (const k of out.ignored) logger('apogee').warn(`property ${k} is an Apache RocketMQ setting Apogee does not use: ignored`);
+  // One process, one log: the broker's apogeeLog* properties (--broker.apogeeLogFile=…) set it.
+  applyLogConfig(brokerConfig);
+  for (const k of out.ignored) logger('broker').warn(`property ${k} is an Apache RocketMQ setting Apogee does not use: ignored`);
   storeProperties.storePathRootDir ??= join(home, 'store');
   makeDirectory(home);
   // Validate every broker and store value before anything starts.

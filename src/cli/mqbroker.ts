@@ -6,6 +6,7 @@ import { StoreConfigSpec } from '../store/index.js';
 import { ignoredApacheKeys } from '../common/apache-keys.js';
 import { defaultDataDir, makeDirectory } from '../common/paths.js';
 import { logger } from '../common/logger.js';
+import { applyLogConfig, withLogLevelFromEnv } from '../common/log-config.js';
 import { onShutdownSignals } from './signals.js';
 import { parseServerArgs } from './options.js';
 import { removePidFile, writePidFile } from './pidfile.js';
@@ -17,7 +18,8 @@ const USAGE = `usage: mqbroker [-n 'ns1:9876;ns2:9876'] [-c broker.properties] [
   -c  properties file (RocketMQ property names: BrokerConfig and MessageStoreConfig)
   -p  print every config item and exit;  -m  print the important ones and exit
   --verbose  show stack traces of errors
-Data lives under rocketmqHome (default: $APOGEE_HOME or <project>/data), the store under storePathRootDir.`;
+Data lives under rocketmqHome (default: $APOGEE_HOME or <project>/data), the store under storePathRootDir.
+Logs go to stderr unless apogeeLogFile is set (apogeeLogLevel, apogeeLogLevels, apogeeLogFormat: see -p).`;
 
 /** Java's exit code −3 (255 on Unix) for these two checks is kept as 3, as before. */
 function fail3(message: string): never {
@@ -27,7 +29,7 @@ function fail3(message: string): never {
 
 async function main(): Promise<void> {
   const storeKeys = new Set(Object.keys(StoreConfigSpec));
-  const base = brokerDefaults();
+  const base = withLogLevelFromEnv(brokerDefaults());
   if (process.env.NAMESRV_ADDR) base.namesrvAddr = process.env.NAMESRV_ADDR;
   const parsed = parseServerArgs(BrokerConfigSpec, base, process.argv.slice(2), { extra: storeKeys, ignored: ignoredApacheKeys('broker') });
   if (parsed.help) {
@@ -41,7 +43,8 @@ async function main(): Promise<void> {
   for (const entry of config.namesrvAddr.split(';').filter(Boolean)) {
     if (!/^[^:]+:\d+$/.test(entry.trim())) fail3(`namesrvAddr entry "${entry}" is not host:port`);
   }
-  const log = logger('mqbroker');
+  applyLogConfig(config, { file: !(parsed.printConfig || parsed.printImportant) });
+  const log = logger('broker');
   for (const k of parsed.ignoredProperties) log.warn(`property ${k} is an Apache RocketMQ setting Apogee does not use: ignored (kept for getBrokerConfig)`);
   // Validates every value (store ones included) before anything is printed or opened.
   const broker = new Broker(config, { storeProperties, extraProperties });

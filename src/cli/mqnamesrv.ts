@@ -7,6 +7,7 @@ import { makeDirectory } from '../common/paths.js';
 import { parseServerArgs, printConfig } from './options.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { logger } from '../common/logger.js';
+import { applyLogConfig, withLogLevelFromEnv } from '../common/log-config.js';
 import { onShutdownSignals } from './signals.js';
 import { runCli } from './run.js';
 
@@ -16,15 +17,17 @@ const USAGE = `usage: mqnamesrv [-c configFile] [-p] [-h] [--verbose] [--<proper
   -h  this help
   --verbose  show stack traces of errors
 Any config key may be given as --key=value (see -p for the list); data lives under
-rocketmqHome (default: $APOGEE_HOME or <project>/data).`;
+rocketmqHome (default: $APOGEE_HOME or <project>/data). Logs go to stderr unless
+apogeeLogFile is set (apogeeLogLevel, apogeeLogLevels, apogeeLogFormat: see -p).`;
 
 async function main(): Promise<void> {
-  const parsed = parseServerArgs(NamesrvConfigSpec, namesrvDefaults(), process.argv.slice(2), { ignored: ignoredApacheKeys('namesrv') });
+  const parsed = parseServerArgs(NamesrvConfigSpec, withLogLevelFromEnv(namesrvDefaults()), process.argv.slice(2), { ignored: ignoredApacheKeys('namesrv') });
   if (parsed.help) {
     process.stdout.write(USAGE + '\n');
     return;
   }
-  const log = logger('mqnamesrv');
+  applyLogConfig(parsed.config, { file: !parsed.printConfig });
+  const log = logger('namesrv');
   for (const k of parsed.ignoredProperties) log.warn(`property ${k} is an Apache RocketMQ setting Apogee does not use: ignored`);
   const config = resolveNamesrvPaths(parsed.config);
   if (parsed.printConfig) {

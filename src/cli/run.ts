@@ -4,6 +4,7 @@
  * APOGEE_LOG_LEVEL=debug.
  */
 import { ConfigError } from '../common/config.js';
+import { recordInLogFile } from '../common/logger.js';
 
 /** A failure the user can fix (bad flag, bad value): exit 2, as for usage errors. */
 export class UsageError extends Error {
@@ -26,6 +27,7 @@ export function reportError(cli: string, err: unknown): number {
   const e = err instanceof Error ? err : new Error(String(err));
   const line = e.message.split('\n').find((l) => l.trim() !== '') ?? e.name;
   process.stderr.write(`${cli}: ${line}\n`);
+  recordInLogFile(cli === 'mqnamesrv' ? 'namesrv' : 'broker', `${cli}: ${line}`);
   if (isVerbose() && e.stack) process.stderr.write(`${e.stack}\n`);
   return exitCodeOf(err);
 }

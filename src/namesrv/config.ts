@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { defaults, type ConfigOf, type ConfigSpec } from '../common/config.js';
 import { defaultDataDir } from '../common/paths.js';
+import { LOG_START_ONLY_KEYS, LogConfigSpec } from '../common/log-config.js';
 
 export const NamesrvConfigSpec = {
   listenPort: { kind: 'int', default: 9876, min: 0, max: 65535, doc: 'TCP port of the NameServer (0 = a free port)' },
@@ -16,6 +17,8 @@ export const NamesrvConfigSpec = {
   serverSocketMaxFrameLength: { kind: 'int', default: 16777216, min: 1024, doc: 'largest accepted frame (Apogee)' },
   brokerChannelExpiredTime: { kind: 'long', default: 120000, doc: 'ms without registration before a broker is dropped (Apogee; Java fixes 120 s)' },
   scanNotActiveBrokerInterval: { kind: 'long', default: 10000, doc: 'ms between expiry scans (Apogee; Java fixes 10 s)' },
+  // Logging (apogeeLog*): level, per-component levels, format, file and rotation.
+  ...LogConfigSpec,
 } satisfies ConfigSpec;
 
 export type NamesrvConfig = ConfigOf<typeof NamesrvConfigSpec>;
@@ -35,5 +38,5 @@ export function resolveNamesrvPaths(c: NamesrvConfig): NamesrvConfig {
   };
 }
 
-/** Paths and the port cannot change while running. */
-export const NAMESRV_READ_ONLY = new Set(['listenPort', 'bindAddress', 'rocketmqHome', 'kvConfigPath', 'configStorePath']);
+/** Paths, the port and the log's destination and format cannot change while running. */
+export const NAMESRV_READ_ONLY = new Set(['listenPort', 'bindAddress', 'rocketmqHome', 'kvConfigPath', 'configStorePath', ...LOG_START_ONLY_KEYS]);

@@ -1,6 +1,7 @@
 /** The NameServer: a stateless route registry that accepts brokers and clients of every version. */
 import { RemotingServer } from '../transport/server.js';
 import { logger } from '../common/logger.js';
+import { applyChangedLogLevels } from '../common/log-config.js';
 import { applyProperties, configEntries } from '../common/config.js';
 import { formatProperties, parseProperties } from '../common/properties.js';
 import { writeFileAtomic } from '../common/json-file.js';
@@ -78,6 +79,7 @@ export class NameServer {
       readOnly: NAMESRV_READ_ONLY,
     });
     if (changed.length === 0) return;
+    applyChangedLogLevels(this.config, changed);
     writeFileAtomic(this.config.configStorePath, formatProperties(configEntries(NamesrvConfigSpec, this.config)));
     this.log.info(`config updated: ${changed.join(', ')}`);
   }

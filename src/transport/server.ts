@@ -21,6 +21,7 @@ export interface RemotingServerOptions extends ConnectionOptions {
   port: number;
   /** The MQVersion ordinal this server puts in the responses it generates itself. */
   version: number;
+  /** Whose server this is, e.g. `broker broker-a vip`: in bind errors and as its log lines' sub-name. */
   name?: string;
 }
 
@@ -36,7 +37,7 @@ export class RemotingServer extends EventEmitter {
 
   constructor(private readonly options: RemotingServerOptions) {
     super();
-    this.log = logger(options.name ?? 'remoting');
+    this.log = logger('remoting', options.name);
     this.server = createServer((socket) => this.accept(socket));
     // A bind failure rejects listen(); only later errors are events, and only for listeners (an
     // 'error' event nobody handles would crash the process with a stack trace).

@@ -97,7 +97,7 @@ test('our slave applies a real Java 4.3.2 master’s HA stream and acknowledges 
   });
   fakeMaster.listen(0, '127.0.0.1');
   await once(fakeMaster, 'listening');
-  const slave = new HASlave(store, { heartbeatIntervalMs: 60_000, housekeepingIntervalMs: 60_000, reconnectIntervalMs: 60_000 }, logger('ha-test'));
+  const slave = new HASlave(store, { heartbeatIntervalMs: 60_000, housekeepingIntervalMs: 60_000, reconnectIntervalMs: 60_000 }, logger('ha', 'test'));
   try {
     slave.setMaster(`127.0.0.1:${(fakeMaster.address() as { port: number }).port}`);
     slave.start();
