@@ -3,7 +3,7 @@
  * settings (MessageStoreConfig names) live in src/store/config.ts; one properties file feeds both.
  */
 import { isIP } from 'node:net';
-import { defaults, type ConfigOf, type ConfigSpec } from '../common/config.js';
+import { defaults, MetricsConfigSpec, type ConfigOf, type ConfigSpec } from '../common/config.js';
 import { isWildcardAddress, localIPv4Address } from '../common/net-address.js';
 
 /** Every record stores its broker's address as IP bytes (STOREHOST), so a host name cannot work. */
@@ -67,6 +67,7 @@ export const BrokerConfigSpec = {
   haSlaveFallbehindMax: { kind: 'long', default: 268435456 },
   legacyConfigDir: { kind: 'string', default: '', doc: "Apogee: where a 3.5.8 store's topics.json / subscriptionGroup.json live (3.5.8 used ~/store/config); read when the store has none" },
   slaveSyncIntervalMs: { kind: 'long', default: 60000, doc: "Apogee: how often a slave copies its master's topics, groups and offsets (Java: 60 s)" },
+  ...MetricsConfigSpec,
 } satisfies ConfigSpec;
 
 export type BrokerConfig = ConfigOf<typeof BrokerConfigSpec>;

@@ -1,6 +1,6 @@
 /** NameServer settings: RocketMQ's NamesrvConfig / NettyServerConfig property names and defaults. */
 import { join } from 'node:path';
-import { defaults, type ConfigOf, type ConfigSpec } from '../common/config.js';
+import { defaults, MetricsConfigSpec, type ConfigOf, type ConfigSpec } from '../common/config.js';
 import { defaultDataDir } from '../common/paths.js';
 
 export const NamesrvConfigSpec = {
@@ -16,6 +16,7 @@ export const NamesrvConfigSpec = {
   serverSocketMaxFrameLength: { kind: 'int', default: 16777216, min: 1024, doc: 'largest accepted frame (Apogee)' },
   brokerChannelExpiredTime: { kind: 'long', default: 120000, doc: 'ms without registration before a broker is dropped (Apogee; Java fixes 120 s)' },
   scanNotActiveBrokerInterval: { kind: 'long', default: 10000, doc: 'ms between expiry scans (Apogee; Java fixes 10 s)' },
+  ...MetricsConfigSpec,
 } satisfies ConfigSpec;
 
 export type NamesrvConfig = ConfigOf<typeof NamesrvConfigSpec>;
@@ -36,4 +37,4 @@ export function resolveNamesrvPaths(c: NamesrvConfig): NamesrvConfig {
 }
 
 /** Paths and the port cannot change while running. */
-export const NAMESRV_READ_ONLY = new Set(['listenPort', 'bindAddress', 'rocketmqHome', 'kvConfigPath', 'configStorePath']);
+export const NAMESRV_READ_ONLY = new Set(['listenPort', 'bindAddress', 'rocketmqHome', 'kvConfigPath', 'configStorePath', 'metricsExporterType', 'metricsPromExporterHost', 'metricsPromExporterPort']);

@@ -11,6 +11,7 @@ import { CodecError } from '../codec/errors.js';
 import { ResponseCode } from '../protocol/response-code.js';
 import { logger, type Logger } from '../common/logger.js';
 import { Connection, type ConnectionOptions } from './connection.js';
+import { NO_RESPONSE, type RequestTimings } from './request-timings.js';
 
 /** What a processor returns: a response, or nothing when it answers later itself (or never). */
 export type ProcessorResult = RemotingCommand | null | undefined;
@@ -22,6 +23,8 @@ export interface RemotingServerOptions extends ConnectionOptions {
   /** The MQVersion ordinal this server puts in the responses it generates itself. */
   version: number;
   name?: string;
+  /** Where each request's code, response code and latency are counted (for metrics), if anywhere. */
+  timings?: RequestTimings;
 }
 
 export class RemotingServer extends EventEmitter {
@@ -87,7 +90,10 @@ export class RemotingServer extends EventEmitter {
 
   private dispatch(request: RemotingCommand, conn: Connection): void {
     this.inflight++;
+    const timings = this.options.timings;
+    const started = timings ? performance.now() : 0;
     const finish = (response: ProcessorResult): void => {
+      timings?.record(request.code, response ? response.code : NO_RESPONSE, performance.now() - started);
       if (response && !isOneway(request)) conn.write(response);
       conn.requestDone();
       if (--this.inflight === 0) for (const w of this.idleWaiters.splice(0)) w();
