@@ -19,7 +19,10 @@ export async function exposition(registry: Registry): Promise<{ contentType: str
   return { contentType: registry.contentType, text: text.replace(/ Nan$/gm, ' NaN') };
 }
 
-/** A gauge filled at scrape time: `fill` emits every series it has now (stale ones disappear). */
+/**
+ * A gauge filled at scrape time: `fill` emits every series it has now; one it does not emit is
+ * absent (stale series disappear, a master shows no slave-only gauge).
+ */
 export function scrapedGauge(registry: Registry, name: string, help: string, labelNames: readonly string[], fill: (emit: Emit) => void): void {
   new Gauge({
     name,
@@ -28,7 +31,13 @@ export function scrapedGauge(registry: Registry, name: string, help: string, lab
     registers: [registry],
     collect() {
       this.reset();
-      fill((labels, value) => this.set(labels, value));
+      let emitted = false;
+      fill((labels, value) => {
+        emitted = true;
+        this.set(labels, value);
+      });
+      // Without labels prom-client keeps a 0 sample; a value that does not apply here is absent.
+      if (!emitted) this.remove({});
     },
   });
 }
@@ -42,7 +51,12 @@ export function scrapedCounter(registry: Registry, name: string, help: string, l
     registers: [registry],
     collect() {
       this.reset();
-      fill((labels, value) => this.inc(labels, value));
+      let emitted = false;
+      fill((labels, value) => {
+        emitted = true;
+        this.inc(labels, value);
+      });
+      if (!emitted) this.remove({});
     },
   });
 }
@@ -99,7 +113,8 @@ export function responseCodeLabel(code: number): string {
 }
 
 /**
- * `rocketmq_rpc_latency` (RocketMQ 5.x, milliseconds, by request and response code) and
+ * `rocketmq_rpc_latency` (RocketMQ 5.x, milliseconds, by request and response code, held pulls
+ * apart as is_long_polling="true") and
  * `apogee_requests_total`, both from the remoting servers' timings.
  */
 export function registerRequestMetrics(registry: Registry, timings: RequestTimings, base: Labels): void {
@@ -107,7 +122,7 @@ export function registerRequestMetrics(registry: Registry, timings: RequestTimin
   scrapedHistogram(registry, 'rocketmq_rpc_latency', 'Remoting request latency in milliseconds, by request and response code', RPC_LATENCY_BUCKETS_MS, function* () {
     for (const t of all()) {
       yield {
-        labels: { ...base, protocol_type: 'remoting', request_code: requestCodeLabel(t.requestCode), response_code: responseCodeLabel(t.responseCode) },
+        labels: { ...base, protocol_type: 'remoting', request_code: requestCodeLabel(t.requestCode), response_code: responseCodeLabel(t.responseCode), is_long_polling: String(t.longPolling) },
         buckets: t.buckets,
         sum: t.sumMs,
         count: t.count,
@@ -115,6 +130,15 @@ export function registerRequestMetrics(registry: Registry, timings: RequestTimin
     }
   });
   scrapedCounter(registry, 'apogee_requests_total', 'Remoting requests answered, by request code and response code', ['request_code', 'response_code'], (emit) => {
-    for (const t of all()) emit({ request_code: requestCodeLabel(t.requestCode), response_code: responseCodeLabel(t.responseCode) }, t.count);
+    // Held and immediate pulls with the same answer are one series here.
+    const totals = new Map<string, number>();
+    for (const t of all()) {
+      const k = `${requestCodeLabel(t.requestCode)}\u0000${responseCodeLabel(t.responseCode)}`;
+      totals.set(k, (totals.get(k) ?? 0) + t.count);
+    }
+    for (const [k, n] of totals) {
+      const [request_code, response_code] = k.split('\u0000');
+      emit({ request_code: request_code!, response_code: response_code! }, n);
+    }
   });
 }

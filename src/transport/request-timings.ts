@@ -13,6 +13,8 @@ export const NO_RESPONSE = -1;
 export interface RequestTiming {
   readonly requestCode: number;
   readonly responseCode: number;
+  /** A pull the broker held until messages arrived or its time ran out (RocketMQ's is_long_polling). */
+  readonly longPolling: boolean;
   /** Requests per bucket of RPC_LATENCY_BUCKETS_MS, plus one overflow bucket at the end (not cumulative). */
   readonly buckets: Float64Array;
   sumMs: number;
@@ -22,13 +24,15 @@ export interface RequestTiming {
 export class RequestTimings {
   private readonly byCode = new Map<number, Map<number, RequestTiming>>();
 
-  record(requestCode: number, responseCode: number, ms: number): void {
+  record(requestCode: number, responseCode: number, ms: number, longPolling = false): void {
     let byResponse = this.byCode.get(requestCode);
     if (!byResponse) this.byCode.set(requestCode, (byResponse = new Map()));
-    let t = byResponse.get(responseCode);
+    // Response codes are small non-negative numbers (or NO_RESPONSE): one key for both flags.
+    const k = longPolling ? -2 - responseCode : responseCode;
+    let t = byResponse.get(k);
     if (!t) {
-      t = { requestCode, responseCode, buckets: new Float64Array(RPC_LATENCY_BUCKETS_MS.length + 1), sumMs: 0, count: 0 };
-      byResponse.set(responseCode, t);
+      t = { requestCode, responseCode, longPolling, buckets: new Float64Array(RPC_LATENCY_BUCKETS_MS.length + 1), sumMs: 0, count: 0 };
+      byResponse.set(k, t);
     }
     let i = 0;
     while (i < RPC_LATENCY_BUCKETS_MS.length && ms > RPC_LATENCY_BUCKETS_MS[i]!) i++;

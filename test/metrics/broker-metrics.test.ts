@@ -52,6 +52,8 @@ test('broker and NameServer /metrics count a known load in every naming scheme',
     await consumer.start();
     await until(() => consumed === SMALL, `${SMALL} messages consumed`);
     await until(async () => (await scrape(at)).samples('rocketmq_consumer_offset', { topic, group }).some((s) => s.value === SMALL), 'the consumer to commit its offsets');
+    // Caught up, the consumer's pulls are held (long polling): their latency is a series of its own.
+    await until(async () => (await scrape(at)).histogram('rocketmq_rpc_latency', { request_code: 'pull_message', is_long_polling: 'true' }).length > 0, 'a held pull to be answered');
     const online = await scrape(at);
     assert.equal(online.value('rocketmq_consumer_connections', { node_id: 'broker-m', consumer_group: group, consume_mode: 'push' }), 1);
     assert.equal(online.value('rocketmq_group_count', { group }), 1);
