@@ -18,12 +18,13 @@ import { dlqTopic, isBrokerSystemTopic, isDlqTopic, isRetryTopic, retryTopic } f
 import { SERVER_VERSION, versionName } from '../protocol/version.js';
 import type { RequestTimings } from '../transport/request-timings.js';
 import type { StoreConfig } from '../store/index.js';
-import { exposition, registerRequestMetrics, scrapedCounter, scrapedGauge, scrapedHistogram, type Labels } from '../metrics/collect.js';
+import { exposition, registerRequestMetrics, scrapedCounter, scrapedGauge, scrapedHistogram, type HistogramSeries, type Labels } from '../metrics/collect.js';
 import type { BrokerConfig } from './config.js';
 import type { BrokerContext } from './context.js';
+import type { ClientChannel } from './clients.js';
 import type { BrokerRuntimeState, RateKey } from './processors/admin.js';
 import type { RateWindow } from './rate-window.js';
-import { KeyedRates, MESSAGE_SIZE_BUCKETS, MESSAGE_TYPES, TrafficCounters, type MessageTypeIndex } from './traffic.js';
+import { KeyedRates, MESSAGE_SIZE_BUCKETS, MESSAGE_TYPES, TrafficCounters, type MessageTypeIndex, type TopicIn } from './traffic.js';
 
 /** What the metrics read from a running broker; `running` is undefined until the store is open. */
 export interface BrokerMetricsSource {
@@ -327,7 +328,7 @@ export class BrokerMetrics {
     const r = this.registry;
     const s = this.source;
     const inLabels = [...Object.keys(otel), 'topic', 'message_type', 'is_system'];
-    const eachIn = (emit: (labels: Labels, t: ReturnType<TrafficCounters['in']['get']> & object, type: MessageTypeIndex) => void): void => {
+    const eachIn = (emit: (labels: Labels, t: TopicIn, type: MessageTypeIndex) => void): void => {
       for (const [topic, t] of s.running()?.ctx.stats.traffic.in ?? []) {
         MESSAGE_TYPES.forEach((name, i) => {
           if (t.messages[i]! > 0) emit({ ...otel, topic, message_type: name, is_system: String(isBrokerSystemTopic(topic)) }, t, i as MessageTypeIndex);
@@ -336,10 +337,10 @@ export class BrokerMetrics {
     };
     scrapedCounter(r, 'rocketmq_messages_in_total', 'Messages stored, by topic and message type', inLabels, (emit) => eachIn((l, t, i) => emit(l, t.messages[i]!)));
     scrapedCounter(r, 'rocketmq_throughput_in_total', 'Bytes stored, by topic and message type', inLabels, (emit) => eachIn((l, t, i) => emit(l, t.bytes[i]!)));
-    scrapedHistogram(r, 'rocketmq_message_size', 'Sizes of stored messages in bytes (a batch: its average)', MESSAGE_SIZE_BUCKETS, function* () {
-      const out: Array<{ labels: Labels; buckets: Float64Array; sum: number; count: number }> = [];
+    scrapedHistogram(r, 'rocketmq_message_size', 'Sizes of stored messages in bytes (a batch: its average)', MESSAGE_SIZE_BUCKETS, () => {
+      const out: HistogramSeries[] = [];
       eachIn((labels, t, i) => out.push({ labels, buckets: TrafficCounters.sizesOf(t, i), sum: t.bytes[i]!, count: t.messages[i]! }));
-      yield* out;
+      return out;
     });
 
     const outLabels = [...Object.keys(otel), 'topic', 'consumer_group', 'is_retry', 'is_system'];
@@ -389,23 +390,13 @@ export class BrokerMetrics {
       if (run) emit(otel, run.state.writeState === 'draining' ? s.config.brokerPermission & ~PERM_WRITE : s.config.brokerPermission);
     });
     scrapedGauge(r, 'rocketmq_producer_connections', 'Producer connections, by client language and version', [...nodeLabels, 'language', 'version', 'protocol_type'], (emit) => {
-      const counts = new Map<string, number>();
-      for (const channels of s.running()?.ctx.clients.producerGroups().values() ?? []) {
-        for (const ch of channels.values()) counts.set(key(ch.language.toLowerCase(), versionName(ch.version).toLowerCase()), (counts.get(key(ch.language.toLowerCase(), versionName(ch.version).toLowerCase())) ?? 0) + 1);
-      }
-      for (const [k, n] of counts) {
-        const [language, version] = unkey(k);
-        emit({ ...otel, language: language!, version: version!, protocol_type: 'remoting' }, n);
-      }
+      const channels = [...(s.running()?.ctx.clients.producerGroups().values() ?? [])].flatMap((byConn) => [...byConn.values()]);
+      for (const k of byClientKind(channels)) emit({ ...otel, language: k.language, version: k.version, protocol_type: 'remoting' }, k.count);
     });
     scrapedGauge(r, 'rocketmq_consumer_connections', 'Consumer connections, by group, client language and version', [...nodeLabels, 'consumer_group', 'language', 'version', 'protocol_type', 'consume_mode'], (emit) => {
       for (const [group, g] of s.running()?.ctx.clients.consumerGroups() ?? []) {
-        const counts = new Map<string, number>();
-        for (const ch of g.channels.values()) counts.set(key(ch.language.toLowerCase(), versionName(ch.version).toLowerCase()), (counts.get(key(ch.language.toLowerCase(), versionName(ch.version).toLowerCase())) ?? 0) + 1);
-        for (const [k, n] of counts) {
-          const [language, version] = unkey(k);
-          emit({ ...otel, consumer_group: group, language: language!, version: version!, protocol_type: 'remoting', consume_mode: g.consumeType === 'CONSUME_ACTIVELY' ? 'pull' : 'push' }, n);
-        }
+        const consume_mode = g.consumeType === 'CONSUME_ACTIVELY' ? 'pull' : 'push';
+        for (const k of byClientKind(g.channels.values())) emit({ ...otel, consumer_group: group, language: k.language, version: k.version, protocol_type: 'remoting', consume_mode }, k.count);
       }
     });
   }
@@ -461,6 +452,20 @@ export class BrokerMetrics {
       }
     }
   }
+}
+
+/** Client connections counted by language and version, named as RocketMQ 5.x labels them (lower case). */
+function byClientKind(channels: Iterable<ClientChannel>): Array<{ language: string; version: string; count: number }> {
+  const counts = new Map<string, { language: string; version: string; count: number }>();
+  for (const ch of channels) {
+    const language = ch.language.toLowerCase();
+    const version = versionName(ch.version).toLowerCase();
+    const k = key(language, version);
+    const c = counts.get(k);
+    if (c) c.count++;
+    else counts.set(k, { language, version, count: 1 });
+  }
+  return [...counts.values()];
 }
 
 function sum(a: Float64Array): number {
