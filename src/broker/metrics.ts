@@ -60,8 +60,18 @@ interface GroupTopicOffsets {
   oldestUnconsumedAt: number;
 }
 
+interface GroupRow {
+  group: string;
+  topic: string;
+  online: number;
+  broadcasting: boolean;
+  offsets: GroupTopicOffsets;
+}
+
 export class BrokerMetrics {
   readonly registry = new Registry();
+  /** The group offsets of the scrape under way. */
+  private rows: GroupRow[] | undefined;
   private readonly inRates: KeyedRates;
   private readonly outRates: KeyedRates;
 
@@ -102,8 +112,18 @@ export class BrokerMetrics {
     this.outRates.sample(now);
   }
 
-  text(): Promise<{ contentType: string; text: string }> {
-    return exposition(this.registry);
+  /** One scrape: the group offsets (a pass over every queue) are read once for all the gauges using them. */
+  async text(): Promise<{ contentType: string; text: string }> {
+    this.rows = [...this.groupOffsets()];
+    try {
+      return await exposition(this.registry);
+    } finally {
+      this.rows = undefined;
+    }
+  }
+
+  private groupRows(): Iterable<GroupRow> {
+    return this.rows ?? this.groupOffsets();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -218,11 +238,11 @@ export class BrokerMetrics {
     scrapedGauge(r, 'rocketmq_consumer_get_size', 'Bytes handed to a group per second (the exporter\'s older name of rocketmq_consumer_message_size)', groupLabels, groupRates('bytes'));
 
     scrapedGauge(r, 'rocketmq_consumer_offset', 'Sum of a group\'s committed offsets over a topic\'s queues on this broker', groupLabels, (emit) => {
-      for (const g of this.groupOffsets()) emit({ ...exp, topic: g.topic, group: g.group }, g.offsets.consumerOffset);
+      for (const g of this.groupRows()) emit({ ...exp, topic: g.topic, group: g.group }, g.offsets.consumerOffset);
     });
     scrapedGauge(r, 'rocketmq_group_get_latency_by_storetime', 'Milliseconds since the oldest message a group has not consumed yet was stored (0 when caught up)', groupLabels, (emit) => {
       const now = Date.now();
-      for (const g of this.groupOffsets()) {
+      for (const g of this.groupRows()) {
         if (g.broadcasting) continue;
         emit({ ...exp, topic: g.topic, group: g.group }, g.offsets.oldestUnconsumedAt > 0 ? Math.max(0, now - g.offsets.oldestUnconsumedAt) : 0);
       }
@@ -230,7 +250,7 @@ export class BrokerMetrics {
 
     const diffLabels = ['group', 'topic', 'countOfOnlineConsumers', 'msgModel'];
     const diffOf = (which: 'plain' | 'retry' | 'dlq') => (emit: (l: Labels, v: number) => void): void => {
-      for (const g of this.groupOffsets()) {
+      for (const g of this.groupRows()) {
         if (g.broadcasting) continue;
         const kind = isRetryTopic(g.topic) ? 'retry' : isDlqTopic(g.topic) ? 'dlq' : 'plain';
         if (kind !== which) continue;
@@ -355,7 +375,7 @@ export class BrokerMetrics {
     const lagLabels = [...Object.keys(otel), 'topic', 'consumer_group', 'is_retry', 'is_system'];
     const eachLag = (value: (g: GroupTopicOffsets, now: number) => number) => (emit: (l: Labels, v: number) => void): void => {
       const now = Date.now();
-      for (const g of this.groupOffsets()) {
+      for (const g of this.groupRows()) {
         if (g.broadcasting || isDlqTopic(g.topic)) continue;
         emit({ ...otel, topic: g.topic, consumer_group: g.group, is_retry: String(isRetryTopic(g.topic)), is_system: String(isBrokerSystemTopic(g.topic)) }, value(g.offsets, now));
       }
@@ -408,7 +428,7 @@ export class BrokerMetrics {
    * and, for each group, its retry and dead-letter topics — with the queue offsets summed. One pass
    * per scrape (the exporter does the same per topic with GET_CONSUME_STATS).
    */
-  private *groupOffsets(): Generator<{ group: string; topic: string; online: number; broadcasting: boolean; offsets: GroupTopicOffsets }> {
+  private *groupOffsets(): Generator<GroupRow> {
     const run = this.source.running();
     if (!run) return;
     const { ctx } = run;
