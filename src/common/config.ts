@@ -168,5 +168,7 @@ export const MetricsConfigSpec = {
 /** The metrics port a node with this config listens on (0 = let the system pick). */
 export function metricsPortFor(listenPort: number, configured: number): number {
   if (configured !== METRICS_PORT_DEFAULT) return configured;
-  return listenPort === 0 ? 0 : listenPort + 3;
+  if (listenPort === 0) return 0;
+  if (listenPort + 3 > 65535) throw new ConfigError(`metricsPromExporterPort defaults to listenPort + 3 = ${listenPort + 3}, which is no port: set metricsPromExporterPort, or metricsExporterType=DISABLE`);
+  return listenPort + 3;
 }
