@@ -6,7 +6,7 @@
 //   protocol    request/response codes, typed headers and JSON bodies, built on codec and common
 //   transport   TCP connections for both sides, built on codec, protocol and common
 //   client      the SDK, built on the four layers above and nothing else
-//   store, broker, namesrv, cluster, upgrade, cli, testing   the server side and its tooling
+//   store, broker, namesrv, metrics, cluster, upgrade, cli, testing   the server side and its tooling
 //
 // Each rule below says why it exists; a violation names the rule, the importing file and the
 // imported one. Paths are relative to the repository root.

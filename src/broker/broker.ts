@@ -21,6 +21,7 @@ import { MessageStore, applyStoreProperties, defaultStoreConfig, parseDelayLevel
 import { StoreConfigFiles } from './metadata/config-files.js';
 import { BrokerConfigSpec, defaultBrokerIP, type BrokerConfig } from './config.js';
 import type { BrokerContext, BrokerStats } from './context.js';
+import type { RunningBroker } from './metrics.js';
 import { ClientRegistry } from './clients.js';
 import { PullHold } from './pull-hold.js';
 import { OrderLocks } from './order-locks.js';
@@ -42,6 +43,11 @@ import { HASlave } from './ha/ha-slave.js';
 import { SlaveSync } from './ha/slave-sync.js';
 import { RateWindow } from './rate-window.js';
 import { SOCKET_CLOSE_MS } from './stop-budget.js';
+import { TrafficCounters } from './traffic.js';
+import { BrokerMetrics } from './metrics.js';
+import { RequestTimings } from '../transport/request-timings.js';
+import { MetricsEndpoint } from '../metrics/http-endpoint.js';
+import { metricsPortFor } from '../common/config.js';
 
 export interface BrokerOptions {
   /** Store settings by MessageStoreConfig property name (strings, as in a properties file). */
@@ -80,13 +86,19 @@ export class Broker {
   private rates!: RateWindow<RateKey>;
   /** Whether haListenPort was configured; else the HA port is listenPort + 1, as Java's default. */
   private readonly haPortSet: boolean;
+  /** Requests of both remoting ports, by code (rocketmq_rpc_latency). */
+  private readonly timings = new RequestTimings();
+  private metrics: BrokerMetrics | undefined;
+  private endpoint: MetricsEndpoint | undefined;
+  /** Set once start() has finished (registered, serving). */
+  private started = false;
 
   constructor(config: BrokerConfig, private readonly options: BrokerOptions = {}) {
     this.config = { ...config };
     if (!this.config.rocketmqHome) this.config.rocketmqHome = defaultDataDir();
     if (!this.config.brokerIP1) this.config.brokerIP1 = defaultBrokerIP(this.config.bindAddress);
     // Numbers set in code (not parsed from text) get the same checks as a properties file's.
-    validateConfig(BrokerConfigSpec, this.config, ['listenPort', 'brokerId', 'brokerPermission', 'brokerIP1', 'brokerIP2']);
+    validateConfig(BrokerConfigSpec, this.config, ['listenPort', 'brokerId', 'brokerPermission', 'brokerIP1', 'brokerIP2', 'metricsExporterType', 'metricsPromExporterPort']);
     this.log = logger('broker', this.config.brokerName);
     const root = options.storeProperties?.storePathRootDir ?? join(this.config.rocketmqHome, 'store');
     this.storeConfig = defaultStoreConfig(root);
@@ -99,6 +111,11 @@ export class Broker {
 
   get brokerAddr(): string {
     return `${this.config.brokerIP1}:${this.config.listenPort}`;
+  }
+
+  /** host:port of the metrics and health endpoint, if it is on. */
+  get metricsAddress(): string | undefined {
+    return this.endpoint?.address;
   }
 
   get isDraining(): boolean {
@@ -132,7 +149,7 @@ export class Broker {
     this.slaveSync?.stop();
     this.haSlave?.stop();
     await this.haMaster?.stop().catch(() => undefined);
-    await Promise.all([this.main?.close(0), this.vip?.close(0)].map((p) => p?.catch(() => undefined)));
+    await Promise.all([this.main?.close(0), this.vip?.close(0), this.endpoint?.close()].map((p) => p?.catch(() => undefined)));
     await this.outbound.close().catch(() => undefined);
     if (this.store) {
       await this.files.idle().catch(() => undefined);
@@ -152,6 +169,7 @@ export class Broker {
       host: c.bindAddress,
       version: SERVER_VERSION,
       idleTimeoutMs: c.serverChannelMaxIdleTimeSeconds * 1000,
+      timings: c.metricsExporterType === 'DISABLE' ? undefined : this.timings,
     };
     this.main = new RemotingServer({ ...serverOptions, port: c.listenPort, name: `broker ${c.brokerName}` });
     this.vip = new RemotingServer({ ...serverOptions, port: c.listenPort - 2, name: `broker ${c.brokerName} vip` });
@@ -161,6 +179,21 @@ export class Broker {
     if (this.storeConfig.brokerRole !== 'SLAVE') {
       this.haMaster = new HAMaster({ ...ha, host: c.bindAddress, port: this.haListenPort, transferBatchSize: this.storeConfig.haTransferBatchSize }, logger('ha', c.brokerName));
       await this.haMaster.start();
+    }
+    if (c.metricsExporterType === 'PROM') {
+      this.metrics = new BrokerMetrics({
+        config: c,
+        storeConfig: this.storeConfig,
+        timings: this.timings,
+        running: () => this.running(),
+        notReadyReason: () => this.notReadyReason(),
+      });
+      const metrics = this.metrics;
+      this.endpoint = new MetricsEndpoint(
+        { host: c.metricsPromExporterHost || c.bindAddress, port: metricsPortFor(c.listenPort, c.metricsPromExporterPort), what: `broker ${c.brokerName} metrics`, log: this.log },
+        { metrics: () => metrics.text(), notReadyReason: () => this.notReadyReason() },
+      );
+      await this.endpoint.listen();
     }
 
     // 3.5.8 kept topics and groups under the user's home; an operator points legacyConfigDir there.
@@ -201,7 +234,7 @@ export class Broker {
         `commit log up to ${report.commitLogMaxOffset}${report.truncatedAt !== undefined ? `, torn tail truncated at ${report.truncatedAt}` : ''}`,
     );
     pullHold = new PullHold((t, q) => this.store.getMaxOffsetInQueue(t, q), c.pullCheckIntervalMs);
-    const stats: BrokerStats = { bootTimestamp: Date.now(), putMessages: 0, putBytes: 0, getFound: 0, getMiss: 0, getTransferred: 0 };
+    const stats: BrokerStats = { bootTimestamp: Date.now(), putMessages: 0, putBytes: 0, getFound: 0, getMiss: 0, getTransferred: 0, traffic: new TrafficCounters() };
 
     this.registration = new NamesrvRegistration(
       this.outbound,
@@ -305,6 +338,11 @@ export class Broker {
       this.timers.push(t);
     };
     every(1000, () => this.rates.sample());
+    if (this.metrics) {
+      const metrics = this.metrics;
+      metrics.sample();
+      every(10_000, () => metrics.sample());
+    }
     every(c.flushConsumerOffsetInterval, () => {
       offsets.persist();
       delayOffsets.persist();
@@ -315,7 +353,9 @@ export class Broker {
     every(Math.min(60_000, Math.max(1_000, c.registerNameServerPeriod)), () => this.periodicRegistration());
     await this.registerNow();
     this.slaveSync?.start();
-    this.log.info(`broker ${c.brokerClusterName}/${c.brokerName} id ${c.brokerId} (${PRODUCT_RELEASE}) listening on ${this.brokerAddr} (VIP ${c.listenPort - 2}), NameServers: ${this.namesrvAddrs().join(';') || 'none'}`);
+    this.started = true;
+    const metricsAt = this.endpoint ? `, metrics http://${this.endpoint.address}/metrics` : '';
+    this.log.info(`broker ${c.brokerClusterName}/${c.brokerName} id ${c.brokerId} (${PRODUCT_RELEASE}) listening on ${this.brokerAddr} (VIP ${c.listenPort - 2}${metricsAt}), NameServers: ${this.namesrvAddrs().join(';') || 'none'}`);
   }
 
   private namesrvAddrs(): string[] {
@@ -378,6 +418,33 @@ export class Broker {
     return { writeState, sendsInFlight };
   }
 
+  /** What the metrics read; undefined until the store is open and the broker's tables exist. */
+  private running(): RunningBroker | undefined {
+    if (!this.ctx || !this.rates) return undefined;
+    return {
+      ctx: this.ctx,
+      rates: this.rates,
+      state: this.runtimeState(),
+      registrations: this.registration.states(),
+      ha: this.haMaster
+        ? { role: 'master', slaves: this.haMaster.slaveCount, ackedOffset: this.haMaster.ackedOffset }
+        : { role: 'slave', connected: this.haSlave?.connected ?? false, lastFrameAt: this.haSlave?.lastFrameAt ?? 0 },
+    };
+  }
+
+  /**
+   * Why /readyz answers 503, or undefined when ready: the store recovered, registered with every
+   * NameServer, and serving — or draining, which an upgrade or a stop does on purpose.
+   */
+  notReadyReason(): string | undefined {
+    if (!this.ctx) return 'store not open yet (recovering)';
+    if (!this.started) return this.stopped ? 'stopped' : 'starting (registering with the NameServers)';
+    const missing = this.registration.states().filter((r) => !r.registered);
+    if (missing.length > 0) return `not registered with NameServer ${missing.map((m) => `${m.namesrv} (${m.failure ?? 'unknown'})`).join(', ')}`;
+    if (this.runtimeState().writeState === 'read-only') return `read-only: brokerPermission ${this.config.brokerPermission} has no write permission`;
+    return undefined;
+  }
+
   /** For tests and tools: HA state. */
   get replication(): { slaves: number; ackedOffset: number; slaveConnected: boolean } {
     return { slaves: this.haMaster?.slaveCount ?? 0, ackedOffset: this.haMaster?.ackedOffset ?? 0, slaveConnected: this.haSlave?.connected ?? false };
@@ -418,7 +485,7 @@ export class Broker {
   private updateConfig(text: string): void {
     const props = parseProperties(text);
     const brokerProps = [...props].filter(([k]) => k in BrokerConfigSpec);
-    const READ_ONLY = new Set(['listenPort', 'brokerName', 'brokerClusterName', 'brokerId', 'brokerIP1', 'rocketmqHome', 'bindAddress', ...LOG_START_ONLY_KEYS]);
+    const READ_ONLY = new Set(['listenPort', 'brokerName', 'brokerClusterName', 'brokerId', 'brokerIP1', 'rocketmqHome', 'bindAddress', 'metricsExporterType', 'metricsPromExporterHost', 'metricsPromExporterPort', ...LOG_START_ONLY_KEYS]);
     const before = this.config.brokerPermission;
     const { changed } = applyProperties(BrokerConfigSpec, this.config, brokerProps, { readOnly: READ_ONLY });
     applyChangedLogLevels(this.config, changed);
@@ -473,6 +540,8 @@ export class Broker {
     this.ctx.topics.persist(true);
     this.ctx.groups.persist(true);
     await this.store.close();
+    // Last: health checks and scrapes see the drain and the stop through to the end.
+    await this.endpoint?.close();
     this.log.info('broker stopped');
   }
 

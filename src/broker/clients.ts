@@ -51,6 +51,11 @@ export class ClientRegistry {
     if (g && g.size === 0) this.producers.delete(group);
   }
 
+  /** Every producer group with its channels (metrics count them). */
+  producerGroups(): ReadonlyMap<string, ReadonlyMap<Connection, ClientChannel>> {
+    return this.producers;
+  }
+
   producerChannels(group: string): ClientChannel[] {
     return [...(this.producers.get(group)?.values() ?? [])];
   }

@@ -3,7 +3,7 @@
  * settings (MessageStoreConfig names) live in src/store/config.ts; one properties file feeds both.
  */
 import { isIP } from 'node:net';
-import { defaults, type ConfigOf, type ConfigSpec } from '../common/config.js';
+import { defaults, MetricsConfigSpec, type ConfigOf, type ConfigSpec } from '../common/config.js';
 import { isWildcardAddress, localIPv4Address } from '../common/net-address.js';
 import { LogConfigSpec } from '../common/log-config.js';
 
@@ -70,6 +70,7 @@ export const BrokerConfigSpec = {
   slaveSyncIntervalMs: { kind: 'long', default: 60000, doc: "Apogee: how often a slave copies its master's topics, groups and offsets (Java: 60 s)" },
   // Logging (apogeeLog*): level, per-component levels, format, file and rotation.
   ...LogConfigSpec,
+  ...MetricsConfigSpec,
 } satisfies ConfigSpec;
 
 export type BrokerConfig = ConfigOf<typeof BrokerConfigSpec>;

@@ -7,6 +7,7 @@ import type { ConsumerOffsets, DelayOffsets } from './metadata/offset-tables.js'
 import type { ClientRegistry } from './clients.js';
 import type { PullHold } from './pull-hold.js';
 import type { OrderLocks } from './order-locks.js';
+import type { TrafficCounters } from './traffic.js';
 
 /** What the broker's request processors share. One instance per broker. */
 export interface BrokerContext {
@@ -48,6 +49,8 @@ export interface BrokerStats {
   getFound: number;
   getMiss: number;
   getTransferred: number;
+  /** Per-topic and per-group totals behind the metrics endpoint. */
+  traffic: TrafficCounters;
 }
 
 export const FAQ = '\nSee http://rocketmq.apache.org/docs/faq/ for further details.';

@@ -9,6 +9,7 @@ import { ResponseCode } from '../protocol/response-code.js';
 import { PutRefusedError, type ParsedMessageInput, type PutResult } from '../store/index.js';
 import { SCHEDULE_TOPIC, TRANS_HALF_TOPIC } from './metadata/topics.js';
 import type { BrokerContext } from './context.js';
+import { DELAY, NORMAL, TRANSACTION } from './traffic.js';
 
 /** A message on its way to the store, its properties read once on entry. */
 export type BrokerMessage = ParsedMessageInput;
@@ -74,6 +75,8 @@ export function putMessages(ctx: BrokerContext, msgs: BrokerMessage[], producerG
   return put.then((result): PutOutcome | Promise<PutOutcome> => {
     ctx.stats.putMessages += routed.length;
     ctx.stats.putBytes += result.wroteBytes;
+    const stored = routed[0]!.topic;
+    ctx.stats.traffic.recordIn(msgs[0]!.topic, stored === SCHEDULE_TOPIC ? DELAY : stored === TRANS_HALF_TOPIC && msgs[0]!.topic !== stored ? TRANSACTION : NORMAL, routed.length, result.wroteBytes);
     const code = STORED_CODES[result.status] ?? ResponseCode.SUCCESS;
     const replicated = routed[0]!.properties.waitStoreMsgOK() ? ctx.awaitReplication(result.physicalOffset + result.wroteBytes) : undefined;
     if (replicated === undefined) return { ok: true, code, result };

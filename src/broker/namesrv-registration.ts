@@ -24,6 +24,8 @@ export interface RegistrationIdentity {
 
 export class NamesrvRegistration {
   private readonly failures = new Map<string, string>();
+  /** NameServers whose last (two-way) registration succeeded. */
+  private readonly registered = new Set<string>();
 
   constructor(
     private readonly client: RemotingClient,
@@ -81,6 +83,7 @@ export class NamesrvRegistration {
           }
           const r = await this.client.invoke(ns, req, this.timeoutMs);
           if (r.code !== ResponseCode.SUCCESS) throw new Error(`code ${r.code}: ${r.remark ?? ''}`);
+          this.registered.add(ns);
           if (this.failures.delete(ns)) this.log.info(`registered with NameServer ${ns} again`);
           return { namesrv: ns, masterAddr: r.extFields?.masterAddr, haServerAddr: r.extFields?.haServerAddr };
         } catch (err) {
@@ -88,6 +91,7 @@ export class NamesrvRegistration {
           // Log a failing NameServer once per kind of failure, not every period.
           if (this.failures.get(ns) !== msg) this.log.warn(`register with NameServer ${ns} failed: ${msg}`);
           this.failures.set(ns, msg);
+          this.registered.delete(ns);
           return undefined;
         }
       }),
@@ -95,7 +99,15 @@ export class NamesrvRegistration {
     return results.filter((r): r is NonNullable<typeof r> => r !== undefined);
   }
 
+  /** Per configured NameServer: whether its last registration succeeded, and why not (metrics, readiness). */
+  states(): Array<{ namesrv: string; registered: boolean; failure?: string }> {
+    return this.namesrvs().map((ns) =>
+      this.registered.has(ns) ? { namesrv: ns, registered: true } : { namesrv: ns, registered: false, failure: this.failures.get(ns) ?? 'not registered yet' },
+    );
+  }
+
   async unregisterAll(): Promise<void> {
+    this.registered.clear();
     await Promise.all(
       this.namesrvs().map((ns) =>
         this.client

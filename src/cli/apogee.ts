@@ -128,6 +128,8 @@ async function main(): Promise<void> {
   process.stdout.write(`Apogee is up. Data directory: ${home}\n`);
   process.stdout.write(`  NameServer  ${namesrv.address}   (clients: namesrvAddr=${namesrv.address})\n`);
   process.stdout.write(`  Broker      ${broker.brokerAddr}   (${broker.config.brokerClusterName}/${broker.config.brokerName}, VIP port ${broker.config.listenPort - 2})\n`);
+  const metrics = [namesrv.metricsAddress, broker.metricsAddress].filter((a) => a !== undefined).map((a) => `http://${a}/metrics`);
+  if (metrics.length > 0) process.stdout.write(`  Metrics     ${metrics.join('  ')}   (also /healthz, /readyz)\n`);
   process.stdout.write('Stop with Ctrl-C or `node bin/mqshutdown.js broker`.\n');
 }
 

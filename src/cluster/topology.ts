@@ -170,7 +170,17 @@ function stringProps(props: Record<string, unknown> | undefined, fail: (m: strin
 
 /** Every port a node occupies: brokers listen on port, port-2 (VIP) and port+1 (HA). */
 export function portsOf(node: NodeSpec): number[] {
-  return node.kind === 'namesrv' ? [node.port] : [node.port, node.port - 2, node.port + 1];
+  const own = node.kind === 'namesrv' ? [node.port] : [node.port, node.port - 2, node.port + 1];
+  const metrics = metricsPortOf(node);
+  return metrics === undefined ? own : [...own, metrics];
+}
+
+/** The node's metrics and health HTTP port (metricsPromExporterPort, default port + 3); undefined when off. */
+export function metricsPortOf(node: NodeSpec): number | undefined {
+  if (node.properties.metricsExporterType === 'DISABLE') return undefined;
+  const given = node.properties.metricsPromExporterPort;
+  const port = given === undefined || given.trim() === '' || Number(given) === -1 ? node.port + 3 : Number(given);
+  return Number.isInteger(port) && port > 0 ? port : undefined;
 }
 
 function checkUnique(nodes: NodeSpec[], fail: (m: string) => never): void {

@@ -141,3 +141,34 @@ export function validateConfig<S extends ConfigSpec>(spec: S, config: ConfigOf<S
     parseConfigValue(field, key, String(value));
   }
 }
+
+/**
+ * The HTTP endpoint (metrics and health) every NameServer and broker serves, under RocketMQ 5.x's
+ * property names. Its port defaults to the node's listenPort + 3 (broker 10911 -> 10914, NameServer
+ * 9876 -> 9879), clear of the ports a node already uses (VIP listenPort - 2, HA listenPort + 1).
+ */
+export const METRICS_PORT_DEFAULT = -1;
+export const MetricsConfigSpec = {
+  metricsExporterType: {
+    kind: 'enum',
+    default: 'PROM',
+    values: ['PROM', 'DISABLE'],
+    doc: 'PROM serves /metrics, /healthz and /readyz over HTTP; DISABLE opens no port (Java also has OTLP_GRPC and LOG, not supported)',
+  },
+  metricsPromExporterHost: { kind: 'string', default: '', doc: 'address the HTTP endpoint listens on; empty = the node\'s bindAddress' },
+  metricsPromExporterPort: {
+    kind: 'int',
+    default: METRICS_PORT_DEFAULT,
+    min: -1,
+    max: 65535,
+    doc: 'port of the HTTP endpoint; -1 = listenPort + 3 (a free port when listenPort is 0), 0 = a free port',
+  },
+} satisfies ConfigSpec;
+
+/** The metrics port a node with this config listens on (0 = let the system pick). */
+export function metricsPortFor(listenPort: number, configured: number): number {
+  if (configured !== METRICS_PORT_DEFAULT) return configured;
+  if (listenPort === 0) return 0;
+  if (listenPort + 3 > 65535) throw new ConfigError(`metricsPromExporterPort defaults to listenPort + 3 = ${listenPort + 3}, which is no port: set metricsPromExporterPort, or metricsExporterType=DISABLE`);
+  return listenPort + 3;
+}

@@ -1,6 +1,6 @@
 /** NameServer settings: RocketMQ's NamesrvConfig / NettyServerConfig property names and defaults. */
 import { join } from 'node:path';
-import { defaults, type ConfigOf, type ConfigSpec } from '../common/config.js';
+import { defaults, MetricsConfigSpec, type ConfigOf, type ConfigSpec } from '../common/config.js';
 import { defaultDataDir } from '../common/paths.js';
 import { LOG_START_ONLY_KEYS, LogConfigSpec } from '../common/log-config.js';
 
@@ -19,6 +19,7 @@ export const NamesrvConfigSpec = {
   scanNotActiveBrokerInterval: { kind: 'long', default: 10000, doc: 'ms between expiry scans (Apogee; Java fixes 10 s)' },
   // Logging (apogeeLog*): level, per-component levels, format, file and rotation.
   ...LogConfigSpec,
+  ...MetricsConfigSpec,
 } satisfies ConfigSpec;
 
 export type NamesrvConfig = ConfigOf<typeof NamesrvConfigSpec>;
@@ -38,5 +39,5 @@ export function resolveNamesrvPaths(c: NamesrvConfig): NamesrvConfig {
   };
 }
 
-/** Paths, the port and the log's destination and format cannot change while running. */
-export const NAMESRV_READ_ONLY = new Set(['listenPort', 'bindAddress', 'rocketmqHome', 'kvConfigPath', 'configStorePath', ...LOG_START_ONLY_KEYS]);
+/** Paths, the ports and the log's destination and format cannot change while running. */
+export const NAMESRV_READ_ONLY = new Set(['listenPort', 'bindAddress', 'rocketmqHome', 'kvConfigPath', 'configStorePath', 'metricsExporterType', 'metricsPromExporterHost', 'metricsPromExporterPort', ...LOG_START_ONLY_KEYS]);

@@ -14,6 +14,11 @@ import type { NamesrvContext } from './context.js';
 import { registrationProcessors } from './processors/registration.js';
 import { routeProcessors } from './processors/routes.js';
 import { kvProcessors } from './processors/kv.js';
+import { RequestTimings } from '../transport/request-timings.js';
+import { MetricsEndpoint } from '../metrics/http-endpoint.js';
+import { exposition } from '../metrics/collect.js';
+import { metricsPortFor, validateConfig } from '../common/config.js';
+import { namesrvMetrics } from './metrics.js';
 
 export class NameServer {
   readonly config: NamesrvConfig;
@@ -22,9 +27,13 @@ export class NameServer {
   private readonly server: RemotingServer;
   private readonly log = logger('namesrv');
   private scanTimer: NodeJS.Timeout | undefined;
+  private readonly timings = new RequestTimings();
+  private endpoint: MetricsEndpoint | undefined;
+  private listening = false;
 
   constructor(config: NamesrvConfig, options: { now?: () => number } = {}) {
     this.config = resolveNamesrvPaths(config);
+    validateConfig(NamesrvConfigSpec, this.config, ['listenPort', 'metricsExporterType', 'metricsPromExporterPort']);
     this.routes = new RouteInfo(options.now);
     this.kv = new KVConfig(this.config.kvConfigPath);
     this.server = new RemotingServer({
@@ -34,6 +43,7 @@ export class NameServer {
       idleTimeoutMs: this.config.serverChannelMaxIdleTimeSeconds * 1000,
       maxFrameLength: this.config.serverSocketMaxFrameLength,
       name: 'namesrv',
+      timings: this.config.metricsExporterType === 'DISABLE' ? undefined : this.timings,
     });
     const ctx: NamesrvContext = {
       routes: this.routes,
@@ -60,12 +70,35 @@ export class NameServer {
     return `${host}:${this.port}`;
   }
 
+  /** host:port of the metrics and health endpoint, if it is on. */
+  get metricsAddress(): string | undefined {
+    return this.endpoint?.address;
+  }
+
   async start(): Promise<void> {
     this.kv.load();
     await this.server.listen();
+    if (this.config.metricsExporterType === 'PROM') {
+      const registry = namesrvMetrics({ routes: this.routes, timings: this.timings, nodeId: this.address, ready: () => this.listening });
+      this.endpoint = new MetricsEndpoint(
+        { host: this.config.metricsPromExporterHost || this.config.bindAddress, port: metricsPortFor(this.config.listenPort, this.config.metricsPromExporterPort), what: 'NameServer metrics', log: this.log },
+        {
+          metrics: () => exposition(registry),
+          notReadyReason: () => (this.listening ? undefined : 'not listening'),
+        },
+      );
+      try {
+        await this.endpoint.listen();
+      } catch (err) {
+        await this.server.close(0);
+        throw err;
+      }
+    }
+    this.listening = true;
     this.scanTimer = setInterval(() => this.scanNotActiveBrokers(), this.config.scanNotActiveBrokerInterval);
     this.scanTimer.unref();
-    this.log.info(`NameServer (${PRODUCT_RELEASE}) listening on ${this.config.bindAddress}:${this.port}`);
+    const metricsAt = this.endpoint ? `, metrics http://${this.endpoint.address}/metrics` : '';
+    this.log.info(`NameServer (${PRODUCT_RELEASE}) listening on ${this.config.bindAddress}:${this.port}${metricsAt}`);
   }
 
   scanNotActiveBrokers(): void {
@@ -86,7 +119,9 @@ export class NameServer {
 
   async shutdown(): Promise<void> {
     if (this.scanTimer) clearInterval(this.scanTimer);
+    this.listening = false;
     await this.server.close();
+    await this.endpoint?.close();
     this.log.info('NameServer stopped');
   }
 }

@@ -270,6 +270,11 @@ export class MessageStore {
     return Math.max(0, this.commitLog.maxOffset() - this.state.reputFromOffset);
   }
 
+  /** Bytes appended (or replicated) but not yet flushed to disk (Java's remainHowManyDataToFlush). */
+  flushBehindBytes(): number {
+    return Math.max(0, this.commitLog.maxOffset() - this.commitLog.flushedOffset());
+  }
+
   /** Topics that have consume queues, with their queue ids. */
   topics(): Map<string, number[]> {
     return this.state.consumeQueues.topics();

@@ -9,8 +9,10 @@ import { isOneway, responseTo, type RemotingCommand } from '../codec/command.js'
 import { BadRequestError } from '../protocol/header.js';
 import { CodecError } from '../codec/errors.js';
 import { ResponseCode } from '../protocol/response-code.js';
+import { RequestCode } from '../protocol/request-code.js';
 import { logger, type Logger } from '../common/logger.js';
 import { Connection, type ConnectionOptions } from './connection.js';
+import { NO_RESPONSE, type RequestTimings } from './request-timings.js';
 
 /** What a processor returns: a response, or nothing when it answers later itself (or never). */
 export type ProcessorResult = RemotingCommand | null | undefined;
@@ -23,6 +25,8 @@ export interface RemotingServerOptions extends ConnectionOptions {
   version: number;
   /** Whose server this is, e.g. `broker broker-a vip`: in bind errors and as its log lines' sub-name. */
   name?: string;
+  /** Where each request's code, response code and latency are counted (for metrics), if anywhere. */
+  timings?: RequestTimings;
 }
 
 export class RemotingServer extends EventEmitter {
@@ -88,7 +92,11 @@ export class RemotingServer extends EventEmitter {
 
   private dispatch(request: RemotingCommand, conn: Connection): void {
     this.inflight++;
-    const finish = (response: ProcessorResult): void => {
+    const timings = this.options.timings;
+    const started = timings ? performance.now() : 0;
+    const finish = (response: ProcessorResult, answeredLater = false): void => {
+      // A pull answered later was held (long polling): its latency is the hold, kept apart.
+      timings?.record(request.code, response ? response.code : NO_RESPONSE, performance.now() - started, answeredLater && request.code === RequestCode.PULL_MESSAGE);
       if (response && !isOneway(request)) conn.write(response);
       conn.requestDone();
       if (--this.inflight === 0) for (const w of this.idleWaiters.splice(0)) w();
@@ -110,7 +118,7 @@ export class RemotingServer extends EventEmitter {
       return;
     }
     if (result instanceof Promise) {
-      result.then(finish, (err: unknown) => finish(this.failure(request, err)));
+      result.then((r) => finish(r, true), (err: unknown) => finish(this.failure(request, err)));
     } else {
       finish(result);
     }

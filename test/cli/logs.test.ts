@@ -42,7 +42,8 @@ test('the NameServer logs on stderr, boots on stdout, and names its release and 
   try {
     const port = (await ns.waitFor(/^The Name Server boot success\. serializeType=JSON, listening on 127\.0\.0\.1:(\d+)$/m))[1]!;
     const addr = `127.0.0.1:${port}`;
-    await ns.waitFor(new RegExp(`INFO  \\[namesrv\\] NameServer \\(Apogee ${esc(RELEASE)}\\) listening on \\S+:${port}$`, 'm'), 'stderr');
+    // The boot log line also names the metrics and health endpoint.
+    await ns.waitFor(new RegExp(`INFO  \\[namesrv\\] NameServer \\(Apogee ${esc(RELEASE)}\\) listening on \\S+:${port}, metrics http://\\S+:\\d+/metrics$`, 'm'), 'stderr');
 
     broker = new Broker(
       { ...brokerDefaults(), rocketmqHome: home, bindAddress: '127.0.0.1', listenPort: 0, namesrvAddr: addr, brokerName: 'broker-logs' },

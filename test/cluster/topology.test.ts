@@ -21,7 +21,9 @@ test('2ns-3m-3s: two NameServers, three groups of an ASYNC_MASTER and a SLAVE, A
     ['broker-c-s', 'SLAVE', 'broker-c', 1, 11031],
   ]);
   assert.equal(namesrvAddrs(t), '127.0.0.1:9876;127.0.0.1:9877');
-  assert.deepEqual(portsOf(t.nodes[2]!), [10911, 10909, 10912]);
+  // Main, VIP, HA and the metrics endpoint (listenPort + 3).
+  assert.deepEqual(portsOf(t.nodes[2]!), [10911, 10909, 10912, 10914]);
+  assert.deepEqual(portsOf(t.nodes[0]!), [9876, 9879]);
   assert.equal(loadTopology('1ns-1m').nodes.length, 2);
   assert.equal(loadTopology('2ns-2m-2s', { portOffset: 10000 }).nodes[2]!.port, 20911);
 });
@@ -72,6 +74,8 @@ test('bad topologies are refused with one line naming the problem', () => {
       ['groups: [{ name: a, master: { port: 70000 } }]', /port 70000 is outside/],
       ['groups: [{ name: a, master: { port: 9878 } }]', /a and ns1 both need 127\.0\.0\.1:9876/],
       ['groups: [{ name: a }, { name: a }]', /two nodes are named a/],
+      ['namesrvs: 4\ngroups: [{ name: a }]', /ns4 and ns1 both need 127\.0\.0\.1:9879/],
+      ['groups: [{ name: a, master: { properties: { metricsPromExporterPort: 9876 } } }]', /a and ns1 both need 127\.0\.0\.1:9876/],
       ['groups: [{ name: a, properties: [1] }]', /properties must be a mapping/],
       ['[1, 2', /topology .*:/],
       ['just text', /expected a mapping/],
@@ -81,6 +85,11 @@ test('bad topologies are refused with one line naming the problem', () => {
       writeFileSync(file, text);
       assert.throws(() => loadTopology(file), (err: Error) => err instanceof TopologyError && expected.test(err.message) && !err.message.includes('\n'), text);
     }
+    // With ns1's metrics off, a fourth NameServer may have 9879.
+    writeFileSync(join(dir, 'ok.yaml'), 'namesrvs: [{ properties: { metricsExporterType: DISABLE } }, {}, {}, {}]\ngroups: [{ name: a }]');
+    const four = loadTopology(join(dir, 'ok.yaml'));
+    assert.deepEqual(portsOf(four.nodes[0]!), [9876]);
+    assert.deepEqual(portsOf(four.nodes[3]!), [9879, 9882]);
     assert.throws(() => loadTopology(join(dir, 'missing.yaml')), /not a built-in \(1ns-1m, 2ns-2m-2s, 2ns-3m-3s\) and not a readable file \(ENOENT\)/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -42,6 +42,8 @@ export class HASlave {
   private lastReport = 0;
   private reported = -1;
   private stopped = false;
+  /** When the master last sent a frame (data or heartbeat); 0 before the first. */
+  lastFrameAt = 0;
 
   constructor(private readonly store: MessageStore, private readonly options: HASlaveOptions, private readonly log: Logger) {}
 
@@ -101,6 +103,7 @@ export class HASlave {
   }
 
   private apply(offset: number, data: Buffer): boolean {
+    this.lastFrameAt = Date.now();
     const max = this.store.maxPhyOffset();
     if (max !== 0 && max !== offset) {
       this.log.warn(`master pushed offset ${offset} not equal the max phy offset ${max} in slave; reconnecting`);

@@ -142,6 +142,9 @@ export function pullProcessors(ctx: BrokerContext): Map<number, Processor> {
       case 'FOUND': {
         ctx.stats.getFound++;
         ctx.stats.getTransferred += messages.length;
+        let bytes = 0;
+        for (const m of messages) bytes += m.length;
+        ctx.stats.traffic.recordOut(h.consumerGroup, h.topic, h.queueId, r.nextBeginOffset, messages.length, bytes);
         // The records go out as the store's slices, uncopied (copies out of its shared memory are slow).
         const found = reply(req, ResponseCode.SUCCESS, 'FOUND', head);
         found.bodyParts = messages;

@@ -1,0 +1,144 @@
+/**
+ * prom-client metrics whose values are read when a scrape comes, from the plain counters and state
+ * a node keeps anyway: nothing on the send/pull path ever calls prom-client.
+ */
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { isKnownRequestCode, requestCodeName } from '../protocol/request-code.js';
+import { isKnownResponseCode, responseCodeName } from '../protocol/response-code.js';
+import { NO_RESPONSE, RPC_LATENCY_BUCKETS_MS, type RequestTiming, type RequestTimings } from '../transport/request-timings.js';
+
+export type Labels = Record<string, string>;
+export type Emit = (labels: Labels, value: number) => void;
+
+/**
+ * The registry's text exposition. prom-client writes a NaN (an event-loop percentile before its first
+ * sample) as `Nan`; Prometheus reads any case, stricter parsers only the format's `NaN`.
+ */
+export async function exposition(registry: Registry): Promise<{ contentType: string; text: string }> {
+  const text = await registry.metrics();
+  return { contentType: registry.contentType, text: text.replace(/ Nan$/gm, ' NaN') };
+}
+
+/**
+ * A gauge filled at scrape time: `fill` emits every series it has now; one it does not emit is
+ * absent (stale series disappear, a master shows no slave-only gauge).
+ */
+export function scrapedGauge(registry: Registry, name: string, help: string, labelNames: readonly string[], fill: (emit: Emit) => void): void {
+  new Gauge({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.reset();
+      let emitted = false;
+      fill((labels, value) => {
+        emitted = true;
+        this.set(labels, value);
+      });
+      // Without labels prom-client keeps a 0 sample; a value that does not apply here is absent.
+      if (!emitted) this.remove({});
+    },
+  });
+}
+
+/** A counter filled at scrape time from totals the node keeps (they only grow while it runs). */
+export function scrapedCounter(registry: Registry, name: string, help: string, labelNames: readonly string[], fill: (emit: Emit) => void): void {
+  new Counter({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.reset();
+      let emitted = false;
+      fill((labels, value) => {
+        emitted = true;
+        this.inc(labels, value);
+      });
+      if (!emitted) this.remove({});
+    },
+  });
+}
+
+export interface HistogramSeries {
+  labels: Labels;
+  /** Observations per bucket of `bounds`, plus one overflow bucket at the end (not cumulative). */
+  buckets: ArrayLike<number>;
+  sum: number;
+  count: number;
+}
+
+/**
+ * A histogram whose buckets are counted elsewhere (in plain arrays on the hot path) and only
+ * rendered here. prom-client's registry takes any metric object with a name and `get()`.
+ */
+export function scrapedHistogram(
+  registry: Registry,
+  name: string,
+  help: string,
+  bounds: readonly number[],
+  series: () => Iterable<HistogramSeries>,
+): void {
+  registry.registerMetric({
+    name,
+    help,
+    type: 'histogram',
+    aggregator: 'sum',
+    get: async () => {
+      const values: Array<{ metricName: string; labels: Record<string, string | number>; value: number }> = [];
+      for (const s of series()) {
+        let cumulative = 0;
+        bounds.forEach((le, i) => {
+          cumulative += s.buckets[i] ?? 0;
+          values.push({ metricName: `${name}_bucket`, labels: { ...s.labels, le }, value: cumulative });
+        });
+        values.push({ metricName: `${name}_bucket`, labels: { ...s.labels, le: '+Inf' }, value: s.count });
+        values.push({ metricName: `${name}_sum`, labels: s.labels, value: s.sum });
+        values.push({ metricName: `${name}_count`, labels: s.labels, value: s.count });
+      }
+      return { name, help, type: 'histogram', aggregator: 'sum', values };
+    },
+  } as unknown as Parameters<Registry['registerMetric']>[0]);
+}
+
+/** RocketMQ's label value for a request code: its name in lower case (`send_message_v2`), else the number. */
+export function requestCodeLabel(code: number): string {
+  return isKnownRequestCode(code) ? requestCodeName(code).toLowerCase() : String(code);
+}
+
+export function responseCodeLabel(code: number): string {
+  if (code === NO_RESPONSE) return 'none';
+  return isKnownResponseCode(code) ? responseCodeName(code).toLowerCase() : String(code);
+}
+
+/**
+ * `rocketmq_rpc_latency` (RocketMQ 5.x, milliseconds, by request and response code, held pulls
+ * apart as is_long_polling="true") and
+ * `apogee_requests_total`, both from the remoting servers' timings.
+ */
+export function registerRequestMetrics(registry: Registry, timings: RequestTimings, base: Labels): void {
+  const all = (): IterableIterator<RequestTiming> => timings.all();
+  scrapedHistogram(registry, 'rocketmq_rpc_latency', 'Remoting request latency in milliseconds, by request and response code', RPC_LATENCY_BUCKETS_MS, function* () {
+    for (const t of all()) {
+      yield {
+        labels: { ...base, protocol_type: 'remoting', request_code: requestCodeLabel(t.requestCode), response_code: responseCodeLabel(t.responseCode), is_long_polling: String(t.longPolling) },
+        buckets: t.buckets,
+        sum: t.sumMs,
+        count: t.count,
+      };
+    }
+  });
+  scrapedCounter(registry, 'apogee_requests_total', 'Remoting requests answered, by request code and response code', ['request_code', 'response_code'], (emit) => {
+    // Held and immediate pulls with the same answer are one series here.
+    const totals = new Map<string, number>();
+    for (const t of all()) {
+      const k = `${requestCodeLabel(t.requestCode)}\u0000${responseCodeLabel(t.responseCode)}`;
+      totals.set(k, (totals.get(k) ?? 0) + t.count);
+    }
+    for (const [k, n] of totals) {
+      const [request_code, response_code] = k.split('\u0000');
+      emit({ request_code: request_code!, response_code: response_code! }, n);
+    }
+  });
+}
