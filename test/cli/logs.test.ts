@@ -172,7 +172,7 @@ test('logfmt on stderr from a real NameServer; per-component levels lift one com
       assert.equal(e.component, 'namesrv', 'warn hides every other component; namesrv=info shows its info lines');
     }
     assert.deepEqual(events.map((e) => e.level), ['info', 'info']);
-    assert.match(events[0]!.msg as string, new RegExp(`^NameServer \\(Apogee ${esc(RELEASE)}\\) listening on \\S+:${port}$`));
+    assert.match(events[0]!.msg as string, new RegExp(`^NameServer \\(Apogee ${esc(RELEASE)}\\) listening on \\S+:${port}, metrics http://\\S+:\\d+/metrics$`));
     assert.match(events[1]!.msg as string, /^broker registered: DefaultCluster\/java-b id 0 at 10\.0\.0\.9:10911 \(RocketMQ V4_3_2, not Apogee, 1 topics\)$/);
   } finally {
     await client.close();
