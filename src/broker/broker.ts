@@ -40,6 +40,8 @@ import { HAMaster } from './ha/ha-master.js';
 import { HASlave } from './ha/ha-slave.js';
 import { SlaveSync } from './ha/slave-sync.js';
 import { RateWindow } from './rate-window.js';
+import { BrokerStatsTable } from './stats-table.js';
+import { inspectProcessors } from './processors/inspect.js';
 
 export interface BrokerOptions {
   /** Store settings by MessageStoreConfig property name (strings, as in a properties file). */
@@ -238,6 +240,7 @@ export class Broker {
       notifyConsumerIdsChanged: (group) => this.notifyConsumerIdsChanged(group),
       awaitReplication: (end) => this.awaitReplication(end),
       stats,
+      statsTable: new BrokerStatsTable(c.brokerClusterName),
     };
 
     this.schedule = new ScheduleService(this.ctx);
@@ -252,7 +255,7 @@ export class Broker {
       rates: this.rates,
       state: () => this.runtimeState(),
     });
-    for (const table of [sendProcessors(this.ctx), pullProcessors(this.ctx), consumerProcessors(this.ctx), admin, queryProcessors(this.ctx), this.transactions.processors()]) {
+    for (const table of [sendProcessors(this.ctx), pullProcessors(this.ctx), consumerProcessors(this.ctx), admin, queryProcessors(this.ctx), inspectProcessors(this.ctx), this.transactions.processors()]) {
       for (const [code, p] of table) processors.set(code, p);
     }
     // Sends are counted so a drain knows when none is left in flight.
@@ -302,6 +305,7 @@ export class Broker {
       this.timers.push(t);
     };
     every(1000, () => this.rates.sample());
+    every(1000, () => this.ctx.statsTable.sample());
     every(c.flushConsumerOffsetInterval, () => {
       offsets.persist();
       delayOffsets.persist();

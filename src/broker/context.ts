@@ -7,6 +7,7 @@ import type { ConsumerOffsets, DelayOffsets } from './metadata/offset-tables.js'
 import type { ClientRegistry } from './clients.js';
 import type { PullHold } from './pull-hold.js';
 import type { OrderLocks } from './order-locks.js';
+import type { BrokerStatsTable } from './stats-table.js';
 
 /** What the broker's request processors share. One instance per broker. */
 export interface BrokerContext {
@@ -39,6 +40,8 @@ export interface BrokerContext {
   /** A SYNC_MASTER's wait for its slave (a response code when it failed); undefined when there is none to wait for. */
   awaitReplication(endOffset: number): Promise<number | undefined> | undefined;
   stats: BrokerStats;
+  /** Per-topic and per-group counters (VIEW_BROKER_STATS_DATA). */
+  statsTable: BrokerStatsTable;
 }
 
 export interface BrokerStats {

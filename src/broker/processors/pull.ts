@@ -142,6 +142,7 @@ export function pullProcessors(ctx: BrokerContext): Map<number, Processor> {
       case 'FOUND': {
         ctx.stats.getFound++;
         ctx.stats.getTransferred += messages.length;
+        ctx.statsTable.countGet(h.topic, h.consumerGroup, messages.length, messages.reduce((n, b) => n + b.length, 0));
         // The records go out as the store's slices, uncopied (copies out of its shared memory are slow).
         const found = reply(req, ResponseCode.SUCCESS, 'FOUND', head);
         found.bodyParts = messages;

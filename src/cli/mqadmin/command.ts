@@ -4,8 +4,18 @@ import type { MessageExt } from '../../client/message.js';
 
 export interface Command {
   usage: string;
-  options: Record<string, { type: 'string' | 'boolean'; short: string }>;
+  /** Apache's commandDesc, shown by `mqadmin <command> -h`. */
+  desc?: string;
+  /** Keyed by the long name (`--topic`); `desc` and `required` are shown by `-h` as Apache's HelpFormatter does. */
+  options: Record<string, OptionSpec>;
   run(admin: Admin, o: Record<string, string | boolean | undefined>): Promise<void>;
+}
+
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  short: string;
+  desc?: string;
+  required?: boolean;
 }
 
 export const out = (line = ''): void => void process.stdout.write(line + '\n');
