@@ -46,7 +46,7 @@ function bytesString(body: Buffer): string {
  */
 export function messageExtString(m: MessageExt): string {
   const props = javaHashMapString(Object.entries(m.properties));
-  const inner = `Message{topic='${m.topic}', flag=${m.flag}, properties=${props}, body=${bytesString(m.body)}, transactionId='${m.transactionId ?? 'null'}'}`;
+  const inner = `Message{topic='${m.topic}', flag=${m.flag}, properties=${props}, body=${bytesString(m.body)}, transactionId='${(m.properties.TRAN_MSG === 'true' && m.transactionId) || 'null'}'}`;
   return (
     `MessageExt [brokerName=${m.brokerName ?? 'null'}, queueId=${m.queueId}, storeSize=${m.storeSize}, queueOffset=${m.queueOffset}, ` +
     `sysFlag=${m.sysFlag}, bornTimestamp=${m.bornTimestamp}, bornHost=/${m.bornHost}, storeTimestamp=${m.storeTimestamp}, ` +
