@@ -62,20 +62,17 @@ import {
 } from './headers.js';
 import { ClientInstance } from './instance.js';
 import {
-  ConsumeMessageDirectlyRequest,
   decodeBrokerStatsData,
   decodeConsumeMessageDirectlyResult,
   decodeConsumeStatsList,
   decodeQueryConsumeQueueBody,
-  GetConsumeStatsInBrokerRequest,
-  QueryConsumeQueueRequest,
-  ViewBrokerStatsDataRequest,
   type BrokerStatsData,
   type ConsumeMessageDirectlyResult,
   type ConsumeStatsList,
   type QueryConsumeQueueResponseBody,
 } from '../protocol/bodies/broker-inspect.js';
 import type { PullResult } from './consumer-api.js';
+import { ConsumeMessageDirectlyRequest, GetConsumeStatsInBrokerRequest, QueryConsumeQueueRequest, ViewBrokerStatsRequest } from '../protocol/broker-headers.js';
 
 export type { BrokerStatsData, ConsumeMessageDirectlyResult, ConsumeStatsList, QueryConsumeQueueResponseBody };
 
@@ -530,7 +527,7 @@ export class Admin {
 
   /** VIEW_BROKER_STATS_DATA: one stats item of a broker (e.g. TOPIC_PUT_NUMS of a topic) over the last minute, hour and day. */
   async viewBrokerStatsData(brokerAddr: string, statsName: string, statsKey: string): Promise<BrokerStatsData> {
-    const r = await this.broker(brokerAddr, RequestCode.VIEW_BROKER_STATS_DATA, encodeHeader(ViewBrokerStatsDataRequest, { statsName, statsKey }));
+    const r = await this.broker(brokerAddr, RequestCode.VIEW_BROKER_STATS_DATA, encodeHeader(ViewBrokerStatsRequest, { statsName, statsKey }));
     return decodeBrokerStatsData(r.body);
   }
 

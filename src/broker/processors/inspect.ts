@@ -7,15 +7,12 @@
 import { responseTo, type RemotingCommand } from '../../codec/command.js';
 import { decodeOffsetMsgId } from '../../codec/message-id.js';
 import { decodeHeader } from '../../protocol/header.js';
+import { ConsumeMessageDirectlyRequest, GetConsumeStatsInBrokerRequest, QueryConsumeQueueRequest, ViewBrokerStatsRequest } from '../../protocol/broker-headers.js';
 import {
-  ConsumeMessageDirectlyRequest,
   encodeBrokerStatsData,
   encodeConsumeStatsList,
   encodeQueryConsumeQueueBody,
-  GetConsumeStatsInBrokerRequest,
-  QueryConsumeQueueRequest,
   StatsName,
-  ViewBrokerStatsDataRequest,
   type ConsumeStatsList,
   type TopicConsumeStats,
 } from '../../protocol/bodies/broker-inspect.js';
@@ -33,7 +30,7 @@ export function inspectProcessors(ctx: BrokerContext): Map<number, Processor> {
   const reply = (req: RemotingCommand, code: number, extra: { remark?: string; body?: Buffer } = {}): RemotingCommand => responseTo(req, code, ctx.version, extra);
 
   m.set(RequestCode.VIEW_BROKER_STATS_DATA, (req) => {
-    const h = decodeHeader(ViewBrokerStatsDataRequest, req.extFields);
+    const h = decodeHeader(ViewBrokerStatsRequest, req.extFields);
     const data = ctx.statsTable.get(h.statsName, h.statsKey);
     if (!data) return reply(req, ResponseCode.SYSTEM_ERROR, { remark: `The stats <${h.statsName}> <${h.statsKey}> not exist` });
     return reply(req, ResponseCode.SUCCESS, { body: encodeBrokerStatsData(data) });

@@ -1,20 +1,14 @@
 /**
  * What operators' tools read off a broker beyond offsets: BrokerStatsData (VIEW_BROKER_STATS_DATA
  * 315), ConsumeStatsList (GET_BROKER_CONSUME_STATS 317), QueryConsumeQueueResponseBody
- * (QUERY_CONSUME_QUEUE 321), ConsumeMessageDirectlyResult (CONSUME_MESSAGE_DIRECTLY 309), and
- * the request headers of those four. Field names are Java's; doubles are written as Java prints
+ * (QUERY_CONSUME_QUEUE 321), ConsumeMessageDirectlyResult (CONSUME_MESSAGE_DIRECTLY 309); their
+ * request headers are in broker-headers.ts. Field names are Java's; doubles are written as Java prints
  * them (`0.0`), MessageQueue map keys as whole objects, as fastjson does.
  */
 import { javaDouble, toFastJson } from '../../codec/fastjson.js';
-import { bool as hBool, int, long, optStr, str as hStr } from '../header.js';
 import { bool, list, num, obj, parseJsonBody, str, type Obj } from '../json.js';
 import { mqJson, mqMapEntries, type MessageQueue } from './message-queue.js';
 import { decodeSubscription, type SubscriptionData } from './subscription.js';
-
-export const ViewBrokerStatsDataRequest = { statsName: hStr(), statsKey: hStr() };
-export const GetConsumeStatsInBrokerRequest = { isOrder: hBool() };
-export const QueryConsumeQueueRequest = { topic: hStr(), queueId: int(), index: long(), count: int(), consumerGroup: optStr() };
-export const ConsumeMessageDirectlyRequest = { consumerGroup: hStr(), clientId: optStr(), msgId: optStr(), brokerName: optStr() };
 
 /** Apache's BrokerStatsManager names the VIEW_BROKER_STATS_DATA request picks a table by. */
 export const StatsName = {
