@@ -1,6 +1,5 @@
 /** What every mqadmin subcommand is made of, and the small helpers they share for reading flags and printing. */
 import type { Admin } from '../../client/admin.js';
-import type { MessageExt } from '../../client/message.js';
 
 export interface Command {
   usage: string;
@@ -37,8 +36,4 @@ export function positiveInt(text: string, what: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n <= 0) throw new Error(`${what} must be a positive integer, got '${text}'`);
   return n;
-}
-
-export function printMessage(m: MessageExt): void {
-  out(JSON.stringify({ ...m, body: m.body.toString('utf8') }, (_k, v: unknown) => (v instanceof Map ? Object.fromEntries(v) : v), 2));
 }
