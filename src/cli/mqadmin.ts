@@ -6,13 +6,12 @@
 import { parseArgs } from 'node:util';
 import { Admin } from '../client/admin.js';
 import { setLogLevel } from '../common/logger.js';
-import type { Command } from './mqadmin/command.js';
+import { commandHelp, type Command } from './mqadmin/command.js';
 import { BROKER_COMMANDS } from './mqadmin/broker-commands.js';
 import { GROUP_COMMANDS } from './mqadmin/group-commands.js';
 import { MESSAGE_COMMANDS } from './mqadmin/message-commands.js';
 import { NAMESRV_COMMANDS } from './mqadmin/namesrv-commands.js';
 import { TOPIC_COMMANDS } from './mqadmin/topic-commands.js';
-import { commandHelp } from './mqadmin/help.js';
 import { STATS_COMMANDS } from './mqadmin/stats-commands.js';
 import { MONITOR_COMMANDS } from './mqadmin/monitor-commands.js';
 

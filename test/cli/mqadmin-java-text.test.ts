@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fixturesDir, frameBody, readFrames } from '../helpers/fixtures.js';
 import { decodeMessages } from '../../src/client/message.js';
 import { humanTime2, javaHashMapString, messageBlock } from '../../src/cli/mqadmin/java-text.js';
-import { commandHelp } from '../../src/cli/mqadmin/help.js';
+import { commandHelp } from '../../src/cli/mqadmin/command.js';
 
 const driverOutput = (): string[] => readFileSync(join(fixturesDir(), 'rocketmq-4.3.2', 'wire', 'logs', 'driver-output.txt'), 'utf8').split('\n');
 
@@ -63,14 +63,13 @@ test("-h usage is commons-cli's HelpFormatter layout: options sorted by letter, 
     options: { topic: { type: 'string', short: 't', desc: 'topic name', required: true }, msgKey: { type: 'string', short: 'k', desc: 'Message Key', required: true } },
     run: async () => undefined,
   });
-  assert.equal(
-    help,
-    [
-      'usage: mqadmin queryMsgByKey [-h] -k <arg> [-n <arg>] -t <arg>',
-      ' -h,--help                Print help',
-      ' -k,--msgKey <arg>        Message Key',
-      " -n,--namesrvAddr <arg>   Name server address list, eg: '192.168.0.1:9876;192.168.0.2:9876'",
-      ' -t,--topic <arg>         topic name',
-    ].join('\n'),
-  );
+  const lines = help.split('\n');
+  assert.deepEqual(lines.filter((l) => !l.startsWith(' -n,')), [
+    'usage: mqadmin queryMsgByKey [-h] -k <arg> [-n <arg>] -t <arg>',
+    ' -h,--help                Print help',
+    ' -k,--msgKey <arg>        Message Key',
+    ' -t,--topic <arg>         topic name',
+  ]);
+  // 4.9 quotes the example addresses, 4.3.2 does not.
+  assert.match(lines.find((l) => l.startsWith(' -n,'))!, /^ -n,--namesrvAddr <arg> {3}Name server address list, eg: '?192\.168\.0\.1:9876;192\.168\.0\.2:9876'?$/);
 });

@@ -211,7 +211,7 @@ test('mqadmin names an unknown command and reports every error in one line with 
   await fails(/^mqadmin: unknown command 'toString'/, 'toString');
   const help = await mqadmin('help');
   assert.equal(help.code, 0);
-  assert.match(help.stdout, /queryMsgByUniqueKey -i <clientMsgId> -t <topic>/);
+  assert.match(help.stdout, /^ +queryMsgByUniqueKey /m);
 });
 
 test("a broker reports Apogee and its release in brokerVersionDesc and keeps the numeric brokerVersion", async () => {
