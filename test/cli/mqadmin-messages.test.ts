@@ -134,8 +134,8 @@ test("printMsg prints every message of every queue as MSGID lines (PrintMessageS
     `minOffset=0, maxOffset=3, MessageQueue [topic=${TOPIC}, brokerName=broker-a, queueId=1]`,
   ]);
   assert.equal(all.filter((l) => l === '--------------------------------------------------------').length, 2);
-  // MSGID: <offset id> MessageExt [...] BODY: <body>
-  assert.match(msgLines[0]!, new RegExp(`^MSGID: ${sent[0]!.offsetMsgId} MessageExt \\[brokerName=broker-a, queueId=0, storeSize=\\d+, queueOffset=0, .*msgId=${sent[0]!.offsetMsgId}, .*toString\\(\\)=Message\\{topic='${TOPIC}', flag=0, properties=\\{.*\\}, body=\\[98, 111, 100, 121, 45, 48\\], transactionId='null'\\}\\] BODY: body-0$`));
+  // MSGID: <getMsgId(): the client id> MessageExt [... msgId=<the offset id, MessageExt's field> ...] BODY: <body>
+  assert.match(msgLines[0]!, new RegExp(`^MSGID: ${sent[0]!.msgId} MessageExt \\[brokerName=broker-a, queueId=0, storeSize=\\d+, queueOffset=0, .*msgId=${sent[0]!.offsetMsgId}, .*toString\\(\\)=Message\\{topic='${TOPIC}', flag=0, properties=\\{.*\\}, body=\\[98, 111, 100, 121, 45, 48\\], transactionId='null'\\}\\] BODY: body-0$`));
   const tagA = linesOf(await run('printMsg', '-t', TOPIC, '-s', 'TagA', '-d', 'false')).filter((l) => l.startsWith('MSGID: '));
   assert.equal(tagA.length, N / 2);
   assert.ok(tagA.every((l) => l.endsWith(' BODY: NOT PRINT BODY')));

@@ -24,9 +24,12 @@ async function topicQueues(admin: Parameters<Command['run']>[0], topic: string):
   return mqs.sort((a, b) => (a.brokerName < b.brokerName ? -1 : a.brokerName > b.brokerName ? 1 : a.queueId - b.queueId));
 }
 
-/** `MSGID: <id> <MessageExt.toString()> BODY: <body | NOT PRINT BODY>` (PrintMessageSubCommand.printMessage). */
+/**
+ * `MSGID: <id> <MessageExt.toString()> BODY: <body | NOT PRINT BODY>` (PrintMessageSubCommand.printMessage).
+ * Java's pull decodes MessageClientExt: getMsgId() is the client id, the toString's msgId the offset id.
+ */
 function printMsgLines(msgs: MessageExt[], decoder: TextDecoder, printBody: boolean): void {
-  for (const m of msgs) out(`MSGID: ${m.offsetMsgId} ${messageExtString(m)} BODY: ${printBody ? decoder.decode(m.body) : 'NOT PRINT BODY'}`);
+  for (const m of msgs) out(`MSGID: ${m.msgId} ${messageExtString(m)} BODY: ${printBody ? decoder.decode(m.body) : 'NOT PRINT BODY'}`);
 }
 
 /** A queue's offsets from -b/-e times, as Apache's print commands compute them. */
@@ -270,7 +273,7 @@ export const MESSAGE_COMMANDS: Record<string, Command> = {
           offset = r.nextBeginOffset;
           if (r.status === 'FOUND') {
             out('Consume ok');
-            for (const m of r.messages) out(`MSGID: ${m.offsetMsgId} ${messageExtString(m)} BODY: ${m.body.toString('utf8')}`);
+            for (const m of r.messages) out(`MSGID: ${m.msgId} ${messageExtString(m)} BODY: ${m.body.toString('utf8')}`);
           } else if (r.status === 'NO_MATCHED_MSG') out(`${mqText} no matched msg. status=${r.status}, offset=${offset}`);
           else {
             out(`${mqText} print msg finished. status=${r.status}, offset=${offset}`);
