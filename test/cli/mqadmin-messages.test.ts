@@ -222,3 +222,12 @@ test('every message command prints its usage on -h and help <command>; wrong fla
   await fails(/^mqadmin: (queryMsgByKey: )?missing (required )?option -k \((--)?msgKey\)/, ['queryMsgByKey', '-n', ns, '-t', TOPIC]);
   await fails(/^mqadmin: -i \(queueId\) must be a whole number >= 0, got 'x'$/, ['queryMsgByOffset', '-n', ns, '-t', TOPIC, '-b', 'broker-a', '-i', 'x', '-o', '0']);
 });
+
+test('queryMsgById -s true sends the message again (QueryMsgByIdSubCommand.sendMsg): its key then finds two', async () => {
+  const out = linesOf(await run('queryMsgById', '-i', sent[5]!.offsetMsgId, '-s', 'true'));
+  assert.equal(out[0], `prepare resend msg. originalMsgId=${sent[5]!.offsetMsgId}`);
+  assert.match(out[1]!, new RegExp(`^SendResult \\[sendStatus=SEND_OK, msgId=[0-9A-F]{32}, offsetMsgId=[0-9A-F]{32}, messageQueue=MessageQueue \\[topic=${TOPIC}, brokerName=broker-a, queueId=\\d\\], queueOffset=\\d+\\]$`));
+  const rows = linesOf(await run('queryMsgByKey', '-t', TOPIC, '-k', 'key-5')).slice(1);
+  assert.equal(rows.length, 2);
+  assert.equal(await run('queryMsgById', '-i', sent[5]!.offsetMsgId, '-s', 'false'), '', '-s false does nothing, as in Apache');
+});
