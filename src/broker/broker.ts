@@ -48,6 +48,8 @@ import { BrokerMetrics } from './metrics.js';
 import { RequestTimings } from '../transport/request-timings.js';
 import { MetricsEndpoint } from '../metrics/http-endpoint.js';
 import { metricsPortFor } from '../common/config.js';
+import { BrokerStatsTable } from './stats-table.js';
+import { inspectProcessors } from './processors/inspect.js';
 
 export interface BrokerOptions {
   /** Store settings by MessageStoreConfig property name (strings, as in a properties file). */
@@ -274,6 +276,7 @@ export class Broker {
       notifyConsumerIdsChanged: (group) => this.notifyConsumerIdsChanged(group),
       awaitReplication: (end) => this.awaitReplication(end),
       stats,
+      statsTable: new BrokerStatsTable(c.brokerClusterName),
     };
 
     this.schedule = new ScheduleService(this.ctx);
@@ -288,7 +291,7 @@ export class Broker {
       rates: this.rates,
       state: () => this.runtimeState(),
     });
-    for (const table of [sendProcessors(this.ctx), pullProcessors(this.ctx), consumerProcessors(this.ctx), admin, queryProcessors(this.ctx), this.transactions.processors()]) {
+    for (const table of [sendProcessors(this.ctx), pullProcessors(this.ctx), consumerProcessors(this.ctx), admin, queryProcessors(this.ctx), inspectProcessors(this.ctx), this.transactions.processors()]) {
       for (const [code, p] of table) processors.set(code, p);
     }
     // Sends are counted so a drain knows when none is left in flight.
@@ -343,6 +346,7 @@ export class Broker {
       metrics.sample();
       every(10_000, () => metrics.sample());
     }
+    every(1000, () => this.ctx.statsTable.sample());
     every(c.flushConsumerOffsetInterval, () => {
       offsets.persist();
       delayOffsets.persist();

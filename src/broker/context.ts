@@ -8,6 +8,7 @@ import type { ClientRegistry } from './clients.js';
 import type { PullHold } from './pull-hold.js';
 import type { OrderLocks } from './order-locks.js';
 import type { TrafficCounters } from './traffic.js';
+import type { BrokerStatsTable } from './stats-table.js';
 
 /** What the broker's request processors share. One instance per broker. */
 export interface BrokerContext {
@@ -40,6 +41,8 @@ export interface BrokerContext {
   /** A SYNC_MASTER's wait for its slave (a response code when it failed); undefined when there is none to wait for. */
   awaitReplication(endOffset: number): Promise<number | undefined> | undefined;
   stats: BrokerStats;
+  /** Per-topic and per-group counters (VIEW_BROKER_STATS_DATA). */
+  statsTable: BrokerStatsTable;
 }
 
 export interface BrokerStats {

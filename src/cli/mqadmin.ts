@@ -6,12 +6,14 @@
 import { parseArgs } from 'node:util';
 import { Admin } from '../client/admin.js';
 import { setLogLevel } from '../common/logger.js';
-import type { Command } from './mqadmin/command.js';
+import { commandHelp, type Command } from './mqadmin/command.js';
 import { BROKER_COMMANDS } from './mqadmin/broker-commands.js';
 import { GROUP_COMMANDS } from './mqadmin/group-commands.js';
 import { MESSAGE_COMMANDS } from './mqadmin/message-commands.js';
 import { NAMESRV_COMMANDS } from './mqadmin/namesrv-commands.js';
 import { TOPIC_COMMANDS } from './mqadmin/topic-commands.js';
+import { STATS_COMMANDS } from './mqadmin/stats-commands.js';
+import { MONITOR_COMMANDS } from './mqadmin/monitor-commands.js';
 
 /** Every subcommand, by name; each area keeps its own module. */
 const COMMANDS: Record<string, Command> = {
@@ -20,6 +22,8 @@ const COMMANDS: Record<string, Command> = {
   ...GROUP_COMMANDS,
   ...MESSAGE_COMMANDS,
   ...NAMESRV_COMMANDS,
+  ...STATS_COMMANDS,
+  ...MONITOR_COMMANDS,
 };
 
 function usage(): string {
@@ -31,6 +35,12 @@ class UsageError extends Error {}
 
 async function main(): Promise<number> {
   const [name, ...rest] = process.argv.slice(2);
+  // `mqadmin help <command>` and `mqadmin <command> -h`: that command's usage, as Apache prints it.
+  const helpFor = name === 'help' ? rest[0] : rest.includes('-h') || rest.includes('--help') ? name : undefined;
+  if (helpFor !== undefined && Object.hasOwn(COMMANDS, helpFor)) {
+    process.stdout.write(commandHelp(helpFor, COMMANDS[helpFor]!) + '\n');
+    return 0;
+  }
   if (name === undefined || name === 'help' || name === '-h' || name === '--help') {
     process.stdout.write(usage() + '\n');
     return 0;
@@ -39,7 +49,8 @@ async function main(): Promise<number> {
   if (!cmd) throw new UsageError(`unknown command '${name}'; run mqadmin help`);
   let values;
   try {
-    ({ values } = parseArgs({ args: rest, options: { ...cmd.options, namesrvAddr: { type: 'string', short: 'n' } }, strict: true, allowPositionals: false }));
+    const options = Object.fromEntries(Object.entries(cmd.options).map(([k, v]) => [k, { type: v.type, short: v.short }]));
+    ({ values } = parseArgs({ args: rest, options: { ...options, namesrvAddr: { type: 'string', short: 'n' } }, strict: true, allowPositionals: false }));
   } catch (err) {
     throw new UsageError(`${name}: ${(err as Error).message.split('. To specify')[0]}; usage: ${cmd.usage}`);
   }

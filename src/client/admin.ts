@@ -61,6 +61,30 @@ import {
   WipeWritePermResponse,
 } from './headers.js';
 import { ClientInstance } from './instance.js';
+import {
+  decodeBrokerStatsData,
+  decodeConsumeMessageDirectlyResult,
+  decodeConsumeStatsList,
+  decodeQueryConsumeQueueBody,
+  type BrokerStatsData,
+  type ConsumeMessageDirectlyResult,
+  type ConsumeStatsList,
+  type QueryConsumeQueueResponseBody,
+} from '../protocol/bodies/broker-inspect.js';
+import type { PullResult } from './consumer-api.js';
+import { ConsumeMessageDirectlyRequest, GetConsumeStatsInBrokerRequest, QueryConsumeQueueRequest, ViewBrokerStatsRequest } from '../protocol/broker-headers.js';
+
+export type { BrokerStatsData, ConsumeMessageDirectlyResult, ConsumeStatsList, QueryConsumeQueueResponseBody };
+
+/** Apache's TrackType: what a consumer group has done with a message. */
+export type TrackType = 'CONSUMED' | 'CONSUMED_BUT_FILTERED' | 'PULL' | 'NOT_CONSUME_YET' | 'NOT_ONLINE' | 'UNKNOWN';
+
+/** Apache's MessageTrack: one consumer group's relation to a message (queryMsgById's consume track). */
+export interface MessageTrack {
+  consumerGroup: string;
+  trackType: TrackType;
+  exceptionDesc?: string;
+}
 import { compareMq, decodeMessages, type MessageExt, type MessageQueue } from './message.js';
 
 export class Admin {
@@ -497,5 +521,100 @@ export class Admin {
       }
     }
     return out.sort((a, b) => a.storeTimestamp - b.storeTimestamp);
+  }
+
+  // ------------------------------------------------------------------------------------------ inspection
+
+  /** VIEW_BROKER_STATS_DATA: one stats item of a broker (e.g. TOPIC_PUT_NUMS of a topic) over the last minute, hour and day. */
+  async viewBrokerStatsData(brokerAddr: string, statsName: string, statsKey: string): Promise<BrokerStatsData> {
+    const r = await this.broker(brokerAddr, RequestCode.VIEW_BROKER_STATS_DATA, encodeHeader(ViewBrokerStatsRequest, { statsName, statsKey }));
+    return decodeBrokerStatsData(r.body);
+  }
+
+  /** GET_BROKER_CONSUME_STATS: every subscription group's progress on one broker (only ordered topics with `isOrder`). */
+  async fetchConsumeStatsInBroker(brokerAddr: string, isOrder = false, timeoutMs = this.timeout): Promise<ConsumeStatsList> {
+    this.check();
+    const req = this.req(RequestCode.GET_BROKER_CONSUME_STATS, encodeHeader(GetConsumeStatsInBrokerRequest, { isOrder }));
+    return decodeConsumeStatsList((await this.client.call(this.client.brokerCallAddr(brokerAddr), req, timeoutMs)).body);
+  }
+
+  /** QUERY_CONSUME_QUEUE: `count` raw entries of a consume queue from `index` (and a group's subscription to it). */
+  async queryConsumeQueue(brokerAddr: string, topic: string, queueId: number, index: number, count: number, consumerGroup?: string): Promise<QueryConsumeQueueResponseBody & { remark?: string }> {
+    const r = await this.broker(brokerAddr, RequestCode.QUERY_CONSUME_QUEUE, encodeHeader(QueryConsumeQueueRequest, { topic, queueId, index, count, consumerGroup }));
+    return { ...decodeQueryConsumeQueueBody(r.body), remark: r.remark };
+  }
+
+  /**
+   * CONSUME_MESSAGE_DIRECTLY: the broker that stored the message hands it to one live consumer of
+   * the group (by client id), whose listener runs on it once; returns what the listener said.
+   * `msgId` is an offset id, or a client id looked up in `topic`.
+   */
+  async consumeMessageDirectly(consumerGroup: string, clientId: string, msgId: string, topic?: string): Promise<ConsumeMessageDirectlyResult> {
+    const found = await this.queryMessageById(msgId, topic);
+    if (!found) throw new MQClientError(`message ${msgId} not found${topic ? ` in topic ${topic}` : ''}`);
+    const { storeHost, offsetMsgId } = found.message;
+    const req = this.req(RequestCode.CONSUME_MESSAGE_DIRECTLY, encodeHeader(ConsumeMessageDirectlyRequest, { consumerGroup, clientId, msgId: offsetMsgId }));
+    this.check();
+    // Java's admin waits three times its timeout: the consumer's listener runs in between.
+    const r = await this.client.call(this.client.brokerCallAddr(storeHost), req, this.timeout * 3);
+    return decodeConsumeMessageDirectlyResult(r.body);
+  }
+
+  /**
+   * Apache's messageTrackDetail: for every group that consumes the message's topic, whether it is
+   * online, pulls by itself, has consumed the message (its offset in the message's queue is past
+   * it), or consumed but filtered it out by tag.
+   */
+  async messageTrackDetail(msg: MessageExt): Promise<MessageTrack[]> {
+    const tracks: MessageTrack[] = [];
+    const masters = new Map<string, string | undefined>();
+    for (const [name, bd] of (await this.clusterInfo()).brokerAddrTable) masters.set(name, bd.brokerAddrs.get(0));
+    for (const consumerGroup of await this.queryTopicConsumeByWho(msg.topic)) {
+      const describe = (err: unknown): MessageTrack => {
+        const notOnline = err instanceof MQBrokerError && err.code === ResponseCode.CONSUMER_NOT_ONLINE;
+        const exceptionDesc = err instanceof MQBrokerError ? `CODE:${err.code} DESC:${err.remark ?? ''}` : (err as Error).message;
+        return { consumerGroup, trackType: notOnline ? 'NOT_ONLINE' : 'UNKNOWN', exceptionDesc };
+      };
+      let cc: ConsumerConnection;
+      try {
+        cc = await this.consumerConnection(consumerGroup);
+      } catch (err) {
+        tracks.push(describe(err));
+        continue;
+      }
+      if (cc.consumeType === 'CONSUME_ACTIVELY') {
+        tracks.push({ consumerGroup, trackType: 'PULL' });
+        continue;
+      }
+      let consumed = false;
+      try {
+        const stats = await this.consumeStats(consumerGroup);
+        consumed = stats.offsetTable.some((e) => e.mq.topic === msg.topic && e.mq.queueId === msg.queueId && masters.get(e.mq.brokerName) === msg.storeHost && e.consumerOffset > msg.queueOffset);
+      } catch (err) {
+        tracks.push(describe(err));
+        continue;
+      }
+      if (!consumed) {
+        tracks.push({ consumerGroup, trackType: 'NOT_CONSUME_YET' });
+        continue;
+      }
+      const sub = cc.subscriptionTable.get(msg.topic);
+      const filtered = sub !== undefined && sub.tagsSet.length > 0 && !sub.tagsSet.includes('*') && !(msg.tags !== undefined && sub.tagsSet.includes(msg.tags));
+      tracks.push({ consumerGroup, trackType: filtered ? 'CONSUMED_BUT_FILTERED' : 'CONSUMED' });
+    }
+    return tracks;
+  }
+
+  /** Every message of a topic stored under a client id (UNIQ_KEY), up to 32 (a message sent again keeps its id). */
+  queryMessagesByUniqKey(topic: string, uniqKey: string): Promise<MessageExt[]> {
+    return this.queryMessage(topic, uniqKey, true, 32, 0, Number.MAX_SAFE_INTEGER);
+  }
+
+  /** One pull of a queue as the tools' consumer (TOOLS_CONSUMER, nothing committed, never held by the broker). */
+  async pullFromQueue(mq: MessageQueue, subExpression: string, offset: number, maxNums: number, group = 'TOOLS_CONSUMER'): Promise<PullResult> {
+    const route = await this.topicRoute(mq.topic);
+    const addr = route.brokerDatas.find((b) => b.brokerName === mq.brokerName)?.brokerAddrs.get(0);
+    if (!addr) throw new MQClientError(`broker ${mq.brokerName} has no master serving topic ${mq.topic}`);
+    return pullMessage(this.client, addr, { group, mq, subscription: buildSubscription(mq.topic, subExpression), offset, maxNums, commitOffset: 0, suspendMs: 0, postSubscription: true }, this.timeout);
   }
 }

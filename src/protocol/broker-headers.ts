@@ -107,3 +107,8 @@ export const ViewBrokerStatsRequest = { statsName: str(), statsKey: str() };
 export const GetMaxOffsetRequest = TopicQueueRequest;
 export const EarliestMsgStoretimeRequest = TopicQueueRequest;
 export const MinOffsetLong = { offset: optLong() };
+
+/** GET_BROKER_CONSUME_STATS (317). */
+export const GetConsumeStatsInBrokerRequest = { isOrder: bool() };
+/** QUERY_CONSUME_QUEUE (321): Java marks no field, but always sends its primitives and the tool the topic. */
+export const QueryConsumeQueueRequest = { topic: str(), queueId: int(), index: long(), count: int(), consumerGroup: optStr() };

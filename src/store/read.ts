@@ -7,7 +7,7 @@ import { totalmem } from 'node:os';
 import { readLong } from '../codec/big-endian.js';
 import { type StoredMessage, decodeRecord } from '../codec/message-record.js';
 import { getProperty, Prop } from '../codec/message-properties.js';
-import { CQ_UNIT_SIZE, type ConsumeQueue } from './consume-queue.js';
+import { CQ_UNIT_SIZE, type ConsumeQueue, type CqEntry } from './consume-queue.js';
 import type { StoreState } from './store-state.js';
 import type { GetMessageResult, QueryMessageResult, TagsCodeFilter } from './store-types.js';
 
@@ -136,6 +136,22 @@ export class MessageReader {
   /** First queue offset still readable; -1 when the queue does not exist (as Java). */
   getMinOffsetInQueue(topic: string, queueId: number): number {
     return this.state.consumeQueues.get(topic, queueId, false)?.minOffsetInQueue() ?? -1;
+  }
+
+  /**
+   * Up to `count` raw entries of a queue from `index` (QUERY_CONSUME_QUEUE), with its min and max
+   * offsets; undefined when the queue does not exist.
+   */
+  consumeQueueEntries(topic: string, queueId: number, index: number, count: number): { min: number; max: number; entries: CqEntry[] } | undefined {
+    const cq = this.state.consumeQueues.get(topic, queueId, false);
+    if (!cq) return undefined;
+    const entries: CqEntry[] = [];
+    for (let i = index; entries.length < count; i++) {
+      const e = cq.entry(i);
+      if (!e) break;
+      entries.push(e);
+    }
+    return { min: cq.minOffsetInQueue(), max: cq.maxOffsetInQueue(), entries };
   }
 
   /** Commit-log offset of a queue entry, or 0. */

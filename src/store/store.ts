@@ -206,6 +206,11 @@ export class MessageStore {
     return this.reader.getMinOffsetInQueue(topic, queueId);
   }
 
+  /** Raw entries of a queue from `index` (QUERY_CONSUME_QUEUE); undefined when the queue does not exist. */
+  consumeQueueEntries(topic: string, queueId: number, index: number, count: number): ReturnType<MessageReader['consumeQueueEntries']> {
+    return this.reader.consumeQueueEntries(topic, queueId, index, count);
+  }
+
   /** Commit-log offset of a queue entry, or 0. */
   getCommitLogOffsetInQueue(topic: string, queueId: number, queueOffset: number): number {
     return this.reader.getCommitLogOffsetInQueue(topic, queueId, queueOffset);

@@ -122,6 +122,7 @@ export function adminProcessors(ctx: BrokerContext, hooks: AdminHooks): Map<numb
     const h = decodeHeader(TopicRequest, req.extFields);
     ctx.topics.delete(h.topic);
     ctx.store.deleteTopic(h.topic);
+    ctx.statsTable.deleteTopic(h.topic);
     for (const group of ctx.offsets.groupsOfTopic(h.topic)) ctx.offsets.deleteTopicOfGroup(group, h.topic);
     return ok(req);
   });

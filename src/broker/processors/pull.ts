@@ -145,6 +145,7 @@ export function pullProcessors(ctx: BrokerContext): Map<number, Processor> {
         let bytes = 0;
         for (const m of messages) bytes += m.length;
         ctx.stats.traffic.recordOut(h.consumerGroup, h.topic, h.queueId, r.nextBeginOffset, messages.length, bytes);
+        ctx.statsTable.countGet(h.topic, h.consumerGroup, messages.length, bytes);
         // The records go out as the store's slices, uncopied (copies out of its shared memory are slow).
         const found = reply(req, ResponseCode.SUCCESS, 'FOUND', head);
         found.bodyParts = messages;

@@ -148,6 +148,7 @@ export function sendProcessors(ctx: BrokerContext): Map<number, Processor> {
     if (refused) return refused;
     const outcome = await putMessages(ctx, [msg], stampGroup);
     if (!outcome.ok) return fail(req, outcome.code, outcome.remark);
+    ctx.statsTable.countPut(h.topic, 1, outcome.result.wroteBytes);
     const record = outcome.result.records[0]!;
     return stored(req, outcome.code, record.msgId, msg.queueId, record.queueOffset);
   };
@@ -179,6 +180,7 @@ export function sendProcessors(ctx: BrokerContext): Map<number, Processor> {
     }));
     const outcome = await putMessages(ctx, msgs);
     if (!outcome.ok) return fail(req, outcome.code, outcome.remark);
+    ctx.statsTable.countPut(h.topic, msgs.length, outcome.result.wroteBytes);
     return stored(req, outcome.code, outcome.result.msgId, queueId, outcome.result.queueOffset);
   };
 
