@@ -33,6 +33,8 @@ import { sendProcessors } from './processors/send.js';
 import { pullProcessors } from './processors/pull.js';
 import { consumerProcessors } from './processors/consumer.js';
 import { adminProcessors, type BrokerRuntimeState, type RateKey } from './processors/admin.js';
+import { consumerRelayProcessors } from './processors/consumer-relay.js';
+import { storeMaintenanceProcessors } from './processors/store-maintenance.js';
 import { queryProcessors } from './processors/query.js';
 import type { Processor } from '../transport/server.js';
 import { ResponseCode } from '../protocol/response-code.js';
@@ -252,7 +254,7 @@ export class Broker {
       rates: this.rates,
       state: () => this.runtimeState(),
     });
-    for (const table of [sendProcessors(this.ctx), pullProcessors(this.ctx), consumerProcessors(this.ctx), admin, queryProcessors(this.ctx), this.transactions.processors()]) {
+    for (const table of [sendProcessors(this.ctx), pullProcessors(this.ctx), consumerProcessors(this.ctx), admin, queryProcessors(this.ctx), this.transactions.processors(), consumerRelayProcessors(this.ctx), storeMaintenanceProcessors(this.ctx)]) {
       for (const [code, p] of table) processors.set(code, p);
     }
     // Sends are counted so a drain knows when none is left in flight.
