@@ -80,6 +80,8 @@ export const out = (line = ''): void => void process.stdout.write(line + '\n');
 /** Without the newline, for Apache's printf calls that leave it out. */
 export const print = (text: string): void => void process.stdout.write(text);
 export const pad = (s: unknown, n: number): string => String(s).padEnd(n);
+/** Java's `%-Ns` of UtilAll.frontStringAtLeast(s, N): cut to N, then padded to N. */
+export const col = (s: unknown, n: number): string => pad(String(s ?? '').slice(0, n), n);
 
 export const need = (o: Record<string, unknown>, key: string, flag: string): string => {
   const v = o[key];

@@ -13,8 +13,7 @@ import { RunningInfoProp, type ConsumerRunningInfo } from '../../protocol/bodies
 import { dlqTopic, RETRY_PREFIX, retryTopic } from '../../protocol/system-topics.js';
 import { versionName } from '../../protocol/version.js';
 import { parseTimestamp } from '../time-arg.js';
-import { boolOpt, type Command, formatDateTime, intOpt, need, opt, out, pad, print, UsageError } from './command.js';
-import { col } from './topic-commands.js';
+import { boolOpt, col, type Command, formatDateTime, intOpt, need, opt, out, pad, print, UsageError } from './command.js';
 
 /** Java's UtilAll.timeMillisToHumanString: yyyyMMddHHmmssSSS, local time. */
 function humanMillis(ms: number): string {

@@ -11,10 +11,7 @@ import { mqJson, compareMq, type MessageQueue } from '../../protocol/bodies/mess
 import { isReadable, permToString, TOPIC_FLAG_UNIT, TOPIC_FLAG_UNIT_SUB } from '../../protocol/perm.js';
 import type { TopicRouteData } from '../../protocol/route.js';
 import { DLQ_PREFIX, RETRY_PREFIX } from '../../protocol/system-topics.js';
-import { boolOpt, type Command, formatDateTime, intOpt, need, opt, out, pad, UsageError } from './command.js';
-
-/** Java's `%-Ns` of UtilAll.frontStringAtLeast(s, N): cut to N, then padded to N. */
-export const col = (s: unknown, n: number): string => pad(String(s ?? '').slice(0, n), n);
+import { boolOpt, col, type Command, formatDateTime, intOpt, need, opt, out, pad, UsageError } from './command.js';
 
 /** TopicConfig.toString() as Apache's updateTopic prints it. */
 function topicConfigText(t: { topic: string; readQueueNums: number; writeQueueNums: number; perm: number; topicSysFlag: number; order: boolean }): string {
