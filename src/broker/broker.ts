@@ -52,6 +52,13 @@ export interface BrokerOptions {
   configFile?: string;
 }
 
+/** Store settings updateBrokerConfig applies to the running store (retention, size and transfer limits). */
+const LIVE_STORE_KEYS: ReadonlySet<string> = new Set([
+  'fileReservedTime', 'deleteWhen', 'diskMaxUsedSpaceRatio', 'cleanFileForciblyEnable', 'diskSpaceCleanForciblyRatio', 'diskSpaceWarningLevelRatio',
+  'maxMessageSize', 'maxTransferBytesOnMessageInMemory', 'maxTransferCountOnMessageInMemory', 'maxTransferBytesOnMessageInDisk',
+  'maxTransferCountOnMessageInDisk', 'accessMessageInMemoryMaxRatio',
+]);
+
 export class Broker {
   readonly config: BrokerConfig;
   readonly storeConfig: StoreConfig;
@@ -422,6 +429,9 @@ export class Broker {
     applyProperties(BrokerConfigSpec, this.config, brokerProps, { readOnly: READ_ONLY });
     const storeProps = Object.fromEntries([...props].filter(([k]) => !(k in BrokerConfigSpec)));
     applyStoreProperties(this.storeConfig, storeProps);
+    // The running store holds its own copy of the settings: those it reads on every pass change now
+    // (as Java's live MessageStoreConfig does), the file layout and roles at the next start.
+    if (this.store) applyStoreProperties(this.store.config, Object.fromEntries(Object.entries(storeProps).filter(([k]) => LIVE_STORE_KEYS.has(k))));
     this.configVersion = { timestamp: Date.now(), counter: this.configVersion.counter + 1 };
     writeFileAtomic(this.options.configFile ?? join(this.storeConfig.storePathRootDir, 'config', 'broker.properties'), this.configText());
     if (this.config.brokerPermission !== before) {

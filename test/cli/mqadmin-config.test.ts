@@ -106,3 +106,32 @@ test('cleanUnusedTopic drops consume queues of topics without config; cleanExpir
   assert.equal(ctx.store.getMaxOffsetInQueue('KeptTopic', 0), 1, 'a configured topic keeps its queue');
   assert.equal(await mqadminOk(['cleanUnusedTopic', '-n', ns]), 'success\n', 'without -b/-c: every cluster');
 });
+
+test('cleanExpiredCQ drops the consume queues of a topic whose messages all went with a deleted CommitLog file', async () => {
+  const ctx = cluster.broker.context;
+  await admin.createTopic('ExpiredTopic', { clusterName: 'DefaultCluster', readQueueNums: 1, writeQueueNums: 1 });
+  await admin.createTopic('LiveTopic', { clusterName: 'DefaultCluster', readQueueNums: 1, writeQueueNums: 1 });
+  const client = new RawClient(cluster.brokerAddr);
+  const big = Buffer.alloc(1024 * 1024, 'x');
+  try {
+    // The test store's CommitLog files are 4 MiB: ExpiredTopic's messages fill most of the current
+    // one, LiveTopic's roll over into the next.
+    const first = ctx.store.maxPhyOffset();
+    while (ctx.store.maxPhyOffset() - first < 3 * big.length) assert.equal((await client.send('ExpiredTopic', big, { queueId: 0 })).code, 0);
+    for (let i = 0; i < 5; i++) assert.equal((await client.send('LiveTopic', big, { queueId: 0 })).code, 0);
+  } finally {
+    await client.close();
+  }
+  // Retention removes the old file (kept 0 hours), as an operator's deleteExpiredCommitLog would.
+  await mqadminOk(['updateBrokerConfig', '-n', ns, '-b', cluster.brokerAddr, '-k', 'fileReservedTime', '-v', '0']);
+  ctx.store.executeDeleteFilesManually();
+  assert.equal(ctx.store.config.fileReservedTime, 0, 'updateBrokerConfig reaches the running store');
+  assert.ok(ctx.store.cleanFiles().commitLog > 0, 'a CommitLog file was deleted');
+  const min = ctx.store.minPhyOffset();
+  const expiredMax = ctx.store.getMaxOffsetInQueue('ExpiredTopic', 0);
+  assert.ok(expiredMax > 0 && ctx.store.getCommitLogOffsetInQueue('ExpiredTopic', 0, expiredMax - 1) < min, 'every ExpiredTopic message lay in the deleted file');
+
+  assert.equal(await mqadminOk(['cleanExpiredCQ', '-n', ns, '-c', 'DefaultCluster']), 'success\n');
+  assert.equal(ctx.store.topics().has('ExpiredTopic'), false);
+  assert.equal(ctx.store.getMaxOffsetInQueue('LiveTopic', 0), 5, 'a queue with stored messages stays');
+});
