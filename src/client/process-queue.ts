@@ -99,6 +99,7 @@ export class ProcessQueue {
 
   /** Orderly: takes up to `n` messages in offset order. */
   take(n: number): MessageExt[] {
+    this.lastConsumeTimestamp = Date.now();
     const out: MessageExt[] = [];
     for (const [offset, m] of this.waiting) {
       if (out.length >= n) break;

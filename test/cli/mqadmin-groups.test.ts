@@ -19,6 +19,7 @@ import { until } from '../helpers/wait.js';
 import { Admin } from '../../src/client/admin.js';
 import { Producer } from '../../src/client/producer.js';
 import { PushConsumer } from '../../src/client/push-consumer.js';
+import { PullConsumer } from '../../src/client/pull-consumer.js';
 import { parseFastJson, parseObjectKey } from '../../src/codec/fastjson.js';
 import { RequestCode } from '../../src/protocol/request-code.js';
 import { setLogLevel } from '../../src/common/logger.js';
@@ -238,4 +239,18 @@ test('resetOffsetByTime prints the recorded header and table', async () => {
   assert.match(recordedLine('rollback consumer offset by specified group['), /^rollback consumer offset by specified group\[WireConsumerGroup\], topic\[WireTopic\], force\[true\], timestamp\(string\)\[now\], timestamp\(long\)\[\d+\]$/);
   assert.equal(out[1], recordedLine('#brokerName'));
   assert.deepEqual(out.slice(2, 6), [0, 1, 2, 3].map((q) => `${'broker-a'.padEnd(40)}  ${String(q).padEnd(40)}  ${'0'.padEnd(40)}`));
+});
+
+test('consumerStatus -i of a pull consumer: it answers GET_CONSUMER_RUNNING_INFO as CONSUME_ACTIVELY with its assigned queues', async () => {
+  const pull = new PullConsumer({ namesrvAddr: ns, consumerGroup: 'GroupPull', heartbeatBrokerInterval: 200 });
+  await pull.start();
+  try {
+    await pull.assign((await pull.fetchMessageQueues(TOPIC)).slice(0, 2));
+    await until(async () => (await admin.consumerConnection('GroupPull').catch(() => undefined))?.connectionSet.length === 1, 'the pull consumer heartbeat');
+    const report = await mqadminOk(['consumerStatus', '-n', ns, '-g', 'GroupPull', '-i', pull.client.clientId]);
+    assert.match(report, /^PROP_CONSUME_TYPE {23}: CONSUME_ACTIVELY$/m);
+    assert.equal(report.split('\n').filter((l) => l.startsWith(`${TOPIC.padEnd(32)}  broker-a`)).length, 4, 'two queues, in the offset and the detail tables');
+  } finally {
+    await pull.shutdown();
+  }
 });
