@@ -11,7 +11,7 @@ import { mqJson, compareMq, type MessageQueue } from '../../protocol/bodies/mess
 import { isReadable, permToString, TOPIC_FLAG_UNIT, TOPIC_FLAG_UNIT_SUB } from '../../protocol/perm.js';
 import type { TopicRouteData } from '../../protocol/route.js';
 import { DLQ_PREFIX, RETRY_PREFIX } from '../../protocol/system-topics.js';
-import { boolOpt, col, type Command, formatDateTime, intOpt, need, opt, out, pad, UsageError } from './command.js';
+import { boolOpt, col, type Command, formatDateTime, intOpt, need, opt, out, pad, print, UsageError } from './command.js';
 
 /** TopicConfig.toString() as Apache's updateTopic prints it. */
 function topicConfigText(t: { topic: string; readQueueNums: number; writeQueueNums: number; perm: number; topicSysFlag: number; order: boolean }): string {
@@ -91,7 +91,8 @@ export const TOPIC_COMMANDS: Record<string, Command> = {
         if (config.order) {
           const orderConf = `${await brokerNameOf(admin, brokerAddr)}:${config.writeQueueNums}`;
           await admin.createOrUpdateOrderConf(topic, orderConf, false);
-          out(`set broker orderConf. isOrder=true, orderConf=[${orderConf}]`);
+          // Java prints this without a line end: the next line follows on the same line.
+          print(`set broker orderConf. isOrder=true, orderConf=[${orderConf}]`);
         }
         out(`create topic to ${brokerAddr} success.`);
       } else {
@@ -101,7 +102,7 @@ export const TOPIC_COMMANDS: Record<string, Command> = {
           const names = ((await admin.clusterInfo()).clusterAddrTable.get(clusterName) ?? []).slice().sort();
           const orderConf = names.map((n) => `${n}:${config.writeQueueNums}`).join(';');
           await admin.createOrUpdateOrderConf(topic, orderConf, true);
-          out(`set cluster orderConf. isOrder=true, orderConf=[${orderConf}]`);
+          print(`set cluster orderConf. isOrder=true, orderConf=[${orderConf}]`);
         }
       }
       // Java prints this without a line end (the next output joins it); ours ends the line.
