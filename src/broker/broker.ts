@@ -35,6 +35,8 @@ import { sendProcessors } from './processors/send.js';
 import { pullProcessors } from './processors/pull.js';
 import { consumerProcessors } from './processors/consumer.js';
 import { adminProcessors, type BrokerRuntimeState, type RateKey } from './processors/admin.js';
+import { consumerRelayProcessors } from './processors/consumer-relay.js';
+import { storeMaintenanceProcessors } from './processors/store-maintenance.js';
 import { queryProcessors } from './processors/query.js';
 import type { Processor } from '../transport/server.js';
 import { ResponseCode } from '../protocol/response-code.js';
@@ -59,6 +61,13 @@ export interface BrokerOptions {
   /** Where UPDATE_BROKER_CONFIG persists (the -c file, or <store>/config/broker.properties). */
   configFile?: string;
 }
+
+/** Store settings updateBrokerConfig applies to the running store (retention, size and transfer limits). */
+const LIVE_STORE_KEYS: ReadonlySet<string> = new Set([
+  'fileReservedTime', 'deleteWhen', 'diskMaxUsedSpaceRatio', 'cleanFileForciblyEnable', 'diskSpaceCleanForciblyRatio', 'diskSpaceWarningLevelRatio',
+  'maxMessageSize', 'maxTransferBytesOnMessageInMemory', 'maxTransferCountOnMessageInMemory', 'maxTransferBytesOnMessageInDisk',
+  'maxTransferCountOnMessageInDisk', 'accessMessageInMemoryMaxRatio',
+]);
 
 export class Broker {
   readonly config: BrokerConfig;
@@ -291,7 +300,7 @@ export class Broker {
       rates: this.rates,
       state: () => this.runtimeState(),
     });
-    for (const table of [sendProcessors(this.ctx), pullProcessors(this.ctx), consumerProcessors(this.ctx), admin, queryProcessors(this.ctx), inspectProcessors(this.ctx), this.transactions.processors()]) {
+    for (const table of [sendProcessors(this.ctx), pullProcessors(this.ctx), consumerProcessors(this.ctx), admin, queryProcessors(this.ctx), inspectProcessors(this.ctx), this.transactions.processors(), consumerRelayProcessors(this.ctx), storeMaintenanceProcessors(this.ctx)]) {
       for (const [code, p] of table) processors.set(code, p);
     }
     // Sends are counted so a drain knows when none is left in flight.
@@ -495,6 +504,9 @@ export class Broker {
     applyChangedLogLevels(this.config, changed);
     const storeProps = Object.fromEntries([...props].filter(([k]) => !(k in BrokerConfigSpec)));
     applyStoreProperties(this.storeConfig, storeProps);
+    // The running store holds its own copy of the settings: those it reads on every pass change now
+    // (as Java's live MessageStoreConfig does), the file layout and roles at the next start.
+    if (this.store) applyStoreProperties(this.store.config, Object.fromEntries(Object.entries(storeProps).filter(([k]) => LIVE_STORE_KEYS.has(k))));
     this.configVersion = { timestamp: Date.now(), counter: this.configVersion.counter + 1 };
     writeFileAtomic(this.options.configFile ?? join(this.storeConfig.storePathRootDir, 'config', 'broker.properties'), this.configText());
     if (this.config.brokerPermission !== before) {

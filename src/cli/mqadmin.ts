@@ -6,8 +6,9 @@
 import { parseArgs } from 'node:util';
 import { Admin } from '../client/admin.js';
 import { setLogLevel } from '../common/logger.js';
-import { commandHelp, type Command } from './mqadmin/command.js';
+import { checkRequired, commandHelp, COMMON_OPTIONS, UsageError, type Command } from './mqadmin/command.js';
 import { BROKER_COMMANDS } from './mqadmin/broker-commands.js';
+import { CONNECTION_COMMANDS } from './mqadmin/connection-commands.js';
 import { GROUP_COMMANDS } from './mqadmin/group-commands.js';
 import { MESSAGE_COMMANDS } from './mqadmin/message-commands.js';
 import { NAMESRV_COMMANDS } from './mqadmin/namesrv-commands.js';
@@ -20,40 +21,54 @@ const COMMANDS: Record<string, Command> = {
   ...TOPIC_COMMANDS,
   ...BROKER_COMMANDS,
   ...GROUP_COMMANDS,
+  ...CONNECTION_COMMANDS,
   ...MESSAGE_COMMANDS,
   ...NAMESRV_COMMANDS,
   ...STATS_COMMANDS,
   ...MONITOR_COMMANDS,
 };
 
+/** `mqadmin help`, as Apache's MQAdminStartup.printHelp lays it out. */
 function usage(): string {
-  return ['usage: mqadmin <command> [-n <namesrvAddr>] [options]', 'commands:', ...Object.values(COMMANDS).map((c) => `  ${c.usage}`), '  help', 'NameServers come from -n or $NAMESRV_ADDR.'].join('\n');
+  return [
+    'usage: mqadmin <command> [-n <namesrvAddr>] [options]',
+    'The most commonly used mqadmin commands are:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `   ${name.padEnd(20)} ${c.desc ?? c.usage ?? ''}`),
+    '',
+    "See 'mqadmin help <command>' (or mqadmin <command> -h) for more information on a specific command.",
+    'NameServers come from -n or $NAMESRV_ADDR.',
+  ].join('\n');
 }
 
-/** Thrown for a wrong command line: reported in one line, exit code 2 instead of 1. */
-class UsageError extends Error {}
+function findCommand(name: string): Command {
+  const cmd = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!cmd) throw new UsageError(`unknown command '${name}'; run mqadmin help`);
+  return cmd;
+}
 
 async function main(): Promise<number> {
   const [name, ...rest] = process.argv.slice(2);
-  // `mqadmin help <command>` and `mqadmin <command> -h`: that command's usage, as Apache prints it.
-  const helpFor = name === 'help' ? rest[0] : rest.includes('-h') || rest.includes('--help') ? name : undefined;
-  if (helpFor !== undefined && Object.hasOwn(COMMANDS, helpFor)) {
-    process.stdout.write(commandHelp(helpFor, COMMANDS[helpFor]!) + '\n');
+  if (name === 'help' && rest[0] !== undefined) {
+    process.stdout.write(commandHelp(rest[0], findCommand(rest[0])) + '\n');
     return 0;
   }
   if (name === undefined || name === 'help' || name === '-h' || name === '--help') {
     process.stdout.write(usage() + '\n');
     return 0;
   }
-  const cmd = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (!cmd) throw new UsageError(`unknown command '${name}'; run mqadmin help`);
+  const cmd = findCommand(name);
+  if (rest.includes('-h') || rest.includes('--help')) {
+    process.stdout.write(commandHelp(name, cmd) + '\n');
+    return 0;
+  }
   let values;
   try {
-    const options = Object.fromEntries(Object.entries(cmd.options).map(([k, v]) => [k, { type: v.type, short: v.short }]));
-    ({ values } = parseArgs({ args: rest, options: { ...options, namesrvAddr: { type: 'string', short: 'n' } }, strict: true, allowPositionals: false }));
+    const options = Object.fromEntries(Object.entries({ ...cmd.options, ...COMMON_OPTIONS }).map(([k, o]) => [k, { type: o.type, short: o.short }]));
+    ({ values } = parseArgs({ args: rest, options, strict: true, allowPositionals: false }));
   } catch (err) {
-    throw new UsageError(`${name}: ${(err as Error).message.split('. To specify')[0]}; usage: ${cmd.usage}`);
+    throw new UsageError(`${name}: ${(err as Error).message.split('. To specify')[0]}; see mqadmin ${name} -h`);
   }
+  checkRequired(name, cmd, values);
   const namesrvAddr = (values.namesrvAddr as string | undefined) ?? process.env.NAMESRV_ADDR;
   if (!namesrvAddr) throw new UsageError('no NameServer: give -n <addr> or set NAMESRV_ADDR');
   setLogLevel('warn');
@@ -64,7 +79,8 @@ async function main(): Promise<number> {
   } finally {
     await admin.shutdown();
   }
-  return 0;
+  // Commands that go on past a broker's refusal (as Apache's do) set a failing exit code.
+  return Number(process.exitCode ?? 0);
 }
 
 main().then(

@@ -37,7 +37,7 @@ import {
 
 export type { AdminOptions, CreateTopicOptions, SubscriptionGroupConfig };
 import { buildSubscription } from '../protocol/bodies/subscription.js';
-import { AUTO_CREATE_TOPIC_KEY, isInternalMessageTopic, retryTopic } from '../protocol/system-topics.js';
+import { AUTO_CREATE_TOPIC_KEY, isInternalMessageTopic, NAMESPACE_ORDER_TOPIC_CONFIG, retryTopic } from '../protocol/system-topics.js';
 import { getMaxOffset, getMinOffset, pullMessage, queryConsumerOffset, searchOffset, updateConsumerOffset } from './consumer-api.js';
 import { ClientStateError, MQBrokerError, MQClientError } from './errors.js';
 import {
@@ -59,7 +59,10 @@ import {
   TopicRequest,
   ViewMessageRequest,
   WipeWritePermResponse,
+  CloneGroupOffsetRequest,
+  ConsumerRunningInfoRequest,
 } from './headers.js';
+import { decodeConsumerRunningInfo, type ConsumerRunningInfo } from '../protocol/bodies/running-info.js';
 import { ClientInstance } from './instance.js';
 import {
   decodeBrokerStatsData,
@@ -617,4 +620,137 @@ export class Admin {
     if (!addr) throw new MQClientError(`broker ${mq.brokerName} has no master serving topic ${mq.topic}`);
     return pullMessage(this.client, addr, { group, mq, subscription: buildSubscription(mq.topic, subExpression), offset, maxNums, commitOffset: 0, suspendMs: 0, postSubscription: true }, this.timeout);
   }
+
+  // ------------------------------------------------------------------------------------------ operator tools
+  // What mqadmin's topic, group, connection and configuration commands need beyond the above,
+  // each as Apache's DefaultMQAdminExt does it.
+
+  /** The clusters whose brokers serve a topic (DefaultMQAdminExtImpl.getTopicClusterList). */
+  async topicClusterList(topic: string): Promise<string[]> {
+    const [info, route] = [await this.clusterInfo(), await this.topicRoute(topic)];
+    const clusters = new Set<string>();
+    for (const bd of route.brokerDatas) {
+      for (const [cluster, names] of info.clusterAddrTable) if (names.includes(bd.brokerName)) clusters.add(cluster);
+    }
+    return [...clusters].sort();
+  }
+
+  /**
+   * GET_CONSUMER_RUNNING_INFO for one consumer, through the first broker of the group's retry
+   * route that relays it (the broker asks the consumer over its own connection).
+   */
+  async consumerRunningInfo(group: string, clientId: string, jstack = false): Promise<ConsumerRunningInfo> {
+    const route = await this.topicRoute(retryTopic(group));
+    let last: unknown;
+    for (const bd of route.brokerDatas) {
+      const addr = bd.brokerAddrs.get(0) ?? [...bd.brokerAddrs.values()][0];
+      if (!addr) continue;
+      try {
+        const r = await this.broker(addr, RequestCode.GET_CONSUMER_RUNNING_INFO, encodeHeader(ConsumerRunningInfoRequest, { consumerGroup: group, clientId, jstackEnable: jstack }));
+        return decodeConsumerRunningInfo(r.body);
+      } catch (err) {
+        last = err;
+      }
+    }
+    throw last ?? new MQClientError(`no broker knows consumer group ${group}`);
+  }
+
+  /** DELETE_TOPIC_IN_BROKER on each broker given (Apache's tool sends it to masters and slaves alike). */
+  async deleteTopicInBrokers(brokerAddrs: readonly string[], topic: string): Promise<void> {
+    for (const addr of brokerAddrs) await this.broker(addr, RequestCode.DELETE_TOPIC_IN_BROKER, encodeHeader(TopicRequest, { topic }));
+  }
+
+  /** DELETE_TOPIC_IN_NAMESRV on every NameServer (one cluster's brokers only when `clusterName` is given). */
+  async deleteTopicInNamesrvs(topic: string, clusterName?: string): Promise<void> {
+    this.check();
+    const results = await this.client.callAllNamesrvs(this.req(RequestCode.DELETE_TOPIC_IN_NAMESRV, encodeHeader(DeleteTopicInNamesrvRequest, { topic, clusterName })), this.timeout);
+    const failed = results.find((r) => r.error);
+    if (failed) throw failed.error;
+  }
+
+  /**
+   * WIPE_WRITE_PERM_OF_BROKER (writable false) or ADD_WRITE_PERM_OF_BROKER (true) on each NameServer,
+   * each one's outcome kept (mqadmin reports every NameServer, failed or not).
+   */
+  async writePermOnEachNamesrv(brokerName: string, writable: boolean): Promise<Array<{ namesrv: string; topicCount?: number; error?: Error }>> {
+    this.check();
+    const code = writable ? RequestCode.ADD_WRITE_PERM_OF_BROKER : RequestCode.WIPE_WRITE_PERM_OF_BROKER;
+    const results = await this.client.callAllNamesrvs(this.req(code, encodeHeader(BrokerNameRequest, { brokerName })), this.timeout);
+    return results.map((r) => {
+      if (r.error) return { namesrv: r.addr, error: r.error };
+      const count = writable ? decodeHeader(AddWritePermResponse, r.response!.extFields).addTopicCount : decodeHeader(WipeWritePermResponse, r.response!.extFields).wipeTopicCount;
+      return { namesrv: r.addr, topicCount: count ?? 0 };
+    });
+  }
+
+  /** CLEAN_EXPIRED_CONSUMEQUEUE on one broker; true when it answered SUCCESS. */
+  async cleanExpiredConsumeQueue(brokerAddr: string): Promise<boolean> {
+    return (await this.broker(brokerAddr, RequestCode.CLEAN_EXPIRED_CONSUMEQUEUE, undefined, undefined, [ResponseCode.SUCCESS, ResponseCode.SYSTEM_ERROR])).code === ResponseCode.SUCCESS;
+  }
+
+  /** CLEAN_UNUSED_TOPIC on one broker; true when it answered SUCCESS. */
+  async cleanUnusedTopic(brokerAddr: string): Promise<boolean> {
+    return (await this.broker(brokerAddr, RequestCode.CLEAN_UNUSED_TOPIC, undefined, undefined, [ResponseCode.SUCCESS, ResponseCode.SYSTEM_ERROR])).code === ResponseCode.SUCCESS;
+  }
+
+  /** GET_NAMESRV_CONFIG from each NameServer given (default: all the client knows), by address. */
+  async namesrvConfig(addrs?: readonly string[]): Promise<Map<string, Map<string, string>>> {
+    this.check();
+    const out = new Map<string, Map<string, string>>();
+    for (const addr of addrs ?? this.client.namesrvAddrs) {
+      const r = await this.client.call(addr, this.req(RequestCode.GET_NAMESRV_CONFIG), this.timeout);
+      out.set(addr, parsePropertiesBody(r.body));
+    }
+    return out;
+  }
+
+  /** UPDATE_NAMESRV_CONFIG (a properties body) on each NameServer given (default: all the client knows). */
+  async updateNamesrvConfig(props: Record<string, string>, addrs?: readonly string[]): Promise<void> {
+    this.check();
+    const body = Buffer.from(Object.entries(props).map(([k, v]) => `${k}=${v}\n`).join(''), 'utf8');
+    for (const addr of addrs ?? this.client.namesrvAddrs) await this.client.call(addr, this.req(RequestCode.UPDATE_NAMESRV_CONFIG, undefined, body), this.timeout);
+  }
+
+  /** CLONE_GROUP_OFFSET on every master of the topic: `destGroup` gets `srcGroup`'s committed offsets. Returns the brokers. */
+  async cloneGroupOffset(srcGroup: string, destGroup: string, topic: string, offline = false): Promise<string[]> {
+    const route = await this.topicRoute(topic);
+    const addrs = route.brokerDatas.map((bd) => bd.brokerAddrs.get(0)).filter((a): a is string => !!a);
+    for (const addr of addrs) await this.broker(addr, RequestCode.CLONE_GROUP_OFFSET, encodeHeader(CloneGroupOffsetRequest, { srcGroup, destGroup, topic, offline }));
+    return addrs;
+  }
+
+  /** An ordered topic's queue layout kept by the NameServers (`brokerName:queueNums;…`), undefined when none. */
+  getOrderConf(topic: string): Promise<string | undefined> {
+    return this.getKVConfig(NAMESPACE_ORDER_TOPIC_CONFIG, topic);
+  }
+
+  /**
+   * Sets an ordered topic's queue layout. For a whole cluster the value replaces what is there; for
+   * one broker (`brokerName:num`) only that broker's entry is replaced (DefaultMQAdminExtImpl.createOrUpdateOrderConf).
+   */
+  async createOrUpdateOrderConf(topic: string, orderConf: string, isCluster: boolean): Promise<void> {
+    let value = orderConf;
+    if (!isCluster) {
+      const entries = new Map<string, string>();
+      for (const item of ((await this.getOrderConf(topic).catch(() => undefined)) ?? '').split(';')) if (item.includes(':')) entries.set(item.split(':')[0]!, item);
+      entries.set(orderConf.split(':')[0]!, orderConf);
+      value = [...entries.values()].join(';');
+    }
+    await this.putKVConfig(NAMESPACE_ORDER_TOPIC_CONFIG, topic, value);
+  }
+
+  deleteOrderConf(topic: string): Promise<void> {
+    return this.deleteKVConfig(NAMESPACE_ORDER_TOPIC_CONFIG, topic);
+  }
+}
+
+/** A Java properties text as brokers and NameServers send their config (`key=value` lines). */
+function parsePropertiesBody(body: Buffer | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of (body?.toString('utf8') ?? '').split('\n')) {
+    if (line.startsWith('#')) continue;
+    const i = line.indexOf('=');
+    if (i > 0) out.set(line.slice(0, i).trim(), line.slice(i + 1).replace(/\r$/, ''));
+  }
+  return out;
 }

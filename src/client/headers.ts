@@ -27,6 +27,8 @@ export {
   GetConsumeStatsRequest as ConsumeStatsRequest,
   ProducerGroupRequest,
   QueryConsumeTimeSpanRequest,
+  CloneGroupOffsetRequest,
+  ConsumerRunningInfoRequest,
 } from '../protocol/broker-headers.js';
 export {
   DeleteTopicInNamesrvRequest,

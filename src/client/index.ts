@@ -32,6 +32,7 @@ export type { MessageModel, ConsumeFromWhere } from '../protocol/bodies/heartbea
 export type { ExpressionType, SubscriptionData } from '../protocol/bodies/subscription.js';
 export type { ConsumeStats, TopicOffset } from '../protocol/bodies/consume-stats.js';
 export type { ConsumerConnection } from '../protocol/bodies/consumer-connection.js';
+export type { ConsumerRunningInfo, ProcessQueueInfo, ConsumeStatus } from '../protocol/bodies/running-info.js';
 export type { SubscriptionGroupConfig } from './admin.js';
 export { MQClientError, MQBrokerError, NoRouteError, ClientStateError, MessageError, ClientTimeoutError } from './errors.js';
 export { ResponseCode } from '../protocol/response-code.js';

@@ -26,6 +26,9 @@ export class ProcessQueue {
   dropped = false;
   locked = false;
   lastLockTimestamp = 0;
+  /** When messages were last cached and last consumed (Java ProcessQueue; GET_CONSUMER_RUNNING_INFO reports them). */
+  lastPullTimestamp = 0;
+  lastConsumeTimestamp = 0;
   /** Next offset to pull. */
   nextOffset = 0;
   /** Orderly: a consume loop is running for this queue. */
@@ -45,8 +48,18 @@ export class ProcessQueue {
     return this.live;
   }
 
+  /** Smallest and largest cached offsets (0 when nothing is cached), as Java's ProcessQueueInfo reports them. */
+  get cachedMinOffset(): number {
+    return this.live > 0 ? this.offsets[this.head]! : 0;
+  }
+
+  get cachedMaxOffset(): number {
+    return this.live > 0 ? this.maxOffset : 0;
+  }
+
   /** Caches pulled messages; offsets already cached are skipped. */
   put(msgs: readonly MessageExt[]): void {
+    this.lastPullTimestamp = Date.now();
     let repulled = false;
     for (const m of msgs) {
       const offset = m.queueOffset;
@@ -78,6 +91,7 @@ export class ProcessQueue {
    * still cached, or one past the largest ever cached when nothing is left.
    */
   remove(msgs: readonly MessageExt[]): number {
+    this.lastConsumeTimestamp = Date.now();
     for (const m of msgs) this.drop(m.queueOffset);
     this.advance();
     return this.live > 0 ? this.offsets[this.head]! : this.maxOffset + 1;
@@ -85,6 +99,7 @@ export class ProcessQueue {
 
   /** Orderly: takes up to `n` messages in offset order. */
   take(n: number): MessageExt[] {
+    this.lastConsumeTimestamp = Date.now();
     const out: MessageExt[] = [];
     for (const [offset, m] of this.waiting) {
       if (out.length >= n) break;

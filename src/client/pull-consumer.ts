@@ -9,6 +9,8 @@ import { getMaxOffset, getMinOffset, pullMessage, queryConsumerOffset, searchOff
 import { ClientStateError, MQClientError } from './errors.js';
 import { ClientInstance, asError, type ConsumerHook } from './instance.js';
 import { compareMq, mqKey, mqString, type MessageExt, type MessageQueue } from './message.js';
+import { encodeConsumerRunningInfo, processQueueInfo, RunningInfoProp } from '../protocol/bodies/running-info.js';
+import { versionName } from '../protocol/version.js';
 import type { ConsumerData } from '../protocol/bodies/heartbeat.js';
 import { readableQueues } from './consumer/rebalance.js';
 import { resolvePullConsumerOptions, type PullConsumerOptions, type ResolvedPullConsumerOptions } from './options/pull-consumer.js';
@@ -38,6 +40,8 @@ export class PullConsumer implements ConsumerHook {
   private state: 'created' | 'running' | 'stopped' = 'created';
   private waiters = new Set<() => void>();
   private rr = 0;
+  /** When start() ran (reported as PROP_CONSUMER_START_TIMESTAMP). */
+  private startedAt = 0;
 
   constructor(options: PullConsumerOptions) {
     if (!options.consumerGroup) throw new ClientStateError('consumerGroup is required');
@@ -52,6 +56,7 @@ export class PullConsumer implements ConsumerHook {
     this.client.registerConsumer(this);
     this.client.start();
     this.state = 'running';
+    this.startedAt = Date.now();
     const interval = this.options.autoCommitIntervalMs;
     if (interval > 0) this.client.every(interval, () => this.commit(false));
   }
@@ -89,6 +94,24 @@ export class PullConsumer implements ConsumerHook {
       subscriptionDataSet: [...this.subscriptions.values()],
       unitMode: false,
     };
+  }
+
+  /** GET_CONSUMER_RUNNING_INFO (mqadmin consumerStatus): Java's DefaultMQPullConsumer reports these properties. */
+  runningInfo(): Buffer {
+    return encodeConsumerRunningInfo({
+      properties: {
+        consumerGroup: this.group,
+        messageModel: 'CLUSTERING',
+        [RunningInfoProp.CONSUME_TYPE]: 'CONSUME_ACTIVELY',
+        [RunningInfoProp.CONSUME_ORDERLY]: 'false',
+        [RunningInfoProp.CONSUMER_START_TIMESTAMP]: String(this.startedAt),
+        [RunningInfoProp.NAMESERVER_ADDR]: this.client.namesrvAddrs.join(';'),
+        [RunningInfoProp.CLIENT_VERSION]: versionName(this.client.version),
+      },
+      subscriptionSet: [...this.subscriptions.values()],
+      mqTable: [...this.assigned.values()].map((a) => ({ mq: a.mq, info: processQueueInfo({ commitOffset: a.committed, cachedMsgCount: a.buffer.length }) })),
+      statusTable: new Map(),
+    });
   }
 
   /** Readable queues of a topic. */

@@ -7,11 +7,11 @@
 import { RequestCode } from '../protocol/request-code.js';
 import { toFastJson } from '../codec/fastjson.js';
 import { ResponseCode } from '../protocol/response-code.js';
-import { V4_1_0_SNAPSHOT } from '../protocol/version.js';
+import { V4_1_0_SNAPSHOT, versionName } from '../protocol/version.js';
 import type { TopicRouteData } from '../protocol/route.js';
 import { buildSubscription, type ExpressionType, type SubscriptionData } from '../protocol/bodies/subscription.js';
 import type { ConsumerData, MessageModel } from '../protocol/bodies/heartbeat.js';
-import { encodeConsumerRunningInfo } from '../protocol/bodies/running-info.js';
+import { encodeConsumerRunningInfo, processQueueInfo, RunningInfoProp } from '../protocol/bodies/running-info.js';
 import { CLIENT_INNER_PRODUCER_GROUP, retryTopic } from '../protocol/system-topics.js';
 import { subscriptionFor } from './subscription.js';
 import { pullMessage, type PullResult } from './consumer-api.js';
@@ -68,6 +68,8 @@ export class PushConsumer implements ConsumerHook {
   /** topic → when its route was last re-read after a pull failed on the transport. */
   private readonly routeRefreshedAt = new Map<string, number>();
   private readonly sleepers = new Set<() => void>();
+  /** When start() ran (Java's PROP_CONSUMER_START_TIMESTAMP; its tools judge a group by it). */
+  private startedAt = 0;
   /** Counters for tests and diagnostics. */
   readonly stats: PushConsumerStats = { pulls: 0, pulledMessages: 0, consumed: 0, failed: 0, sentBack: 0, flowControlled: 0 };
 
@@ -118,6 +120,7 @@ export class PushConsumer implements ConsumerHook {
     if (this.state !== 'created') throw new ClientStateError(`consumer ${this.group} already ${this.state}`);
     if (!this.concurrentListener && !this.orderlyListener) throw new ClientStateError('register a message listener before start()');
     if (this.subscriptions.size === 0) throw new ClientStateError('subscribe to at least one topic before start()');
+    this.startedAt = Date.now();
     if (this.messageModel === 'CLUSTERING') this.subscriptions.set(retryTopic(this.group), buildSubscription(retryTopic(this.group), '*'));
     this.offsetStore =
       this.messageModel === 'BROADCASTING'
@@ -279,17 +282,43 @@ export class PushConsumer implements ConsumerHook {
     await this.rebalance();
   }
 
+  /**
+   * GET_CONSUMER_RUNNING_INFO: the properties Java's mqadmin consumerStatus reads (PROP_CONSUME_TYPE,
+   * PROP_CONSUMEORDERLY, PROP_CONSUMER_START_TIMESTAMP: it fails on a report without them) and
+   * each queue's cache.
+   */
   runningInfo(): Buffer {
     return encodeConsumerRunningInfo({
       properties: {
         consumerGroup: this.group,
         messageModel: this.messageModel,
-        consumeType: 'CONSUME_PASSIVELY',
-        consumeOrderly: String(this.orderly),
-        PROP_CLIENT_VERSION: String(this.client.version),
+        consumeFromWhere: this.options.consumeFromWhere,
+        consumeThreadMax: String(this.options.consumeThreadMax),
+        consumeMessageBatchMaxSize: String(this.options.consumeMessageBatchMaxSize),
+        [RunningInfoProp.CONSUME_TYPE]: 'CONSUME_PASSIVELY',
+        [RunningInfoProp.CONSUME_ORDERLY]: String(this.orderly),
+        [RunningInfoProp.CONSUMER_START_TIMESTAMP]: String(this.startedAt),
+        [RunningInfoProp.NAMESERVER_ADDR]: this.client.namesrvAddrs.join(';'),
+        [RunningInfoProp.THREADPOOL_CORE_SIZE]: String(this.options.consumeThreadMax),
+        [RunningInfoProp.CLIENT_VERSION]: versionName(this.client.version),
       },
-      subscriptions: [...this.subscriptions.values()],
-      queues: [...this.pqs.values()].map((pq) => ({ mq: pq.mq, commitOffset: this.offsetStore.readMemory(pq.mq), cachedMsgCount: pq.count, locked: pq.locked })),
+      subscriptionSet: [...this.subscriptions.values()],
+      mqTable: [...this.pqs.values()].map((pq) => ({
+        mq: pq.mq,
+        info: processQueueInfo({
+          commitOffset: this.offsetStore.readMemory(pq.mq),
+          cachedMsgMinOffset: pq.cachedMinOffset,
+          cachedMsgMaxOffset: pq.cachedMaxOffset,
+          cachedMsgCount: pq.count,
+          cachedMsgSizeInMiB: Math.floor(pq.bytes / (1024 * 1024)),
+          locked: pq.locked,
+          lastLockTimestamp: pq.lastLockTimestamp,
+          droped: pq.dropped,
+          lastPullTimestamp: pq.lastPullTimestamp,
+          lastConsumeTimestamp: pq.lastConsumeTimestamp,
+        }),
+      })),
+      statusTable: new Map(),
     });
   }
 

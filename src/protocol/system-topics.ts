@@ -14,6 +14,8 @@ export const OFFSET_MOVED_EVENT = 'OFFSET_MOVED_EVENT';
 export const SCHEDULE_TOPIC = 'SCHEDULE_TOPIC_XXXX';
 export const TRANS_HALF_TOPIC = 'RMQ_SYS_TRANS_HALF_TOPIC';
 export const TRANS_OP_HALF_TOPIC = 'RMQ_SYS_TRANS_OP_HALF_TOPIC';
+/** The NameServer KV namespace of ordered topics' queue layout (`brokerName:queueNums;…`, Java NamesrvUtil). */
+export const NAMESPACE_ORDER_TOPIC_CONFIG = 'ORDER_TOPIC_CONFIG';
 export const RETRY_PREFIX = '%RETRY%';
 export const DLQ_PREFIX = '%DLQ%';
 

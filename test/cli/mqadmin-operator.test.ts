@@ -106,7 +106,7 @@ test("mqadmin resetOffsetByTime reads Apache's yyyy-MM-dd#HH:mm:ss:SSS, epoch mi
     await withProducer(cluster, async (p) => {
       for (let i = 0; i < 3; i++) await p.send({ topic: 'ResetTopic', body: `m${i}` });
     });
-    const row = (offset: number): RegExp => new RegExp(`^broker-a\\s+0\\s+${offset}$`, 'm');
+    const row = (offset: number): RegExp => new RegExp(`^broker-a\\s+0\\s+${offset}\\s*$`, 'm');
     assert.match(await ok('resetOffsetByTime', '-n', ns, '-g', 'ResetGroup', '-t', 'ResetTopic', '-s', '2000-01-01#00:00:00:000'), row(0));
     assert.match(await ok('resetOffsetByTime', '-n', ns, '-g', 'ResetGroup', '-t', 'ResetTopic', '-s', '2099-12-31#23:59:59:999'), row(3));
     assert.match(await ok('resetOffsetByTime', '-n', ns, '-g', 'ResetGroup', '-t', 'ResetTopic', '-s', '946684800000'), row(0));
@@ -153,7 +153,7 @@ test('mqadmin -c runs getBrokerConfig and brokerStatus on every broker of the cl
 
     const status = await ok('brokerStatus', '-n', ns, '-c', 'DefaultCluster');
     for (const addr of [a, b, s]) assert.match(status, new RegExp(`^${addr}\\s+brokerVersionDesc\\s+: V4_9_8 \\(Apogee ${RELEASE.replace(/\./g, '\\.')}\\)$`, 'm'));
-    await fails(/^mqadmin: give -b <brokerAddr> or -c <cluster>$/m, 'brokerStatus', '-n', ns);
+    await fails(/^mqadmin: brokerStatus: give -b \(--brokerAddr\) or -c \(--clusterName\); see mqadmin brokerStatus -h$/m, 'brokerStatus', '-n', ns);
     await fails(/^mqadmin: cluster NoSuchCluster has no broker$/m, 'getBrokerConfig', '-n', ns, '-c', 'NoSuchCluster');
   } finally {
     await slave.shutdown();
@@ -205,7 +205,7 @@ test('mqadmin names an unknown command and reports every error in one line with 
   const unknown = await fails(/^mqadmin: unknown command 'foo'; run mqadmin help\n$/, 'foo');
   assert.equal(unknown.code, 2);
   assert.equal(unknown.stdout, '');
-  assert.equal((await fails(/^mqadmin: clusterList: Unknown option '-z'; usage: clusterList/, 'clusterList', '-n', '127.0.0.1:9', '-z')).code, 2);
+  assert.equal((await fails(/^mqadmin: clusterList: Unknown option '-z'; see mqadmin clusterList -h$/m, 'clusterList', '-n', '127.0.0.1:9', '-z')).code, 2);
   const noNamesrv = await fails(/^mqadmin: no NameServer answered/, 'clusterList', '-n', '127.0.0.1:1');
   assert.equal(noNamesrv.stdout, '', 'no table header before the error');
   await fails(/^mqadmin: unknown command 'toString'/, 'toString');

@@ -16,8 +16,8 @@ test('mqadmin creates topics, lists clusters and topics, shows status, and wipes
   try {
     const created = await mqadmin('updateTopic', '-n', ns, '-c', 'DefaultCluster', '-t', 'AdminTopic', '-r', '4', '-w', '4');
     assert.match(created.stdout, new RegExp(`create topic to ${cluster.brokerAddr} success`));
-    const route = JSON.parse((await mqadmin('topicRoute', '-n', ns, '-t', 'AdminTopic')).stdout) as { queueDatas: Array<{ writeQueueNums: number }> };
-    assert.equal(route.queueDatas[0]!.writeQueueNums, 4);
+    // Java's fastjson pretty print (integer map keys unquoted), not standard JSON.
+    assert.match((await mqadmin('topicRoute', '-n', ns, '-t', 'AdminTopic')).stdout, /^\t\t\t"writeQueueNums":4$/m);
     assert.match((await mqadmin('topicList', '-n', ns)).stdout, /^AdminTopic$/m);
     assert.match((await mqadmin('clusterList', '-n', ns)).stdout, new RegExp(`DefaultCluster\\s+broker-a\\s+0\\s+${cluster.brokerAddr.replace(/\./g, '\\.')}\\s+V4_9_8`));
     const client = new RawClient(cluster.brokerAddr);
@@ -26,9 +26,9 @@ test('mqadmin creates topics, lists clusters and topics, shows status, and wipes
     assert.match((await mqadmin('topicStatus', '-n', ns, '-t', 'AdminTopic')).stdout, /broker-a\s+2\s+0\s+1\s/);
     assert.match((await mqadmin('wipeWritePerm', '-n', ns, '-b', 'broker-a')).stdout, /wipe write perm of broker\[broker-a\] in name server\[.*\] OK, \d+/);
     assert.match((await mqadmin('addWritePerm', '-n', ns, '-b', 'broker-a')).stdout, /add write perm of broker\[broker-a\]/);
-    await assert.rejects(mqadmin('updateTopic', '-n', ns, '-t', 'NoWhere'), /give -c <cluster> or -b <brokerAddr>/);
+    await assert.rejects(mqadmin('updateTopic', '-n', ns, '-t', 'NoWhere'), /give -b \(--brokerAddr\) or -c \(--clusterName\)/);
     const help = await mqadmin();
-    assert.match(help.stdout, /updateTopic -t <topic>/);
+    assert.match(help.stdout, /^ {3}updateTopic {10}Update or create topic$/m);
   } finally {
     await cluster.stop();
   }

@@ -293,9 +293,6 @@ export function adminProcessors(ctx: BrokerContext, hooks: AdminHooks): Map<numb
     return ok(req, { body: encodeTopicList(sys) });
   });
 
-  m.set(RequestCode.CLEAN_EXPIRED_CONSUMEQUEUE, (req) => ok(req));
-  m.set(RequestCode.CLEAN_UNUSED_TOPIC, (req) => ok(req));
-
   m.set(RequestCode.GET_BROKER_RUNTIME_INFO, (req) => {
     const s = ctx.stats;
     const uptime = Date.now() - s.bootTimestamp;
