@@ -63,11 +63,13 @@ test('recorded Java client traffic gets answers of the same meaning from our bro
       const what = `${req.conn}#${req.seq} code ${req.code}`;
       // The SUBSCRIPTION_NOT_LATEST race of the recording and the slave-sync tables (43/45/201/21) are timing-bound.
       if (java.code === 25 || [21, 43, 45, 201, 28].includes(req.code)) continue;
-      if (ours.code !== java.code) {
-        mismatches.push(`${what}: code ${ours.code} (${ours.remark}) vs Java ${java.code} (${java.remark})`);
+      let answer = ours;
+      if (answer.code !== java.code && deliversDelayed(req, java)) answer = (await repullUntilFound(vip, main, req)) ?? answer;
+      if (answer.code !== java.code) {
+        mismatches.push(`${what}: code ${answer.code} (${answer.remark}) vs Java ${java.code} (${java.remark})`);
         continue;
       }
-      compareMeaning(req, java, ours, what, mismatches);
+      compareMeaning(req, java, answer, what, mismatches);
       compared.set(req.code, (compared.get(req.code) ?? 0) + 1);
     }
     assert.deepEqual(mismatches, []);
@@ -77,6 +79,28 @@ test('recorded Java client traffic gets answers of the same meaning from our bro
     await cluster.stop();
   }
 });
+
+/** A pull Java answered with messages from the delay schedule: due at a time the scaled replay only approximates. */
+function deliversDelayed(req: FixtureFrame, java: FixtureFrame): boolean {
+  const body = frameBody(java);
+  return req.code === 11 && java.code === 0 && body !== undefined && decodeRecords(body).some((m) => m.properties.includes('DELAY\u0001'));
+}
+
+/**
+ * On a loaded machine the compressed delays can fall due after the recorded pull was replayed (the
+ * queue is then empty or not even there yet); a consumer would simply pull again. So does this, a
+ * bounded number of times, with the recorded bytes.
+ */
+async function repullUntilFound(vip: string, main: string, req: FixtureFrame): Promise<RemotingCommand | undefined> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const again = await replay(main, [req], { timeoutMs: 8000, addressOf: (peer) => (peer === 'broker-master-vip' ? vip : main) });
+    const answer = again.responses.get(`${req.conn}/${req.opaque}`);
+    await again.close();
+    if (answer?.code === 0) return answer;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return undefined;
+}
 
 function compareMeaning(req: FixtureFrame, java: FixtureFrame, ours: RemotingCommand, what: string, out: string[]): void {
   const check = (cond: boolean, msg: string): void => void (cond || out.push(`${what}: ${msg}`));
