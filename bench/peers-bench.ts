@@ -206,7 +206,10 @@ async function startApogee(flush: 'ASYNC_FLUSH' | 'SYNC_FLUSH', tmp: string): Pr
   const nodeArgs = (process.env.BENCH_APOGEE_NODE_ARGS ?? '').split(' ').filter(Boolean);
   let server: ApogeeNode;
   try {
-    server = await launch({ mode: 'node', dir: data, nodeArgs, brokerProps: { flushDiskType: flush, autoCreateTopicEnable: 'true' }, readyTimeoutMs: 30_000 });
+    // BENCH_APOGEE_BROKER_PROPS / BENCH_APOGEE_NAMESRV_PROPS, e.g. 'metricsExporterType=DISABLE' (k=v;k=v), add properties.
+    const props = (env: string | undefined): Record<string, string> =>
+      Object.fromEntries((env ?? '').split(';').filter((kv) => kv.includes('=')).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    server = await launch({ mode: 'node', dir: data, nodeArgs, brokerProps: { flushDiskType: flush, autoCreateTopicEnable: 'true', ...props(process.env.BENCH_APOGEE_BROKER_PROPS) }, namesrvProps: props(process.env.BENCH_APOGEE_NAMESRV_PROPS), readyTimeoutMs: 30_000 });
   } catch (err) {
     fs.rmSync(data, { recursive: true, force: true });
     throw err;

@@ -11,14 +11,14 @@
  */
 import { readdirSync, statfsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry } from 'prom-client';
 import { PRODUCT_RELEASE, RELEASE } from '../common/release.js';
 import { PERM_WRITE } from '../protocol/perm.js';
 import { dlqTopic, isBrokerSystemTopic, isDlqTopic, isRetryTopic, retryTopic } from '../protocol/system-topics.js';
 import { SERVER_VERSION, versionName } from '../protocol/version.js';
 import type { RequestTimings } from '../transport/request-timings.js';
 import type { StoreConfig } from '../store/index.js';
-import { exposition, registerRequestMetrics, scrapedCounter, scrapedGauge, scrapedHistogram, type HistogramSeries, type Labels } from '../metrics/collect.js';
+import { exposition, processMetrics, registerRequestMetrics, scrapedCounter, scrapedGauge, scrapedHistogram, type HistogramSeries, type Labels } from '../metrics/collect.js';
 import type { BrokerConfig } from './config.js';
 import type { BrokerContext } from './context.js';
 import type { ClientChannel } from './clients.js';
@@ -99,7 +99,7 @@ export class BrokerMetrics {
       return m;
     });
 
-    collectDefaultMetrics({ register: this.registry });
+    processMetrics(); // GC pauses are observed from now on, not from the first scrape
     registerRequestMetrics(this.registry, source.timings, otel);
     this.registerApogee(otel);
     this.registerExporter(exp);

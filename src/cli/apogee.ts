@@ -24,7 +24,7 @@ import { UPGRADE_USAGE, UpgradeUsageError, upgradeMain } from './upgrade.js';
 import { CONSOLE_USAGE, consoleMain } from './console.js';
 
 const USAGE = `usage: apogee --version | -v        (prints the release, e.g. ${PRODUCT_RELEASE})
-       apogee start [--namesrv-port=9876] [--broker-port=10911] [--data=DIR] [--verbose] [--broker.<property>=<value> ...]
+       apogee start [--namesrv-port=9876] [--broker-port=10911] [--data=DIR] [--verbose] [--broker.<property>=<value> ...] [--namesrv.<property>=<value> ...]
        apogee cluster up|status|down|start|stop|kill|partition|heal ... (apogee cluster --help)
        apogee upgrade --cluster DIR|NAMESRVS --to RELEASE [--yes] | --resume | --rollback (apogee upgrade --help)
        apogee console [--namesrv 'ADDR;ADDR'] [--cluster DIR] [--port 8080] [--host 127.0.0.1] (apogee console --help)
@@ -88,13 +88,16 @@ async function main(): Promise<void> {
   const nsConfig = { ...namesrvDefaults(), rocketmqHome: home, bindAddress: '127.0.0.1', listenPort: port('namesrv-port', NamesrvConfigSpec.listenPort, 9876) };
   const brokerConfig = { ...withLogLevelFromEnv(brokerDefaults()), rocketmqHome: home, bindAddress: '127.0.0.1', listenPort: port('broker-port', BrokerConfigSpec.listenPort, 10911) };
   const brokerProps: Array<[string, string]> = [];
+  const namesrvProps: Array<[string, string]> = [];
   for (const a of rest) {
-    const m = /^--broker\.([^=]+)=(.*)$/s.exec(a);
-    if (m) brokerProps.push([m[1]!, m[2]!]);
+    const m = /^--(broker|namesrv)\.([^=]+)=(.*)$/s.exec(a);
+    if (m) (m[1] === 'broker' ? brokerProps : namesrvProps).push([m[2]!, m[3]!]);
     else if (!/^--(data|namesrv-port|broker-port)=/.test(a) && a !== '--verbose') {
       throw new UsageError(`unknown option ${a}; apogee --help lists the options`);
     }
   }
+  const nsOut = { extra: {} as Record<string, string>, ignored: [] as string[] };
+  takeProperties(NamesrvConfigSpec, nsConfig, namesrvProps, { ignored: ignoredApacheKeys('namesrv'), hint: '`mqnamesrv -p` lists the keys Apogee uses' }, 'on the command line (--namesrv.<property>)', nsOut);
   const out = { extra: {} as Record<string, string>, ignored: [] as string[] };
   takeProperties(BrokerConfigSpec, brokerConfig, brokerProps, { extra: new Set(Object.keys(StoreConfigSpec)), ignored: ignoredApacheKeys('broker'), hint: '`mqbroker -p` lists the keys Apogee uses' }, 'on the command line (--broker.<property>)', out);
   const storeProperties: Record<string, string> = Object.fromEntries(Object.entries(out.extra).filter(([k]) => k in StoreConfigSpec));
@@ -124,7 +127,7 @@ async function main(): Promise<void> {
     await namesrv.shutdown();
     for (const f of pidFiles) removePidFile(f);
   }, 'apogee');
-  process.stdout.write(JSON.stringify({ ready: true, namesrv: namesrv.address, broker: broker.brokerAddr, data: home }) + '\n');
+  process.stdout.write(JSON.stringify({ ready: true, namesrv: namesrv.address, broker: broker.brokerAddr, data: home, namesrvMetrics: namesrv.metricsAddress, brokerMetrics: broker.metricsAddress }) + '\n');
   process.stdout.write(`Apogee is up. Data directory: ${home}\n`);
   process.stdout.write(`  NameServer  ${namesrv.address}   (clients: namesrvAddr=${namesrv.address})\n`);
   process.stdout.write(`  Broker      ${broker.brokerAddr}   (${broker.config.brokerClusterName}/${broker.config.brokerName}, VIP port ${broker.config.listenPort - 2})\n`);

@@ -2,7 +2,7 @@
  * prom-client metrics whose values are read when a scrape comes, from the plain counters and state
  * a node keeps anyway: nothing on the send/pull path ever calls prom-client.
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { isKnownRequestCode, requestCodeName } from '../protocol/request-code.js';
 import { isKnownResponseCode, responseCodeName } from '../protocol/response-code.js';
 import { NO_RESPONSE, RPC_LATENCY_BUCKETS_MS, type RequestTiming, type RequestTimings } from '../transport/request-timings.js';
@@ -15,8 +15,23 @@ export type Emit = (labels: Labels, value: number) => void;
  * sample) as `Nan`; Prometheus reads any case, stricter parsers only the format's `NaN`.
  */
 export async function exposition(registry: Registry): Promise<{ contentType: string; text: string }> {
-  const text = await registry.metrics();
+  const text = await Registry.merge([registry, processMetrics()]).metrics();
   return { contentType: registry.contentType, text: text.replace(/ Nan$/gm, ' NaN') };
+}
+
+let processRegistry: Registry | undefined;
+
+/**
+ * prom-client's process metrics (event-loop lag, GC pauses, memory, CPU), collected once per process
+ * and shown by every endpoint of it: `apogee start` runs a NameServer and a broker in one process, and
+ * each set of collectors adds its own GC observer and event-loop timer.
+ */
+export function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
 }
 
 /**

@@ -3,11 +3,11 @@
  * routed, requests by code (rocketmq_rpc_latency, apogee_requests_total), its release, and
  * prom-client's process metrics (event-loop lag, GC pauses, memory, CPU).
  */
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry } from 'prom-client';
 import { PRODUCT_RELEASE, RELEASE } from '../common/release.js';
 import { SERVER_VERSION, versionName } from '../protocol/version.js';
 import type { RequestTimings } from '../transport/request-timings.js';
-import { registerRequestMetrics, scrapedGauge, type Labels } from '../metrics/collect.js';
+import { processMetrics, registerRequestMetrics, scrapedGauge, type Labels } from '../metrics/collect.js';
 import type { RouteInfo } from './route-info.js';
 
 export interface NamesrvMetricsSource {
@@ -20,7 +20,7 @@ export interface NamesrvMetricsSource {
 
 export function namesrvMetrics(source: NamesrvMetricsSource): Registry {
   const r = new Registry();
-  collectDefaultMetrics({ register: r });
+  processMetrics(); // GC pauses are observed from now on, not from the first scrape
   const node: Labels = { node_type: 'nameserver', node_id: source.nodeId };
   registerRequestMetrics(r, source.timings, node);
   scrapedGauge(r, 'apogee_build_info', 'The Apogee release this node runs and the RocketMQ version it answers as (always 1)', ['version', 'release', 'wire_version', 'node_type', 'node_id'], (emit) =>

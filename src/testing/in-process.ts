@@ -119,7 +119,9 @@ export async function startInProcess(options: InProcessOptions = {}): Promise<In
     home,
     async restartBroker() {
       await current.shutdown();
-      current = new Broker({ ...config, listenPort: current.config.listenPort }, { storeProperties });
+      // The same ports as before, the metrics port too: listenPort + 3 may belong to someone else by now.
+      const metricsPort = current.metricsAddress === undefined ? {} : { metricsPromExporterPort: Number(current.metricsAddress.split(':').pop()) };
+      current = new Broker({ ...config, listenPort: current.config.listenPort, ...metricsPort }, { storeProperties });
       await current.start();
       cluster.broker = current;
       return current;

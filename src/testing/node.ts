@@ -16,6 +16,8 @@ export interface NodeOptions {
   data?: string;
   /** Broker properties, passed as `--broker.<name>=<value>`. */
   brokerProps?: Record<string, string>;
+  /** NameServer properties, passed as `--namesrv.<name>=<value>`. */
+  namesrvProps?: Record<string, string>;
   /** 0 (default) for an ephemeral port. */
   namesrvPort?: number;
   brokerPort?: number;
@@ -29,11 +31,22 @@ export interface NodeOptions {
 
 const READY = /^\{"ready":true.*$/m;
 
+/** The ports a start asks for (0 = a free one); metrics ports unset = the default, listenPort + 3. */
+interface StartPorts {
+  namesrv: number;
+  broker: number;
+  namesrvMetrics?: number;
+  brokerMetrics?: number;
+}
+
 export class ApogeeNode {
   readonly dir: string;
   readonly data: string;
   namesrvAddr = '';
   brokerAddr = '';
+  /** Where the NameServer's and the broker's /metrics listen (unset when switched off). */
+  namesrvMetricsAddr: string | undefined;
+  brokerMetricsAddr: string | undefined;
   /** How many times the process was started (1 after launch, 2 after one restart …). */
   starts = 0;
   /** Milliseconds from spawn to the ready line, of the latest start. */
@@ -61,25 +74,29 @@ export class ApogeeNode {
     return this.proc?.exit;
   }
 
-  private args(namesrvPort: number, brokerPort: number): string[] {
+  private args(ports: StartPorts): string[] {
     return [
       'start',
-      `--namesrv-port=${namesrvPort}`,
-      `--broker-port=${brokerPort}`,
+      `--namesrv-port=${ports.namesrv}`,
+      `--broker-port=${ports.broker}`,
       `--data=${this.data}`,
       ...Object.entries(this.options.brokerProps ?? {}).map(([k, v]) => `--broker.${k}=${v}`),
+      ...Object.entries(this.options.namesrvProps ?? {}).map(([k, v]) => `--namesrv.${k}=${v}`),
+      // A restart keeps the metrics ports too: listenPort + 3 may belong to another process by now.
+      ...(ports.namesrvMetrics === undefined ? [] : [`--namesrv.metricsPromExporterPort=${ports.namesrvMetrics}`]),
+      ...(ports.brokerMetrics === undefined ? [] : [`--broker.metricsPromExporterPort=${ports.brokerMetrics}`]),
     ];
   }
 
   /** Spawns the process and waits for its ready line; on failure the process is killed and the error names why. */
-  async start(ports: { namesrv: number; broker: number } = { namesrv: this.options.namesrvPort ?? 0, broker: this.options.brokerPort ?? 0 }): Promise<void> {
+  async start(ports: StartPorts = { namesrv: this.options.namesrvPort ?? 0, broker: this.options.brokerPort ?? 0 }): Promise<void> {
     if (this.running) throw new Error('this node is already running');
     mkdirSync(join(this.dir, 'home'), { recursive: true });
     if (this.proc) this.earlier.push(`--- start #${this.starts}`, this.proc.tailText(40));
     this.starts++;
     const proc = new ServerProcess({
       cli: 'apogee',
-      args: this.args(ports.namesrv, ports.broker),
+      args: this.args(ports),
       nodeArgs: this.options.nodeArgs,
       root: this.options.root,
       cwd: this.options.root,
@@ -89,10 +106,12 @@ export class ApogeeNode {
     this.proc = proc;
     try {
       const line = (await proc.waitFor(READY, 'stdout', this.options.readyTimeoutMs ?? 30_000))[0];
-      const ready = JSON.parse(line) as { namesrv?: unknown; broker?: unknown };
+      const ready = JSON.parse(line) as { namesrv?: unknown; broker?: unknown; namesrvMetrics?: unknown; brokerMetrics?: unknown };
       if (typeof ready.namesrv !== 'string' || typeof ready.broker !== 'string') throw new Error(`ready line without namesrv/broker addresses: ${line}`);
       this.namesrvAddr = ready.namesrv;
       this.brokerAddr = ready.broker;
+      this.namesrvMetricsAddr = typeof ready.namesrvMetrics === 'string' ? ready.namesrvMetrics : undefined;
+      this.brokerMetricsAddr = typeof ready.brokerMetrics === 'string' ? ready.brokerMetrics : undefined;
       this.readyMs = proc.uptimeMs();
     } catch (err) {
       await proc.kill();
@@ -116,7 +135,8 @@ export class ApogeeNode {
     const before = { namesrv: this.namesrvAddr, broker: this.brokerAddr };
     const stopped = await this.proc!.stop(graceMs);
     if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
-    await this.start({ namesrv: portOf(before.namesrv), broker: portOf(before.broker) });
+    const metricsPort = (addr: string | undefined): number | undefined => (addr === undefined ? undefined : portOf(addr));
+    await this.start({ namesrv: portOf(before.namesrv), broker: portOf(before.broker), namesrvMetrics: metricsPort(this.namesrvMetricsAddr), brokerMetrics: metricsPort(this.brokerMetricsAddr) });
     if (this.namesrvAddr !== before.namesrv || this.brokerAddr !== before.broker) {
       throw new Error(`restarted node listens on ${this.namesrvAddr}/${this.brokerAddr}, not on ${before.namesrv}/${before.broker}`);
     }

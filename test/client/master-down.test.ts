@@ -76,6 +76,8 @@ function brokerProperties(dir: string, name: string, id: number, listenPort: num
       'pullCheckIntervalMs=100',
       'haSendHeartbeatInterval=500',
       'slaveSyncIntervalMs=1000',
+      // The master comes back on its old (once ephemeral) port; its listenPort + 3 may be taken by then.
+      'metricsExporterType=DISABLE',
       '',
     ].join('\n'),
   );
