@@ -36,6 +36,8 @@ const WINDOWS: ReadonlyArray<readonly [number, number]> = [
 export class BrokerStatsTable {
   private readonly items = new Map<string, Map<string, Item>>();
   private readonly lastSample = [0, 0, 0];
+  /** topic → group → `<topic>@<group>`: a pull counts without building its key again. */
+  private readonly getKeys = new Map<string, Map<string, string>>();
 
   /** `clusterName` keys the broker-wide items, as Apache's BrokerStatsManager does. */
   constructor(private readonly clusterName: string, private readonly now: () => number = Date.now) {}
@@ -49,8 +51,12 @@ export class BrokerStatsTable {
 
   /** A pull that found messages: `msgs` messages of `bytes` of `topic` to `group`. */
   countGet(topic: string, group: string, msgs: number, bytes: number): void {
-    this.add(StatsName.GROUP_GET_NUMS, `${topic}@${group}`, msgs);
-    this.add(StatsName.GROUP_GET_SIZE, `${topic}@${group}`, bytes);
+    let byGroup = this.getKeys.get(topic);
+    if (!byGroup) this.getKeys.set(topic, (byGroup = new Map()));
+    let key = byGroup.get(group);
+    if (key === undefined) byGroup.set(group, (key = `${topic}@${group}`));
+    this.add(StatsName.GROUP_GET_NUMS, key, msgs);
+    this.add(StatsName.GROUP_GET_SIZE, key, bytes);
     this.add(StatsName.BROKER_GET_NUMS, this.clusterName, msgs);
   }
 
@@ -82,6 +88,7 @@ export class BrokerStatsTable {
 
   /** Forgets the items of a deleted topic (its puts, and its gets by every group). */
   deleteTopic(topic: string): void {
+    this.getKeys.delete(topic);
     for (const table of this.items.values()) {
       for (const key of table.keys()) if (key === topic || key.startsWith(`${topic}@`)) table.delete(key);
     }
