@@ -9,8 +9,7 @@
  *  - Apogee's own (`apogee_*`): write state, sends in flight, replication, registration, release;
  * plus prom-client's process metrics (event-loop lag, GC pauses, memory, CPU).
  */
-import { readdirSync, statfsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { statfsSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import { PRODUCT_RELEASE, RELEASE } from '../common/release.js';
 import { PERM_WRITE } from '../protocol/perm.js';
@@ -386,8 +385,16 @@ export class BrokerMetrics {
     scrapedGauge(r, 'rocketmq_consumer_ready_messages', 'Messages not yet handed to a group', lagLabels, eachLag((o) => Math.max(0, o.brokerOffset - Math.max(o.pulledTo, o.consumerOffset))));
 
     const nodeLabels = Object.keys(otel);
-    scrapedGauge(r, 'rocketmq_storage_size', 'Bytes of the store directory on disk', nodeLabels, (emit) => {
-      if (s.running()) emit(otel, directorySize(s.storeConfig.storePathRootDir));
+    // As RocketMQ 5.x measures it: the bytes used on the store's file system (one statfs, where a
+    // walk of a store's thousands of queue files would hold up sends and pulls during every scrape).
+    scrapedGauge(r, 'rocketmq_storage_size', 'Bytes used on the file system of the store directory (total minus free, as RocketMQ 5.x reports it)', nodeLabels, (emit) => {
+      if (!s.running()) return;
+      try {
+        const st = statfsSync(s.storeConfig.storePathRootDir);
+        emit(otel, (st.blocks - st.bfree) * st.bsize);
+      } catch {
+        // The directory is gone (a store being wiped): no value rather than a wrong one.
+      }
     });
     scrapedGauge(r, 'rocketmq_storage_flush_behind_bytes', 'Commit-log bytes not yet flushed to disk', nodeLabels, (emit) => {
       const run = s.running();
@@ -494,25 +501,3 @@ function sum(a: Float64Array): number {
   return n;
 }
 
-/** Bytes the files under `dir` take (allocated blocks: the store's files are sparse until written). */
-function directorySize(dir: string): number {
-  let total = 0;
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return 0;
-  }
-  for (const e of entries) {
-    const path = join(dir, e.name);
-    if (e.isDirectory()) total += directorySize(path);
-    else if (e.isFile()) {
-      try {
-        total += statSync(path).blocks * 512;
-      } catch {
-        // Deleted while we looked (retention): it no longer counts.
-      }
-    }
-  }
-  return total;
-}
