@@ -11,27 +11,46 @@ export type Labels = Record<string, string>;
 export type Emit = (labels: Labels, value: number) => void;
 
 /**
- * The registry's text exposition. prom-client writes a NaN (an event-loop percentile before its first
- * sample) as `Nan`; Prometheus reads any case, stricter parsers only the format's `NaN`.
+ * The registry's text exposition, then the process metrics. prom-client writes a NaN (an event-loop
+ * percentile before its first sample) as `Nan`; Prometheus reads any case, stricter parsers only the
+ * format's `NaN`.
  */
 export async function exposition(registry: Registry): Promise<{ contentType: string; text: string }> {
-  let merged = withProcessMetrics.get(registry);
-  if (!merged) withProcessMetrics.set(registry, (merged = Registry.merge([registry, processMetrics()])));
-  // One family per turn of the event loop: a whole scrape at once (1–3 ms) held up every send and
-  // pull that arrived meanwhile, enough to move the broker's p99 latency when scraped every second.
-  const families: string[] = [];
-  for (const metric of merged.getMetricsAsArray()) {
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    families.push(await merged.getSingleMetricAsString(metric.name));
-  }
-  // The layout of prom-client's Registry.metrics(): families apart by a blank line, a final newline.
-  const text = `${families.join('\n\n')}\n`;
+  const own = await renderInTurns(registry);
+  const text = `${own}\n\n${await processMetricsText()}\n`;
   return { contentType: registry.contentType, text: text.replace(/ Nan$/gm, ' NaN') };
 }
 
+/**
+ * A registry's families in prom-client's layout (apart by a blank line), one family per turn of the
+ * event loop: a whole scrape at once (1–3 ms) held up every send and pull that arrived meanwhile,
+ * enough to raise the broker's p99 latency by 40 % when it was scraped every second.
+ */
+async function renderInTurns(registry: Registry): Promise<string> {
+  const families: string[] = [];
+  for (const metric of registry.getMetricsAsArray()) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    families.push(await registry.getSingleMetricAsString(metric.name));
+  }
+  return families.join('\n\n');
+}
+
+/** How old the process metrics a scrape shows may be (ms). */
+const PROCESS_METRICS_MAX_AGE_MS = 1000;
+let processText: { at: number; text: Promise<string> } | undefined;
+
+/**
+ * The process metrics, rendered at most once a second and shared by every endpoint of the process:
+ * they are half of a scrape's work (event-loop percentiles, heap spaces, file descriptors), and
+ * `apogee start` serves a NameServer and a broker endpoint from one process, scraped back to back.
+ */
+function processMetricsText(): Promise<string> {
+  const now = performance.now();
+  if (!processText || now - processText.at > PROCESS_METRICS_MAX_AGE_MS) processText = { at: now, text: renderInTurns(processMetrics()) };
+  return processText.text;
+}
+
 let processRegistry: Registry | undefined;
-/** A node's registry merged with the process metrics, once: every metric is registered when the node starts. */
-const withProcessMetrics = new WeakMap<Registry, Registry>();
 
 /**
  * prom-client's process metrics (event-loop lag, GC pauses, memory, CPU), collected once per process
