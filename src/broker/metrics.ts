@@ -17,7 +17,7 @@ import { dlqTopic, isBrokerSystemTopic, isDlqTopic, isRetryTopic, retryTopic } f
 import { SERVER_VERSION, versionName } from '../protocol/version.js';
 import type { RequestTimings } from '../transport/request-timings.js';
 import type { StoreConfig } from '../store/index.js';
-import { exposition, processMetrics, registerRequestMetrics, scrapedCounter, scrapedGauge, scrapedHistogram, type HistogramSeries, type Labels } from '../metrics/collect.js';
+import { exposition, processMetrics, registerRequestMetrics, scrapedCounter, scrapedGauge, scrapedHistogram, withLabels, type HistogramSeries, type Labels } from '../metrics/collect.js';
 import type { BrokerConfig } from './config.js';
 import type { BrokerContext } from './context.js';
 import type { ClientChannel } from './clients.js';
@@ -48,6 +48,8 @@ const WRITE_STATES = ['serving', 'draining', 'read-only'] as const;
 
 /** Keys of the per-topic and per-group rates (exporter's *_tps gauges). */
 const key = (...parts: string[]): string => parts.join('\u0000');
+/** How long a scrape reads group offsets before it lets waiting requests through (ms). */
+const ROWS_SLICE_MS = 2;
 const unkey = (k: string): string[] => k.split('\u0000');
 
 /** The per-queue offsets of one group on one topic of this broker. */
@@ -113,7 +115,18 @@ export class BrokerMetrics {
 
   /** One scrape: the group offsets (a pass over every queue) are read once for all the gauges using them. */
   async text(): Promise<{ contentType: string; text: string }> {
-    this.rows = [...this.groupOffsets()];
+    // In slices with turns of the event loop between them: with a thousand groups the pass takes
+    // tens of milliseconds, which sends and pulls should not wait for.
+    const rows: GroupRow[] = [];
+    let sliceStart = performance.now();
+    for (const row of this.groupOffsets()) {
+      rows.push(row);
+      if (performance.now() - sliceStart > ROWS_SLICE_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
+    }
+    this.rows = rows;
     try {
       return await exposition(this.registry);
     } finally {
@@ -191,17 +204,17 @@ export class BrokerMetrics {
 
     scrapedGauge(r, 'rocketmq_broker_tps', 'Messages stored per second, over the last minute', ['cluster', 'brokerIP', 'broker'], (emit) => {
       const run = s.running();
-      if (run) emit({ ...brokerNums, brokerIP: brokerIP() }, run.rates.rate('put', 60));
+      if (run) emit(withLabels(brokerNums, { brokerIP: brokerIP() }), run.rates.rate('put', 60));
     });
     scrapedGauge(r, 'rocketmq_broker_qps', 'Messages handed to consumers per second, over the last minute', ['cluster', 'brokerIP', 'broker'], (emit) => {
       const run = s.running();
-      if (run) emit({ ...brokerNums, brokerIP: brokerIP() }, run.rates.rate('getTransferred', 60));
+      if (run) emit(withLabels(brokerNums, { brokerIP: brokerIP() }), run.rates.rate('getTransferred', 60));
     });
 
     const topicRates = (what: 'msgs' | 'bytes') => (emit: (l: Labels, v: number) => void): void => {
       for (const [k, v] of this.inRates.rates()) {
         const [kind, topic] = unkey(k);
-        if (kind === what) emit({ ...exp, topic: topic! }, v);
+        if (kind === what) emit(withLabels(exp, { topic: topic! }), v);
       }
     };
     const topicLabels = ['cluster', 'broker', 'topic'];
@@ -220,15 +233,15 @@ export class BrokerMetrics {
       }
     };
     const plain = (t: string): boolean => !isRetryTopic(t) && !isDlqTopic(t);
-    scrapedGauge(r, 'rocketmq_producer_offset', 'Sum of the max offsets of a topic\'s queues on this broker', topicLabels, topicOffsets(plain, (topic) => ({ ...exp, topic })));
-    scrapedGauge(r, 'rocketmq_topic_offset', 'Sum of the max offsets of a topic\'s queues (the exporter\'s older name of rocketmq_producer_offset)', topicLabels, topicOffsets(plain, (topic) => ({ ...exp, topic })));
-    scrapedGauge(r, 'rocketmq_topic_retry_offset', 'Sum of the max offsets of a retry topic\'s queues', topicLabels, topicOffsets(isRetryTopic, (topic) => ({ ...exp, topic })));
-    scrapedGauge(r, 'rocketmq_topic_dlq_offset', 'Sum of the max offsets of a group\'s dead-letter queue', ['cluster', 'broker', 'group'], topicOffsets(isDlqTopic, (topic) => ({ ...exp, group: topic.slice('%DLQ%'.length) })));
+    scrapedGauge(r, 'rocketmq_producer_offset', 'Sum of the max offsets of a topic\'s queues on this broker', topicLabels, topicOffsets(plain, (topic) => (withLabels(exp, { topic }))));
+    scrapedGauge(r, 'rocketmq_topic_offset', 'Sum of the max offsets of a topic\'s queues (the exporter\'s older name of rocketmq_producer_offset)', topicLabels, topicOffsets(plain, (topic) => (withLabels(exp, { topic }))));
+    scrapedGauge(r, 'rocketmq_topic_retry_offset', 'Sum of the max offsets of a retry topic\'s queues', topicLabels, topicOffsets(isRetryTopic, (topic) => (withLabels(exp, { topic }))));
+    scrapedGauge(r, 'rocketmq_topic_dlq_offset', 'Sum of the max offsets of a group\'s dead-letter queue', ['cluster', 'broker', 'group'], topicOffsets(isDlqTopic, (topic) => (withLabels(exp, { group: topic.slice('%DLQ%'.length) }))));
 
     const groupRates = (what: 'msgs' | 'bytes') => (emit: (l: Labels, v: number) => void): void => {
       for (const [k, v] of this.outRates.rates()) {
         const [kind, topic, group] = unkey(k);
-        if (kind === what) emit({ ...exp, topic: topic!, group: group! }, v);
+        if (kind === what) emit(withLabels(exp, { topic: topic!, group: group! }), v);
       }
     };
     const groupLabels = ['cluster', 'broker', 'topic', 'group'];
@@ -237,13 +250,13 @@ export class BrokerMetrics {
     scrapedGauge(r, 'rocketmq_consumer_get_size', 'Bytes handed to a group per second (the exporter\'s older name of rocketmq_consumer_message_size)', groupLabels, groupRates('bytes'));
 
     scrapedGauge(r, 'rocketmq_consumer_offset', 'Sum of a group\'s committed offsets over a topic\'s queues on this broker', groupLabels, (emit) => {
-      for (const g of this.groupRows()) emit({ ...exp, topic: g.topic, group: g.group }, g.offsets.consumerOffset);
+      for (const g of this.groupRows()) emit(withLabels(exp, { topic: g.topic, group: g.group }), g.offsets.consumerOffset);
     });
     scrapedGauge(r, 'rocketmq_group_get_latency_by_storetime', 'Milliseconds since the oldest message a group has not consumed yet was stored (0 when caught up)', groupLabels, (emit) => {
       const now = Date.now();
       for (const g of this.groupRows()) {
         if (g.broadcasting) continue;
-        emit({ ...exp, topic: g.topic, group: g.group }, g.offsets.oldestUnconsumedAt > 0 ? Math.max(0, now - g.offsets.oldestUnconsumedAt) : 0);
+        emit(withLabels(exp, { topic: g.topic, group: g.group }), g.offsets.oldestUnconsumedAt > 0 ? Math.max(0, now - g.offsets.oldestUnconsumedAt) : 0);
       }
     });
 
@@ -350,7 +363,7 @@ export class BrokerMetrics {
     const eachIn = (emit: (labels: Labels, t: TopicIn, type: MessageTypeIndex) => void): void => {
       for (const [topic, t] of s.running()?.ctx.stats.traffic.in ?? []) {
         MESSAGE_TYPES.forEach((name, i) => {
-          if (t.messages[i]! > 0) emit({ ...otel, topic, message_type: name, is_system: String(isBrokerSystemTopic(topic)) }, t, i as MessageTypeIndex);
+          if (t.messages[i]! > 0) emit(withLabels(otel, { topic, message_type: name, is_system: String(isBrokerSystemTopic(topic)) }), t, i as MessageTypeIndex);
         });
       }
     };
@@ -365,7 +378,7 @@ export class BrokerMetrics {
     const outLabels = [...Object.keys(otel), 'topic', 'consumer_group', 'is_retry', 'is_system'];
     const eachOut = (emit: (labels: Labels, o: { messages: number; bytes: number }) => void): void => {
       for (const [group, byTopic] of s.running()?.ctx.stats.traffic.out ?? []) {
-        for (const [topic, o] of byTopic) emit({ ...otel, topic, consumer_group: group, is_retry: String(isRetryTopic(topic)), is_system: String(isBrokerSystemTopic(topic)) }, o);
+        for (const [topic, o] of byTopic) emit(withLabels(otel, { topic, consumer_group: group, is_retry: String(isRetryTopic(topic)), is_system: String(isBrokerSystemTopic(topic)) }), o);
       }
     };
     scrapedCounter(r, 'rocketmq_messages_out_total', 'Messages handed to consumers, by topic and group', outLabels, (emit) => eachOut((l, o) => emit(l, o.messages)));
@@ -376,7 +389,7 @@ export class BrokerMetrics {
       const now = Date.now();
       for (const g of this.groupRows()) {
         if (g.broadcasting || isDlqTopic(g.topic)) continue;
-        emit({ ...otel, topic: g.topic, consumer_group: g.group, is_retry: String(isRetryTopic(g.topic)), is_system: String(isBrokerSystemTopic(g.topic)) }, value(g.offsets, now));
+        emit(withLabels(otel, { topic: g.topic, consumer_group: g.group, is_retry: String(isRetryTopic(g.topic)), is_system: String(isBrokerSystemTopic(g.topic)) }), value(g.offsets, now));
       }
     };
     scrapedGauge(r, 'rocketmq_consumer_lag_messages', 'Messages a group has not committed yet (max offsets minus committed offsets)', lagLabels, eachLag((o) => Math.max(0, o.brokerOffset - o.consumerOffset)));
@@ -418,12 +431,12 @@ export class BrokerMetrics {
     });
     scrapedGauge(r, 'rocketmq_producer_connections', 'Producer connections, by client language and version', [...nodeLabels, 'language', 'version', 'protocol_type'], (emit) => {
       const channels = [...(s.running()?.ctx.clients.producerGroups().values() ?? [])].flatMap((byConn) => [...byConn.values()]);
-      for (const k of byClientKind(channels)) emit({ ...otel, language: k.language, version: k.version, protocol_type: 'remoting' }, k.count);
+      for (const k of byClientKind(channels)) emit(withLabels(otel, { language: k.language, version: k.version, protocol_type: 'remoting' }), k.count);
     });
     scrapedGauge(r, 'rocketmq_consumer_connections', 'Consumer connections, by group, client language and version', [...nodeLabels, 'consumer_group', 'language', 'version', 'protocol_type', 'consume_mode'], (emit) => {
       for (const [group, g] of s.running()?.ctx.clients.consumerGroups() ?? []) {
         const consume_mode = g.consumeType === 'CONSUME_ACTIVELY' ? 'pull' : 'push';
-        for (const k of byClientKind(g.channels.values())) emit({ ...otel, consumer_group: group, language: k.language, version: k.version, protocol_type: 'remoting', consume_mode }, k.count);
+        for (const k of byClientKind(g.channels.values())) emit(withLabels(otel, { consumer_group: group, language: k.language, version: k.version, protocol_type: 'remoting', consume_mode }), k.count);
       }
     });
   }
@@ -454,6 +467,7 @@ export class BrokerMetrics {
     for (const group of [...pairs.keys()]) {
       for (const t of [retryTopic(group), dlqTopic(group)]) if (ctx.topics.get(t)) add(group, t);
     }
+    const storeTimes = new Map<string, number>();
     for (const [group, topics] of pairs) {
       const g = ctx.clients.consumerGroup(group);
       const online = g?.channels.size ?? 0;
@@ -471,7 +485,10 @@ export class BrokerMetrics {
           o.consumerOffset += committed;
           o.pulledTo += Math.min(max, Math.max(committed, pulledTo?.get(q) ?? committed));
           if (committed < max) {
-            const at = ctx.store.getMessageStoreTimeStamp(topic, q, committed);
+            // Groups at the same position share one read of the store (a read is two preads).
+            const k = key(topic, String(q), String(committed));
+            let at = storeTimes.get(k);
+            if (at === undefined) storeTimes.set(k, (at = ctx.store.getMessageStoreTimeStamp(topic, q, committed)));
             if (at > 0 && (o.oldestUnconsumedAt === 0 || at < o.oldestUnconsumedAt)) o.oldestUnconsumedAt = at;
           }
         }
