@@ -5,10 +5,10 @@
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { isKnownRequestCode, requestCodeName } from '../protocol/request-code.js';
 import { isKnownResponseCode, responseCodeName } from '../protocol/response-code.js';
-import { renderFamily } from './text-format.js';
+import { renderFamily, type Labels } from './text-format.js';
 import { NO_RESPONSE, RPC_LATENCY_BUCKETS_MS, type RequestTiming, type RequestTimings } from '../transport/request-timings.js';
 
-export type Labels = Record<string, string>;
+export type { Labels };
 
 /** A metric that renders its own text (a family of series filled at scrape time). */
 const RENDER_TEXT = Symbol('renderText');

@@ -7,7 +7,8 @@
  * (test/metrics/text-format.test.ts holds it to that), except that NaN is written `NaN` as the
  * format says, where prom-client writes `Nan`.
  */
-import type { Labels } from './collect.js';
+/** A series' labels, name to value, in the order they are written. */
+export type Labels = Record<string, string>;
 
 const NEEDS_ESCAPE = /[\\\n"]/;
 

@@ -10,6 +10,7 @@ import { NameServer } from '../namesrv/namesrv.js';
 import { namesrvDefaults, type NamesrvConfig } from '../namesrv/config.js';
 import { Broker } from '../broker/broker.js';
 import { brokerDefaults, type BrokerConfig } from '../broker/config.js';
+import { metricsPortFor } from '../common/config.js';
 
 export interface InProcessNamesrvOptions {
   /** NameServer settings over the defaults (listenPort 0, 127.0.0.1, a temp rocketmqHome). */
@@ -119,8 +120,10 @@ export async function startInProcess(options: InProcessOptions = {}): Promise<In
     home,
     async restartBroker() {
       await current.shutdown();
-      // The same ports as before, the metrics port too: listenPort + 3 may belong to someone else by now.
-      const metricsPort = current.metricsAddress === undefined ? {} : { metricsPromExporterPort: Number(current.metricsAddress.split(':').pop()) };
+      // The same listen port as before. The metrics port must not default to listenPort + 3, which may
+      // belong to someone else; one the system picked is picked again (the old one may be taken by now).
+      const ephemeralMetrics = metricsPortFor(config.listenPort, config.metricsPromExporterPort) === 0;
+      const metricsPort = current.metricsAddress === undefined ? {} : { metricsPromExporterPort: ephemeralMetrics ? 0 : Number(current.metricsAddress.split(':').pop()) };
       current = new Broker({ ...config, listenPort: current.config.listenPort, ...metricsPort }, { storeProperties });
       await current.start();
       cluster.broker = current;

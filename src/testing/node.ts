@@ -135,8 +135,18 @@ export class ApogeeNode {
     const before = { namesrv: this.namesrvAddr, broker: this.brokerAddr };
     const stopped = await this.proc!.stop(graceMs);
     if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
-    const metricsPort = (addr: string | undefined): number | undefined => (addr === undefined ? undefined : portOf(addr));
-    await this.start({ namesrv: portOf(before.namesrv), broker: portOf(before.broker), namesrvMetrics: metricsPort(this.namesrvMetricsAddr), brokerMetrics: metricsPort(this.brokerMetricsAddr) });
+    // The metrics ports must not default to the now fixed listen port + 3, which may belong to another
+    // process; one the system picked is picked again (the old one may be taken by now), one set is kept.
+    const metricsPort = (addr: string | undefined, listenPort: number | undefined, props: Record<string, string> | undefined): number | undefined => {
+      if (addr === undefined) return undefined;
+      return (listenPort ?? 0) === 0 && props?.metricsPromExporterPort === undefined ? 0 : portOf(addr);
+    };
+    await this.start({
+      namesrv: portOf(before.namesrv),
+      broker: portOf(before.broker),
+      namesrvMetrics: metricsPort(this.namesrvMetricsAddr, this.options.namesrvPort, this.options.namesrvProps),
+      brokerMetrics: metricsPort(this.brokerMetricsAddr, this.options.brokerPort, this.options.brokerProps),
+    });
     if (this.namesrvAddr !== before.namesrv || this.brokerAddr !== before.broker) {
       throw new Error(`restarted node listens on ${this.namesrvAddr}/${this.brokerAddr}, not on ${before.namesrv}/${before.broker}`);
     }
