@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 
 const args = process.argv.slice(2);
 const label = (name, fallback) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
-const files = args.filter((a) => !a.startsWith('--'));
 const split = args.indexOf('--');
 if (split < 0) {
   console.error('usage: compare-runs.mjs [--a=LABEL] [--b=LABEL] A.json... -- B.json...');
@@ -15,7 +14,7 @@ if (split < 0) {
 }
 const setA = args.slice(0, split).filter((a) => !a.startsWith('--'));
 const setB = args.slice(split + 1).filter((a) => !a.startsWith('--'));
-if (setA.length === 0 || setB.length === 0 || files.length !== setA.length + setB.length) {
+if (setA.length === 0 || setB.length === 0) {
   console.error('compare-runs: both sets need at least one result file');
   process.exit(2);
 }

@@ -18,6 +18,7 @@ import { SERVER_VERSION, versionName } from '../protocol/version.js';
 import type { RequestTimings } from '../transport/request-timings.js';
 import type { StoreConfig } from '../store/index.js';
 import { exposition, processMetrics, registerRequestMetrics, scrapedCounter, scrapedGauge, scrapedHistogram, withLabels, type HistogramSeries, type Labels } from '../metrics/collect.js';
+import { Slices } from '../metrics/slices.js';
 import type { BrokerConfig } from './config.js';
 import type { BrokerContext } from './context.js';
 import type { ClientChannel } from './clients.js';
@@ -48,8 +49,6 @@ const WRITE_STATES = ['serving', 'draining', 'read-only'] as const;
 
 /** Keys of the per-topic and per-group rates (exporter's *_tps gauges). */
 const key = (...parts: string[]): string => parts.join('\u0000');
-/** How long a scrape reads group offsets before it lets waiting requests through (ms). */
-const ROWS_SLICE_MS = 2;
 const unkey = (k: string): string[] => k.split('\u0000');
 
 /** The per-queue offsets of one group on one topic of this broker. */
@@ -118,13 +117,10 @@ export class BrokerMetrics {
     // In slices with turns of the event loop between them: with a thousand groups the pass takes
     // tens of milliseconds, which sends and pulls should not wait for.
     const rows: GroupRow[] = [];
-    let sliceStart = performance.now();
+    const slices = new Slices();
     for (const row of this.groupOffsets()) {
       rows.push(row);
-      if (performance.now() - sliceStart > ROWS_SLICE_MS) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        sliceStart = performance.now();
-      }
+      if (slices.due()) await slices.next();
     }
     this.rows = rows;
     try {
@@ -233,10 +229,10 @@ export class BrokerMetrics {
       }
     };
     const plain = (t: string): boolean => !isRetryTopic(t) && !isDlqTopic(t);
-    scrapedGauge(r, 'rocketmq_producer_offset', 'Sum of the max offsets of a topic\'s queues on this broker', topicLabels, topicOffsets(plain, (topic) => (withLabels(exp, { topic }))));
-    scrapedGauge(r, 'rocketmq_topic_offset', 'Sum of the max offsets of a topic\'s queues (the exporter\'s older name of rocketmq_producer_offset)', topicLabels, topicOffsets(plain, (topic) => (withLabels(exp, { topic }))));
-    scrapedGauge(r, 'rocketmq_topic_retry_offset', 'Sum of the max offsets of a retry topic\'s queues', topicLabels, topicOffsets(isRetryTopic, (topic) => (withLabels(exp, { topic }))));
-    scrapedGauge(r, 'rocketmq_topic_dlq_offset', 'Sum of the max offsets of a group\'s dead-letter queue', ['cluster', 'broker', 'group'], topicOffsets(isDlqTopic, (topic) => (withLabels(exp, { group: topic.slice('%DLQ%'.length) }))));
+    scrapedGauge(r, 'rocketmq_producer_offset', 'Sum of the max offsets of a topic\'s queues on this broker', topicLabels, topicOffsets(plain, (topic) => withLabels(exp, { topic })));
+    scrapedGauge(r, 'rocketmq_topic_offset', 'Sum of the max offsets of a topic\'s queues (the exporter\'s older name of rocketmq_producer_offset)', topicLabels, topicOffsets(plain, (topic) => withLabels(exp, { topic })));
+    scrapedGauge(r, 'rocketmq_topic_retry_offset', 'Sum of the max offsets of a retry topic\'s queues', topicLabels, topicOffsets(isRetryTopic, (topic) => withLabels(exp, { topic })));
+    scrapedGauge(r, 'rocketmq_topic_dlq_offset', 'Sum of the max offsets of a group\'s dead-letter queue', ['cluster', 'broker', 'group'], topicOffsets(isDlqTopic, (topic) => withLabels(exp, { group: topic.slice('%DLQ%'.length) })));
 
     const groupRates = (what: 'msgs' | 'bytes') => (emit: (l: Labels, v: number) => void): void => {
       for (const [k, v] of this.outRates.rates()) {

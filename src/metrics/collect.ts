@@ -6,6 +6,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { isKnownRequestCode, requestCodeName } from '../protocol/request-code.js';
 import { isKnownResponseCode, responseCodeName } from '../protocol/response-code.js';
 import { renderFamily, type Labels } from './text-format.js';
+import { nextTurn } from './slices.js';
 import { NO_RESPONSE, RPC_LATENCY_BUCKETS_MS, type RequestTiming, type RequestTimings } from '../transport/request-timings.js';
 
 export type { Labels };
@@ -45,7 +46,7 @@ export async function exposition(registry: Registry): Promise<{ contentType: str
 export async function renderInTurns(registry: Registry): Promise<string> {
   const families: string[] = [];
   for (const metric of registry.getMetricsAsArray()) {
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await nextTurn();
     const own = (metric as unknown as Partial<ScrapedMetric>)[RENDER_TEXT];
     const family = own ? await own() : await registry.getSingleMetricAsString(metric.name);
     // prom-client writes a NaN (an event-loop percentile before its first sample) as `Nan`;

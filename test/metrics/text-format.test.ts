@@ -1,5 +1,5 @@
 // The families a node fills at scrape time are written by our own text writer (prom-client's took
-// 20–60 ms per family of thousands of series). Its output must be prom-client's, byte for byte.
+// 8–28 ms for a family of 5,000 series, in one block). Its output must be prom-client's, byte for byte.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Counter, Gauge, Registry } from 'prom-client';
