@@ -49,7 +49,8 @@ import { TrafficCounters } from './traffic.js';
 import { BrokerMetrics } from './metrics.js';
 import { RequestTimings } from '../transport/request-timings.js';
 import { MetricsEndpoint } from '../metrics/http-endpoint.js';
-import { metricsPortFor } from '../common/config.js';
+import { METRICS_PORT_DEFAULT, metricsPortFor } from '../common/config.js';
+import { freePortGroup } from '../common/free-port-group.js';
 import { BrokerStatsTable } from './stats-table.js';
 import { inspectProcessors } from './processors/inspect.js';
 
@@ -170,7 +171,10 @@ export class Broker {
 
   private async startInOrder(): Promise<void> {
     const c = this.config;
-    if (c.listenPort === 0) c.listenPort = await freePortPair(c.bindAddress, this.haPortSet);
+    if (c.listenPort === 0) {
+      const metricsBesideListen = c.metricsExporterType === 'PROM' && c.metricsPromExporterPort === METRICS_PORT_DEFAULT;
+      c.listenPort = await freePortGroup(c.bindAddress, [-2, ...(this.haPortSet ? [] : [1]), ...(metricsBesideListen ? [3] : [])]);
+    }
     this.storeConfig.brokerIP1 = c.brokerIP1;
     this.storeConfig.listenPort = c.listenPort;
     makeDirectory(join(this.storeConfig.storePathRootDir, 'config'));
@@ -565,25 +569,4 @@ export class Broker {
   get context(): BrokerContext {
     return this.ctx;
   }
-}
-
-/** A port p with p − 2 (the VIP port) and p + 1 (HA, unless configured) also free, for "port 0". */
-async function freePortPair(host: string, haPortSet: boolean): Promise<number> {
-  const { createServer } = await import('node:net');
-  const tryListen = (port: number): Promise<import('node:net').Server | undefined> =>
-    new Promise((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(undefined));
-      s.listen(port, host, () => resolve(s));
-    });
-  for (let i = 0; i < 200; i++) {
-    const port = 20000 + Math.floor(Math.random() * 40000);
-    const a = await tryListen(port);
-    if (!a) continue;
-    const b = await tryListen(port - 2);
-    const c = haPortSet ? undefined : await tryListen(port + 1);
-    for (const s of [a, b, c]) if (s) await new Promise<void>((r) => s.close(() => r()));
-    if (b && (c || haPortSet)) return port;
-  }
-  throw new Error('no free port pair found for the broker and its VIP port');
 }

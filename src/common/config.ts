@@ -161,7 +161,7 @@ export const MetricsConfigSpec = {
     default: METRICS_PORT_DEFAULT,
     min: -1,
     max: 65535,
-    doc: 'port of the HTTP endpoint; -1 = listenPort + 3 (a free port when listenPort is 0), 0 = a free port',
+    doc: 'port of the HTTP endpoint; -1 = listenPort + 3 (a broker on listenPort 0 picks a port whose + 3 is free too; a NameServer on listenPort 0 gets a free one), 0 = a free port',
   },
 } satisfies ConfigSpec;
 
