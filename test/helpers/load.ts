@@ -6,6 +6,7 @@
  */
 import { Producer } from '../../src/client/producer.js';
 import { PushConsumer } from '../../src/client/push-consumer.js';
+import { publishQueues } from '../../src/client/producer.js';
 
 export interface LoadReport {
   sent: number;
@@ -15,6 +16,8 @@ export interface LoadReport {
   failed: number;
   failedByPhase: Record<string, number>;
   failures: Array<{ at: number; error: string }>;
+  /** The producer's view over time: when its set of writable brokers changed, and to what (the first 40). */
+  writable: Array<{ at: number; brokers: string[] }>;
   longestStallMs: number;
   consumed: number;
   missing: number[];
@@ -38,9 +41,17 @@ export class Load {
   private lastAck = 0;
   private longestStall = 0;
   private readonly received = new Map<number, number>();
+  private readonly writable: Array<{ at: number; brokers: string[] }> = [];
 
   constructor(namesrvAddr: string, private readonly topic: string, group: string, private readonly inFlight = 4, private readonly pauseMs = 5) {
-    this.producer = new Producer({ namesrvAddr, producerGroup: `${group}-producer`, sendMsgTimeout: 3000, retryTimesWhenSendFailed: 2, pollNameServerInterval: 1000, heartbeatBrokerInterval: 1000 });
+    this.producer = new Producer({ namesrvAddr, producerGroup: `${group}-producer`, sendMsgTimeout: 3000, retryTimesWhenSendFailed: 2, pollNameServerInterval: 1000, heartbeatBrokerInterval: 1000,
+      onDiagnostic: (e) => {
+        if (e.type !== 'route' || e.topic !== topic || !e.route) return;
+        const brokers = [...new Set(publishQueues(topic, e.route).map((q) => q.brokerName))].sort();
+        const last = this.writable.at(-1);
+        if (this.writable.length < 40 && last?.brokers.join() !== brokers.join()) this.writable.push({ at: Date.now(), brokers });
+      },
+    });
     this.consumer = new PushConsumer({
       namesrvAddr,
       consumerGroup: group,
@@ -114,7 +125,7 @@ export class Load {
     const missing = [...this.acked].filter((n) => !this.received.has(n)).sort((a, b) => a - b);
     let duplicates = 0;
     for (const c of this.received.values()) duplicates += c - 1;
-    return { sent: this.seq, acknowledged: this.acked.size, notOk: { ...this.notOk }, failed: this.failed, failedByPhase: { ...this.failedByPhase }, failures: [...this.failures], longestStallMs: this.longestStall, consumed: this.received.size, missing, duplicates };
+    return { sent: this.seq, acknowledged: this.acked.size, notOk: { ...this.notOk }, failed: this.failed, failedByPhase: { ...this.failedByPhase }, failures: [...this.failures], writable: [...this.writable], longestStallMs: this.longestStall, consumed: this.received.size, missing, duplicates };
   }
 
   async close(): Promise<void> {

@@ -102,6 +102,18 @@ async function underLoad(namesrvAddr: string, group: string, fn: (load: Load) =>
   }
 }
 
+/** The run's steps and gates with their times, to line up with the load's failures. */
+function timeline(stdout: string): string {
+  return stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{"event":"step"') || l.startsWith('{"event":"gate"'))
+    .map((l) => {
+      const e = JSON.parse(l) as { at?: number; id: string; status?: string; figure?: string };
+      return `${e.at} ${e.id} ${e.status ?? e.figure}`;
+    })
+    .join('; ');
+}
+
 interface Report {
   atStop: Array<{ node: string; unreplicatedBytes?: number; sendsInFlight?: number; putsLastSecond?: number }>;
 }
@@ -223,7 +235,7 @@ test('the command-template driver rolls nodes it did not start', async (t) => {
     t.diagnostic(`command driver: ${run!.stdout.trim().split('\n').pop()}; application saw ${JSON.stringify({ ...seen, missing: seen.missing.length })}`);
     for (const n of nodes) assert.notEqual(pidOf(n.name), before[n.name], `${n.name} was restarted by the driver`);
     assert.ok(existsSync(join(dir, 'backups')), 'the backup template ran');
-    assert.equal(seen.failed, 0, 'no send failed');
+    assert.equal(seen.failed, 0, `no send failed; the run: ${timeline(run!.stdout)}`);
     assert.deepEqual(seen.missing, []);
   } finally {
     for (const n of nodes) {
