@@ -20,7 +20,10 @@ export const UPGRADE_USAGE = `usage: apogee upgrade --cluster DIR|'ns1:9876;ns2:
   --to        the release to move to: 'current' (this installation) or the path of another built one
   --plan      print the plan and stop;  --yes: run without asking
   --resume    finish a run that stopped;  --rollback: go back to the releases recorded before the run
-  --json      JSON lines even on a terminal;  --gate-timeout SECONDS (default 120)`;
+  --json      JSON lines even on a terminal;  --gate-timeout SECONDS (default 120)
+  --route-refresh SECONDS  how often your applications' clients re-read routes (pollNameServerInterval,
+              default 30): a master's writes are forbidden only that long after a NameServer restart
+              or the previous master's return, so no client is left with only that master to write to`;
 
 export class UpgradeUsageError extends Error {}
 
@@ -40,6 +43,7 @@ export async function upgradeMain(argv: string[]): Promise<number> {
         rollback: { type: 'boolean' },
         json: { type: 'boolean' },
         'gate-timeout': { type: 'string' },
+        'route-refresh': { type: 'string' },
         'unsafe-skip-gate': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
@@ -77,6 +81,8 @@ export async function upgradeMain(argv: string[]): Promise<number> {
   }
   const gateSeconds = values['gate-timeout'] === undefined ? 120 : Number(values['gate-timeout']);
   if (!Number.isFinite(gateSeconds) || gateSeconds <= 0) throw new UpgradeUsageError(`--gate-timeout takes seconds, got "${String(values['gate-timeout'])}"`);
+  const refreshSeconds = values['route-refresh'] === undefined ? 30 : Number(values['route-refresh']);
+  if (!Number.isFinite(refreshSeconds) || refreshSeconds < 0) throw new UpgradeUsageError(`--route-refresh takes seconds, got "${String(values['route-refresh'])}"`);
   const json = values.json === true || !process.stdout.isTTY;
   const progress = json ? new JsonLinesProgress() : new TerminalProgress();
   const report = await rollingUpgrade({
@@ -86,6 +92,7 @@ export async function upgradeMain(argv: string[]): Promise<number> {
     to: values.to ? resolveRelease(values.to as string) : undefined,
     resume,
     gateTimeoutMs: gateSeconds * 1000,
+    routeRefreshMs: refreshSeconds * 1000,
     skipGates,
     planOnly: values.plan === true,
     confirm: values.yes ? undefined : async (summary) => {

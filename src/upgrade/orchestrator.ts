@@ -73,6 +73,14 @@ export interface UpgradeOptions {
   to?: Release;
   resume?: boolean;
   gateTimeoutMs?: number;
+  /**
+   * How often the applications' clients re-read routes from the NameServers (Java's and ali-ons'
+   * pollNameServerInterval, 30 s by default). A master's writes are forbidden only once this long
+   * has passed since a restarted NameServer listed every broker again, or the previous master became
+   * writable again on every NameServer: until then a client may hold a route in which this master is
+   * the only writable one.
+   */
+  routeRefreshMs?: number;
   skipGates?: ReadonlySet<SkippableGate>;
   /** Asked after the plan is shown; false stops before anything is touched. */
   confirm?: (summary: string) => Promise<boolean>;
@@ -83,6 +91,8 @@ export interface UpgradeOptions {
 const MIB = 1024 * 1024;
 /** A slave within this many bytes of its master counts as caught up while traffic flows. */
 const CAUGHT_UP_BYTES = MIB;
+/** A client's route request itself takes a moment; and timers drift. */
+const ROUTE_REFRESH_MARGIN_MS = 1000;
 /** Versions this release is known to talk to (see docs/compatibility.md). */
 const KNOWN_VERSION = /^V(3_5_\d+|4_\d+_\d+)\b/;
 
@@ -108,6 +118,9 @@ export async function rollingUpgrade(o: UpgradeOptions): Promise<RunReport | und
   const { driver, progress } = o;
   const skip = o.skipGates ?? new Set<SkippableGate>();
   const gateMs = o.gateTimeoutMs ?? 120_000;
+  const routeRefreshMs = o.routeRefreshMs ?? 30_000;
+  /** When every client has re-read its routes since the last NameServer restart or master's return. */
+  let routesFreshAt = 0;
   const probe = new Probe(o.namesrvs);
   await probe.start();
   try {
@@ -254,6 +267,9 @@ export async function rollingUpgrade(o: UpgradeOptions): Promise<RunReport | und
         const missing = view.brokers.filter((b) => info?.brokerAddrTable.get(b.group)?.brokerAddrs.get(b.brokerId) !== b.addr);
         return { ok: !!info && missing.length === 0, figure: info ? `${view.brokers.length - missing.length} of ${view.brokers.length} brokers registered` : 'not answering yet' };
       }, { timeoutMs: gateMs, onFigure: fig });
+      // A client that asked this NameServer before every broker had registered holds a partial route
+      // (some groups missing) until its next refresh.
+      routesFreshAt = Date.now() + routeRefreshMs + ROUTE_REFRESH_MARGIN_MS;
       return `on ${state.target[node.addr]!.version}, ${view.brokers.length} brokers registered`;
     }
 
@@ -293,6 +309,12 @@ export async function rollingUpgrade(o: UpgradeOptions): Promise<RunReport | und
       // Writes are forbidden on the broker itself, not only on the NameServers: clients with cached
       // routes keep sending to it, and a refused send is retried on another broker.
       if (writable && !skip.has('forbid-writes')) {
+        // A client that has not re-read its routes since the last master came back still sees that
+        // one read-only: forbidding this one now could leave it no broker to write to.
+        for (let left = routesFreshAt - Date.now(); left > 0; left = routesFreshAt - Date.now()) {
+          fig(`waiting ${Math.ceil(left / 1000)} s more for clients to re-read their routes (every ${routeRefreshMs / 1000} s, --route-refresh)`);
+          await sleep(Math.min(1000, left));
+        }
         fig('forbidding writes (brokerPermission ' + readOnly + ')');
         await probe.updateConfig(b.addr, { brokerPermission: readOnly });
       }
@@ -332,8 +354,11 @@ export async function rollingUpgrade(o: UpgradeOptions): Promise<RunReport | und
         await probe.updateConfig(b.addr, { brokerPermission: String(perm) });
         await gate('writable again on every NameServer', async () => {
           const cfg = await probe.config(b.addr);
-          return { ok: Number(cfg?.get('brokerPermission')) === perm, figure: `brokerPermission ${cfg?.get('brokerPermission') ?? '?'}` };
+          const restored = Number(cfg?.get('brokerPermission')) === perm;
+          const on = restored ? await probe.writableOn(b) : [];
+          return { ok: restored && on.length === view.namesrvs.length, figure: `brokerPermission ${cfg?.get('brokerPermission') ?? '?'}, writable on ${on.length} of ${view.namesrvs.length} NameServers` };
         }, { timeoutMs: gateMs, onFigure: fig });
+        routesFreshAt = Date.now() + routeRefreshMs + ROUTE_REFRESH_MARGIN_MS;
       }
       if (hadTraffic) {
         try {

@@ -3,6 +3,7 @@
  * nodes can be rolled too): the NameServers' cluster tables, each broker's runtime info and config.
  */
 import { Admin } from '../client/admin.js';
+import { PERM_WRITE } from '../protocol/perm.js';
 import type { ClusterInfo } from '../protocol/route.js';
 
 export interface BrokerRef {
@@ -60,6 +61,20 @@ export class Probe {
   async registeredOn(b: BrokerRef): Promise<string[]> {
     const out: string[] = [];
     for (const ns of this.namesrvs) if ((await this.clusterInfo(ns))?.brokerAddrTable.get(b.group)?.brokerAddrs.get(b.brokerId) === b.addr) out.push(ns);
+    return out;
+  }
+
+  /**
+   * NameServers whose route lets clients write to the group: the queue data of its own topic (the
+   * topic named after the group, which RocketMQ brokers register) has WRITE.
+   */
+  async writableOn(b: BrokerRef): Promise<string[]> {
+    const out: string[] = [];
+    for (const [ns, admin] of this.perNamesrv) {
+      const route = await admin.topicRoute(b.group).catch(() => undefined);
+      const q = route?.queueDatas.find((d) => d.brokerName === b.group);
+      if (q && (q.perm & PERM_WRITE) !== 0) out.push(ns);
+    }
     return out;
   }
 

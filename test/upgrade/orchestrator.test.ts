@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setLogLevel } from '../../src/common/logger.js';
 import { Admin } from '../../src/client/admin.js';
+import type { ClusterInfo } from '../../src/protocol/route.js';
 import { projectRoot } from '../helpers/fixtures.js';
 import { Load } from '../helpers/load.js';
 
@@ -72,6 +73,11 @@ async function withCluster(topology: string, fn: (data: string, namesrvAddr: str
     try {
       await admin.start();
       await admin.createTopic('OrchTopic', { readQueueNums: 4, writeQueueNums: 4 });
+      const deadline = Date.now() + 30_000;
+      while ((await admin.topicRoute('OrchTopic').catch(() => undefined))?.queueDatas.length !== 2) {
+        if (Date.now() > deadline) assert.fail('OrchTopic is not routed to both groups');
+        await new Promise((r) => setTimeout(r, 200));
+      }
     } finally {
       await admin.shutdown();
     }
@@ -122,12 +128,20 @@ test('the gates matter: without them a master is stopped while still taking writ
   await withCluster(TWO_GROUPS, async (data, namesrvAddr) => {
     const reports: Report[] = [];
     const seen = await underLoad(namesrvAddr, 'OrchGates', async () => {
-      const unsafe = await apogee(['upgrade', '--cluster', data, '--to', 'current', '--yes', '--json', '--gate-timeout', '60', '--unsafe-skip-gate', 'forbid-writes', '--unsafe-skip-gate', 'writes-stopped', '--unsafe-skip-gate', 'slave-caught-up']);
+      const unsafe = await apogee(['upgrade', '--cluster', data, '--to', 'current', '--yes', '--json', '--gate-timeout', '60', '--route-refresh', '1', '--unsafe-skip-gate', 'forbid-writes', '--unsafe-skip-gate', 'writes-stopped', '--unsafe-skip-gate', 'slave-caught-up']);
       assert.equal(unsafe.code, 0, unsafe.stderr);
       reports.push(lastJson<Report>(unsafe.stdout));
-      const safe = await apogee(['upgrade', '--cluster', data, '--to', 'current', '--yes', '--json', '--gate-timeout', '60']);
+      // Clients said to re-read routes every 5 s: broker-b's writes are forbidden only 5 s (and a margin)
+      // after broker-a is writable again on the NameServer, so no client sees both read-only at once.
+      const safe = await apogee(['upgrade', '--cluster', data, '--to', 'current', '--yes', '--json', '--gate-timeout', '60', '--route-refresh', '5']);
       assert.equal(safe.code, 0, safe.stderr);
       reports.push(lastJson<Report>(safe.stdout));
+      const events = safe.stdout.split('\n').filter((l) => l.startsWith('{"event":"gate"')).map((l) => JSON.parse(l) as { at: number; id: string; figure: string });
+      const aWritable = events.find((e) => e.id === 'broker:broker-a/0' && /^brokerPermission 6, writable on 1 of 1 NameServers/.test(e.figure));
+      const bForbidden = events.find((e) => e.id === 'broker:broker-b/0' && e.figure.startsWith('forbidding writes'));
+      assert.ok(aWritable && bForbidden, timeline(safe.stdout));
+      assert.ok(bForbidden.at - aWritable.at >= 5000, `broker-b forbidden ${bForbidden.at - aWritable.at} ms after broker-a was writable again: ${timeline(safe.stdout)}`);
+      assert.ok(events.some((e) => e.id === 'broker:broker-b/0' && /for clients to re-read their routes \(every 5 s/.test(e.figure)) || bForbidden.at - aWritable.at >= 6000);
     });
     const [unsafe, safe] = reports as [Report, Report];
     t.diagnostic(`at stop without gates: ${JSON.stringify(unsafe.atStop)}; with gates: ${JSON.stringify(safe.atStop)}; application saw ${JSON.stringify({ ...seen, missing: seen.missing.length })}`);
@@ -138,6 +152,7 @@ test('the gates matter: without them a master is stopped while still taking writ
       assert.equal(s.unreplicatedBytes, 0, `${s.node}: its slave had every byte`);
     }
     assert.deepEqual(seen.missing, []);
+    assert.deepEqual(seen.writable.filter((w) => w.brokers.length === 0), [], 'the producer always had a broker to write to');
   });
 });
 
@@ -153,7 +168,7 @@ test('a master killed (-9) in the middle stops the run with a clear reason; --re
     assert.equal(spawnSync(process.execPath, [CLI, 'cluster', 'start', 'broker-b-s', '--data', data]).status, 0);
     const seen = await underLoad(namesrvAddr, 'OrchKill', async () => {
       let killed = false;
-      first = await apogee(['upgrade', '--cluster', data, '--to', 'current', '--yes', '--json', '--gate-timeout', '8'], (line) => {
+      first = await apogee(['upgrade', '--cluster', data, '--to', 'current', '--yes', '--json', '--gate-timeout', '8', '--route-refresh', '1'], (line) => {
         // When the orchestrator reaches broker-b's group, its master dies.
         if (!killed && line.includes('"id":"broker:broker-b/1"') && line.includes('"running"')) {
           killed = true;
@@ -170,7 +185,7 @@ test('a master killed (-9) in the middle stops the run with a clear reason; --re
       assert.equal(refused.code, 1);
       assert.match(refused.stderr, /an upgrade is in progress .*: finish it with --resume or go back with --rollback/);
       assert.equal(spawnSync(process.execPath, [CLI, 'cluster', 'start', 'broker-b', '--data', data]).status, 0);
-      resumed = await apogee(['upgrade', '--cluster', data, '--resume', '--yes', '--json', '--gate-timeout', '60']);
+      resumed = await apogee(['upgrade', '--cluster', data, '--resume', '--yes', '--json', '--gate-timeout', '60', '--route-refresh', '1']);
       assert.equal(resumed.code, 0, resumed.stderr);
       const plan = JSON.parse(resumed.stdout.split('\n')[0]!) as { steps: Array<{ id: string }> };
       assert.ok(!plan.steps.some((s) => s.id === 'broker:broker-a/0'), 'the resumed run does not redo broker-a');
@@ -218,18 +233,28 @@ test('the command-template driver rolls nodes it did not start', async (t) => {
     await admin.start();
     try {
       const deadline = Date.now() + 30_000;
-      while ((await admin.clusterInfo().catch(() => undefined))?.brokerAddrTable.get('broker-b')?.brokerAddrs.size !== 2) {
+      // Both groups, master and slave: a topic created before broker-a's master registered would live on broker-b only.
+      const complete = (info: ClusterInfo | undefined): boolean => ['broker-a', 'broker-b'].every((g) => info?.brokerAddrTable.get(g)?.brokerAddrs.size === 2);
+      while (!complete(await admin.clusterInfo().catch(() => undefined))) {
         if (Date.now() > deadline) assert.fail('the hand-started cluster did not come up');
         await new Promise((r) => setTimeout(r, 200));
       }
       await admin.createTopic('OrchTopic', { readQueueNums: 4, writeQueueNums: 4 });
+      while ((await admin.topicRoute('OrchTopic').catch(() => undefined))?.queueDatas.length !== 2) {
+        if (Date.now() > deadline) assert.fail('OrchTopic is not routed to both groups');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      while ((await admin.topicRoute('OrchTopic').catch(() => undefined))?.queueDatas.length !== 2) {
+        if (Date.now() > deadline) assert.fail('OrchTopic is not routed to both groups');
+        await new Promise((r) => setTimeout(r, 200));
+      }
     } finally {
       await admin.shutdown();
     }
     const before = Object.fromEntries(nodes.map((n) => [n.name, pidOf(n.name)]));
     let run: Run | undefined;
     const seen = await underLoad(ns, 'OrchCmd', async () => {
-      run = await apogee(['upgrade', '--cluster', ns, '--driver', driverFile, '--to', 'current', '--yes', '--json', '--gate-timeout', '60']);
+      run = await apogee(['upgrade', '--cluster', ns, '--driver', driverFile, '--to', 'current', '--yes', '--json', '--gate-timeout', '60', '--route-refresh', '1']);
     });
     assert.equal(run!.code, 0, run!.stderr + run!.stdout.split('\n').slice(-4).join('\n'));
     t.diagnostic(`command driver: ${run!.stdout.trim().split('\n').pop()}; application saw ${JSON.stringify({ ...seen, missing: seen.missing.length })}`);
@@ -237,6 +262,7 @@ test('the command-template driver rolls nodes it did not start', async (t) => {
     assert.ok(existsSync(join(dir, 'backups')), 'the backup template ran');
     assert.equal(seen.failed, 0, `no send failed; the run: ${timeline(run!.stdout)}`);
     assert.deepEqual(seen.missing, []);
+    assert.deepEqual(seen.writable.filter((w) => w.brokers.length === 0), [], 'the producer always had a broker to write to');
   } finally {
     for (const n of nodes) {
       try {

@@ -146,6 +146,7 @@ test('apogee upgrade: previous release -> working tree -> back, 2ns-3m-3s under 
     admin.current = new Admin({ namesrvAddr });
     await admin.current.start();
     for (const topic of ['UpgradeTopic', 'OnsUpgradeTopic']) await admin.current.createTopic(topic, { clusterName: 'UpgradeCluster', readQueueNums: 4, writeQueueNums: 4 });
+    for (const topic of ['UpgradeTopic', 'OnsUpgradeTopic']) await until(`${topic} routed to all three groups`, async () => (await admin.current!.topicRoute(topic).catch(() => undefined))?.queueDatas.length === 3);
 
     load = new Load(namesrvAddr, 'UpgradeTopic', 'UpgradeGroup', 2, 10);
     await load.start();
@@ -159,7 +160,7 @@ test('apogee upgrade: previous release -> working tree -> back, 2ns-3m-3s under 
     const before = [await offsets(admin.current, 'UpgradeGroup', 'UpgradeTopic'), await offsets(admin.current, 'OnsUpgradeGroup', 'OnsUpgradeTopic')];
 
     load.setPhase('upgrade');
-    const upgrade = await run(CURRENT_CLI, ['upgrade', '--cluster', data, '--to', 'current', '--yes', '--json', '--gate-timeout', '90']);
+    const upgrade = await run(CURRENT_CLI, ['upgrade', '--cluster', data, '--to', 'current', '--yes', '--json', '--gate-timeout', '90', '--route-refresh', '5']);
     assert.equal(upgrade.code, 0, `upgrade failed: ${upgrade.stderr}${upgrade.stdout.split('\n').slice(-5).join('\n')}`);
     const upReport = JSON.parse(upgrade.stdout.trim().split('\n').pop()!) as { totalMs: number; perNodeMs: Record<string, number>; warnings: string[] };
     assert.deepEqual(await versions(), [`V4_9_8 (Apogee ${RELEASE})`]);
@@ -167,7 +168,7 @@ test('apogee upgrade: previous release -> working tree -> back, 2ns-3m-3s under 
     const afterUpgrade = [await offsets(admin.current, 'UpgradeGroup', 'UpgradeTopic'), await offsets(admin.current, 'OnsUpgradeGroup', 'OnsUpgradeTopic')];
 
     load.setPhase('rollback');
-    const rollback = await run(CURRENT_CLI, ['upgrade', '--cluster', data, '--rollback', '--yes', '--json', '--gate-timeout', '90']);
+    const rollback = await run(CURRENT_CLI, ['upgrade', '--cluster', data, '--rollback', '--yes', '--json', '--gate-timeout', '90', '--route-refresh', '5']);
     assert.equal(rollback.code, 0, `rollback failed: ${rollback.stderr}${rollback.stdout.split('\n').slice(-5).join('\n')}`);
     const backReport = JSON.parse(rollback.stdout.trim().split('\n').pop()!) as { totalMs: number; perNodeMs: Record<string, number>; warnings: string[] };
     assert.deepEqual(await versions(), [`V4_9_8 (Apogee ${previous.version})`]);
