@@ -21,7 +21,15 @@ export interface LoadReport {
   longestStallMs: number;
   consumed: number;
   missing: number[];
+  /** Deliveries beyond the first of each message number, whatever the cause. */
   duplicates: number;
+  /** Of those: a stored message delivered again (its broker, queue and offset seen before): an offset went back. */
+  redelivered: number;
+  /**
+   * Numbers stored twice (at two places): a send whose reply was lost with a killed broker, retried by the
+   * producer on another one. RocketMQ's at-least-once send; the consumer gets each copy once.
+   */
+  storedTwice: number;
 }
 
 export class Load {
@@ -41,6 +49,8 @@ export class Load {
   private lastAck = 0;
   private longestStall = 0;
   private readonly received = new Map<number, number>();
+  /** Every stored copy delivered: number → broker/queue/offset → deliveries. */
+  private readonly copies = new Map<number, Map<string, number>>();
   private readonly writable: Array<{ at: number; brokers: string[] }> = [];
 
   constructor(namesrvAddr: string, private readonly topic: string, group: string, private readonly inFlight = 4, private readonly pauseMs = 5) {
@@ -68,6 +78,10 @@ export class Load {
       for (const m of msgs) {
         const n = Number(m.body.toString('utf8'));
         this.received.set(n, (this.received.get(n) ?? 0) + 1);
+        const at = `${m.brokerName ?? m.storeHost}/${m.queueId}/${m.queueOffset}`;
+        const copies = this.copies.get(n) ?? new Map<string, number>();
+        copies.set(at, (copies.get(at) ?? 0) + 1);
+        this.copies.set(n, copies);
       }
     });
   }
@@ -125,7 +139,13 @@ export class Load {
     const missing = [...this.acked].filter((n) => !this.received.has(n)).sort((a, b) => a - b);
     let duplicates = 0;
     for (const c of this.received.values()) duplicates += c - 1;
-    return { sent: this.seq, acknowledged: this.acked.size, notOk: { ...this.notOk }, failed: this.failed, failedByPhase: { ...this.failedByPhase }, failures: [...this.failures], writable: [...this.writable], longestStallMs: this.longestStall, consumed: this.received.size, missing, duplicates };
+    let redelivered = 0;
+    let storedTwice = 0;
+    for (const copies of this.copies.values()) {
+      if (copies.size > 1) storedTwice++;
+      for (const c of copies.values()) redelivered += c - 1;
+    }
+    return { sent: this.seq, acknowledged: this.acked.size, notOk: { ...this.notOk }, failed: this.failed, failedByPhase: { ...this.failedByPhase }, failures: [...this.failures], writable: [...this.writable], longestStallMs: this.longestStall, consumed: this.received.size, missing, duplicates, redelivered, storedTwice };
   }
 
   async close(): Promise<void> {
