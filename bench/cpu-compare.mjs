@@ -18,7 +18,13 @@ for (const dir of dirs) {
   for (const f of readdirSync(dir)) {
     const m = /^cpu-(before|after)\d+\.json$/.exec(f);
     if (!m) continue;
-    const servers = JSON.parse(readFileSync(join(dir, f), 'utf8')).servers;
+    let servers;
+    try {
+      servers = JSON.parse(readFileSync(join(dir, f), 'utf8')).servers;
+    } catch (err) {
+      process.stderr.write(`${join(dir, f)}: not a finished record (${err.message}); left out\n`);
+      continue;
+    }
     if (servers.length !== NAMES.length) {
       process.stderr.write(`${join(dir, f)}: ${servers.length} servers, expected ${NAMES.length}; left out\n`);
       continue;

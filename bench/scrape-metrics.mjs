@@ -4,10 +4,13 @@
 // metrics overhead). Servers are found by their command line (apogee.js, mqbroker.js, mqnamesrv.js)
 // and their listening TCP ports read from /proc; every port is asked for GET /metrics and the
 // ones that answer 200 are counted. Runs until SIGINT/SIGTERM, then prints a JSON summary.
-//   node bench/scrape-metrics.mjs [--interval-ms=1000]
+//   node bench/scrape-metrics.mjs [--interval-ms=1000] [--path=/metrics]
+// --path=/healthz asks the same endpoints for their one-line health answer instead: what serving HTTP
+// costs the process, apart from rendering the metrics.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { request } from 'node:http';
 
+const path = process.argv.find((a) => a.startsWith('--path='))?.slice(7) ?? '/metrics';
 const intervalMs = Number(process.argv.find((a) => a.startsWith('--interval-ms='))?.split('=')[1] ?? 1000);
 const stats = { ok: 0, bytes: 0, endpoints: new Set() };
 
@@ -45,7 +48,7 @@ function serverPorts() {
 
 function scrape(port) {
   return new Promise((done) => {
-    const req = request({ host: '127.0.0.1', port, path: '/metrics', timeout: 2000 }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, timeout: 2000 }, (res) => {
       let n = 0;
       res.on('data', (c) => (n += c.length));
       res.on('end', () => done(res.statusCode === 200 ? n : -1));
