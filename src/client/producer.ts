@@ -118,6 +118,8 @@ export class Producer implements ProducerHook {
   private readonly ownsClient: boolean;
   private readonly publish = new Map<string, PublishInfo>();
   private readonly routeLookups = new Map<string, Promise<PublishInfo>>();
+  /** Route re-reads after a broker refused a send for want of write permission: one at a time per topic. */
+  private readonly refusalRefreshes = new Map<string, Promise<void>>();
   readonly fault: LatencyFaultTolerance;
   protected state: 'created' | 'running' | 'stopped' = 'created';
 
@@ -346,8 +348,15 @@ export class Producer implements ProducerHook {
   /** Attempts `from` onwards, each on another broker when possible, until one succeeds or time is up. */
   private async sendAttempts(plan: SendPlan, from: number, lastBroker: string | undefined, lastError: Error | undefined): Promise<SendResult | undefined> {
     for (let attempt = from; attempt < plan.attempts; attempt++) {
-      const remaining = plan.deadline - Date.now();
+      let remaining = plan.deadline - Date.now();
       if (remaining <= 0) break;
+      if (!plan.pinned && lastError instanceof MQBrokerError && lastError.code === ResponseCode.NO_PERMISSION) {
+        await this.refreshAfterRefusal(plan.topic, remaining);
+        remaining = plan.deadline - Date.now();
+        if (remaining <= 0) break;
+      }
+      // A route re-read (this one or the periodic one) may have left no writable queue.
+      if (!plan.pinned && plan.info.queues.length === 0) break;
       const mq = plan.pinned ?? this.selectQueue(plan.info, lastBroker);
       lastBroker = mq.brokerName;
       const started = Date.now();
@@ -367,6 +376,31 @@ export class Producer implements ProducerHook {
     }
     if (plan.attempts === 1) throw lastError;
     throw new MQClientError(`send to ${plan.topic} failed after ${plan.attempts} attempts: ${lastError.message}`, { cause: lastError });
+  }
+
+  /**
+   * A broker refused a send for want of write permission although our route said it takes writes, so
+   * the route is stale: the broker is being drained, upgraded or had its write permission wiped, and
+   * the NameServers know it. The next attempt goes where they now say writes go, rather than waiting up
+   * to pollNameServerInterval (30 s) for the periodic refresh, in which another broker may have become
+   * the only writable one. Java's client does not re-read here. Concurrent refusals share one re-read,
+   * and a send waits for it no longer than its own time left.
+   */
+  private refreshAfterRefusal(topic: string, budgetMs: number): Promise<void> {
+    let refresh = this.refusalRefreshes.get(topic);
+    if (!refresh) {
+      refresh = this.client
+        .updateRoute(topic)
+        .then(
+          () => undefined,
+          () => undefined, // the NameServers cannot be asked: retry on the route we have
+        )
+        .finally(() => this.refusalRefreshes.delete(topic));
+      this.refusalRefreshes.set(topic, refresh);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const budget = new Promise<void>((resolve) => (timer = setTimeout(resolve, budgetMs)));
+    return Promise.race([refresh, budget]).finally(() => clearTimeout(timer));
   }
 
   /** Records an answered attempt; returns why to try another broker, or undefined to accept it. */

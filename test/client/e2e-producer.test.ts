@@ -2,7 +2,7 @@
  * Producer features end to end against Apogee's NameServer + broker: send results and offsets,
  * pipelined sends, oneway, batch, keys/tags/properties, compression, delay, ordered sends by
  * sharding key and selector, unknown topics, per-send timeouts, retry on another broker with
- * latency fault avoidance, transactions (commit, rollback, check-back).
+ * latency fault avoidance, a route re-read after a refusal, transactions (commit, rollback, check-back).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -185,6 +185,50 @@ test('e2e producer: a dead broker is retried on the other broker and then avoide
     assert.equal(retries.length, 1, 'only the first send after the failure needed a retry');
     assert.ok(events.some((e) => e.type === 'broker-fault' && e.brokerName === 'broker-b'));
     assert.equal(producer.fault.isAvailable('broker-b'), false);
+  } finally {
+    await producer.shutdown();
+    await admin.shutdown();
+    await extra.stop();
+    await cluster.stop();
+  }
+});
+
+test('e2e producer: a broker that refuses writes makes the producer re-read the route, so the retry goes where writes go now', async () => {
+  const cluster = await startCluster();
+  const extra = await startExtraBroker(cluster.namesrvAddr, 'broker-b', cluster.home);
+  const topic = unique('Refused');
+  const events: DiagnosticEvent[] = [];
+  const admin = new Admin(fastOptions(cluster.namesrvAddr));
+  // The periodic route refresh never comes during the test: only a refusal can update the route.
+  const producer = new Producer({ ...fastOptions(cluster.namesrvAddr), producerGroup: unique('pg'), onDiagnostic: (e) => events.push(e), pollNameServerInterval: 600_000 });
+  const writableIn = async (): Promise<string[]> => {
+    const route = await admin.topicRoute(topic);
+    return route.queueDatas.filter((q) => (q.perm & 2) !== 0).map((q) => q.brokerName).sort();
+  };
+  try {
+    await admin.start();
+    await admin.createTopic(topic, { readQueueNums: 2, writeQueueNums: 2 });
+    await until(async () => (await admin.topicRoute(topic)).queueDatas.length === 2, 'both brokers in the route');
+    // The producer learns a route in which only broker-a takes writes (broker-b is read-only) ...
+    await admin.updateBrokerConfig(extra.broker.brokerAddr, { brokerPermission: '4' });
+    await until(async () => (await writableIn()).join() === 'broker-a', 'broker-b read-only on the NameServer');
+    await producer.start();
+    const before = await producer.send({ topic, body: 'before' });
+    assert.equal(before.messageQueue.brokerName, 'broker-a');
+    // ... then the roles swap, as in a rolling upgrade: broker-b is writable again, broker-a is not.
+    await admin.updateBrokerConfig(extra.broker.brokerAddr, { brokerPermission: '6' });
+    await admin.updateBrokerConfig(cluster.brokerAddr, { brokerPermission: '4' });
+    await until(async () => (await writableIn()).join() === 'broker-b', 'the swap on the NameServer');
+    events.length = 0;
+    const after = await producer.send({ topic, body: 'after' });
+    assert.equal(after.messageQueue.brokerName, 'broker-b', 'the retry went to the broker that takes writes now');
+    const retry = events.find((e) => e.type === 'send-retry');
+    assert.ok(retry && retry.type === 'send-retry' && retry.brokerName === 'broker-a' && /NO_PERMISSION/.test(retry.error.message), JSON.stringify(events.map((e) => e.type)));
+    assert.ok(events.some((e) => e.type === 'route' && e.topic === topic && e.route), 'the route was re-read after the refusal');
+    // Later sends use the re-read route straight away.
+    events.length = 0;
+    for (let i = 0; i < 4; i++) assert.equal((await producer.send({ topic, body: `next${i}` })).messageQueue.brokerName, 'broker-b');
+    assert.equal(events.filter((e) => e.type === 'send-retry').length, 0);
   } finally {
     await producer.shutdown();
     await admin.shutdown();
