@@ -16,18 +16,13 @@ import { join } from 'node:path';
 import { Producer } from '../src/client/producer.js';
 import { setLogLevel } from '../src/common/logger.js';
 import { ApogeeNode } from '../src/testing/node.js';
+import { positiveIntArg, stringArg } from './args.js';
 
-const argOf = (name: string, fallback: number): number => {
-  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
-  const v = a === undefined ? fallback : Number(a.slice(name.length + 3));
-  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} takes a positive integer`);
-  return v;
-};
-const GROUPS = argOf('groups', 1000);
-const TOPICS = argOf('topics', 100);
-const PER_GROUP = Math.min(argOf('per-group', 5), TOPICS);
+const GROUPS = positiveIntArg('groups', 1000);
+const TOPICS = positiveIntArg('topics', 100);
+const PER_GROUP = Math.min(positiveIntArg('per-group', 5), TOPICS);
 const QUEUES = 8;
-const out = process.argv.find((a) => a.startsWith('--out='))?.slice(6);
+const out = stringArg('out');
 
 interface Latency {
   probes: number;

@@ -16,17 +16,12 @@ import { Admin } from '../src/client/admin.js';
 import { Producer } from '../src/client/producer.js';
 import { setLogLevel } from '../src/common/logger.js';
 import { ApogeeNode } from '../src/testing/node.js';
+import { positiveIntArg, stringArg } from './args.js';
 
-const argOf = (name: string, fallback: number): number => {
-  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
-  const v = a === undefined ? fallback : Number(a.slice(name.length + 3));
-  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} takes a positive integer`);
-  return v;
-};
-const SENDS = argOf('sends', 15_000);
-const ROUNDS = argOf('rounds', 4);
-const PERIOD_MS = argOf('period-ms', 500);
-const out = process.argv.find((a) => a.startsWith('--out='))?.slice(6);
+const SENDS = positiveIntArg('sends', 15_000);
+const ROUNDS = positiveIntArg('rounds', 4);
+const PERIOD_MS = positiveIntArg('period-ms', 500);
+const out = stringArg('out');
 const KINDS = ['none', '/healthz', '/metrics'] as const;
 type Kind = (typeof KINDS)[number];
 

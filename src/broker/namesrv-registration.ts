@@ -6,9 +6,7 @@ import { crc32 } from 'node:zlib';
 import { command } from '../codec/command.js';
 import { RequestCode } from '../protocol/request-code.js';
 import { ResponseCode } from '../protocol/response-code.js';
-import { encodeRegisterBrokerBody, type TopicConfig } from '../protocol/route.js';
-import { PERM_WRITE } from '../protocol/perm.js';
-import { decodeTopicRouteData } from '../protocol/route.js';
+import { decodeTopicRouteData, encodeRegisterBrokerBody, groupWritableIn, type TopicConfig } from '../protocol/route.js';
 import type { RemotingClient } from '../transport/client.js';
 import type { Logger } from '../common/logger.js';
 import type { TopicTable } from './metadata/topics.js';
@@ -131,8 +129,8 @@ export class NamesrvRegistration {
         try {
           const r = await this.client.invoke(ns, command({ code: RequestCode.GET_ROUTEINFO_BY_TOPIC, version: 409, extFields: { topic: this.who.brokerName } }), this.timeoutMs);
           if (r.code !== ResponseCode.SUCCESS) return undefined;
-          const q = decodeTopicRouteData(r.body).queueDatas.find((d) => d.brokerName === this.who.brokerName);
-          return q ? (q.perm & PERM_WRITE) === 0 : undefined;
+          const writable = groupWritableIn(decodeTopicRouteData(r.body), this.who.brokerName);
+          return writable === undefined ? undefined : !writable;
         } catch {
           return undefined;
         }

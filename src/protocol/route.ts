@@ -10,6 +10,7 @@ import { quoteJson } from '../codec/json-string.js';
 import { dataVersionJson, decodeDataVersion, type DataVersion } from './data-version.js';
 import { asObject, BodyError, num, parseJsonBody, strList, type Obj } from './json.js';
 import { decodeTopicConfigWrapper, topicConfigJson, type TopicConfig } from './bodies/topic-config.js';
+import { isWriteable } from './perm.js';
 
 /** A registration carries the broker's topic table and its DataVersion. */
 export type { DataVersion, TopicConfig };
@@ -44,6 +45,16 @@ export interface TopicRouteData {
 export interface ClusterInfo {
   brokerAddrTable: Map<string, BrokerData>;
   clusterAddrTable: Map<string, string[]>;
+}
+
+/**
+ * Whether a route lets clients write to a broker group: its queue data has WRITE. Asked of the route of
+ * the topic named after the group (every broker registers it), this is the group's write permission as
+ * the NameServer holds it. Undefined when the route does not list the group.
+ */
+export function groupWritableIn(route: TopicRouteData, brokerName: string): boolean | undefined {
+  const q = route.queueDatas.find((d) => d.brokerName === brokerName);
+  return q ? isWriteable(q.perm) : undefined;
 }
 
 /**

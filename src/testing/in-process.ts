@@ -120,10 +120,11 @@ export async function startInProcess(options: InProcessOptions = {}): Promise<In
     home,
     async restartBroker() {
       await current.shutdown();
-      // The same listen port as before. The metrics port must not default to listenPort + 3, which may
-      // belong to someone else; one the system picked is picked again (the old one may be taken by now).
-      const ephemeralMetrics = metricsPortFor(config.listenPort, config.metricsPromExporterPort) === 0;
-      const metricsPort = current.metricsAddress === undefined ? {} : { metricsPromExporterPort: ephemeralMetrics ? 0 : Number(current.metricsAddress.split(':').pop()) };
+      // The same listen port as before, now a fixed one: its listenPort + 3 was checked only when the
+      // port was picked and may be someone else's by now. A metrics port that came with "port 0" is
+      // left to the system this time; one the caller set is kept.
+      const pickedMetrics = metricsPortFor(config.listenPort, config.metricsPromExporterPort) === 0;
+      const metricsPort = current.metricsAddress === undefined ? {} : { metricsPromExporterPort: pickedMetrics ? 0 : Number(current.metricsAddress.split(':').pop()) };
       current = new Broker({ ...config, listenPort: current.config.listenPort, ...metricsPort }, { storeProperties });
       await current.start();
       cluster.broker = current;

@@ -135,8 +135,9 @@ export class ApogeeNode {
     const before = { namesrv: this.namesrvAddr, broker: this.brokerAddr };
     const stopped = await this.proc!.stop(graceMs);
     if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
-    // The metrics ports must not default to the now fixed listen port + 3, which may belong to another
-    // process; one the system picked is picked again (the old one may be taken by now), one set is kept.
+    // The listen ports are fixed now; their + 3 was checked only when they were picked and may be
+    // another process's by now. A metrics port that came with "port 0" is left to the system this
+    // time; one the caller set is kept.
     const metricsPort = (addr: string | undefined, listenPort: number | undefined, props: Record<string, string> | undefined): number | undefined => {
       if (addr === undefined) return undefined;
       return (listenPort ?? 0) === 0 && props?.metricsPromExporterPort === undefined ? 0 : portOf(addr);

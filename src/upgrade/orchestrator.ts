@@ -121,6 +121,9 @@ export async function rollingUpgrade(o: UpgradeOptions): Promise<RunReport | und
   const routeRefreshMs = o.routeRefreshMs ?? 30_000;
   /** When every client has re-read its routes since the last NameServer restart or master's return. */
   let routesFreshAt = 0;
+  const routesChangedNow = (): void => {
+    routesFreshAt = Date.now() + routeRefreshMs + ROUTE_REFRESH_MARGIN_MS;
+  };
   const probe = new Probe(o.namesrvs);
   await probe.start();
   try {
@@ -269,7 +272,7 @@ export async function rollingUpgrade(o: UpgradeOptions): Promise<RunReport | und
       }, { timeoutMs: gateMs, onFigure: fig });
       // A client that asked this NameServer before every broker had registered holds a partial route
       // (some groups missing) until its next refresh.
-      routesFreshAt = Date.now() + routeRefreshMs + ROUTE_REFRESH_MARGIN_MS;
+      routesChangedNow();
       return `on ${state.target[node.addr]!.version}, ${view.brokers.length} brokers registered`;
     }
 
@@ -358,7 +361,7 @@ export async function rollingUpgrade(o: UpgradeOptions): Promise<RunReport | und
           const on = restored ? await probe.writableOn(b) : [];
           return { ok: restored && on.length === view.namesrvs.length, figure: `brokerPermission ${cfg?.get('brokerPermission') ?? '?'}, writable on ${on.length} of ${view.namesrvs.length} NameServers` };
         }, { timeoutMs: gateMs, onFigure: fig });
-        routesFreshAt = Date.now() + routeRefreshMs + ROUTE_REFRESH_MARGIN_MS;
+        routesChangedNow();
       }
       if (hadTraffic) {
         try {

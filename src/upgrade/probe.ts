@@ -3,8 +3,7 @@
  * nodes can be rolled too): the NameServers' cluster tables, each broker's runtime info and config.
  */
 import { Admin } from '../client/admin.js';
-import { PERM_WRITE } from '../protocol/perm.js';
-import type { ClusterInfo } from '../protocol/route.js';
+import { groupWritableIn, type ClusterInfo } from '../protocol/route.js';
 
 export interface BrokerRef {
   cluster: string;
@@ -64,16 +63,12 @@ export class Probe {
     return out;
   }
 
-  /**
-   * NameServers whose route lets clients write to the group: the queue data of its own topic (the
-   * topic named after the group, which RocketMQ brokers register) has WRITE.
-   */
+  /** NameServers whose route of the group's own topic lets clients write to the group. */
   async writableOn(b: BrokerRef): Promise<string[]> {
     const out: string[] = [];
     for (const [ns, admin] of this.perNamesrv) {
       const route = await admin.topicRoute(b.group).catch(() => undefined);
-      const q = route?.queueDatas.find((d) => d.brokerName === b.group);
-      if (q && (q.perm & PERM_WRITE) !== 0) out.push(ns);
+      if (route && groupWritableIn(route, b.group)) out.push(ns);
     }
     return out;
   }

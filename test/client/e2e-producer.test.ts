@@ -12,6 +12,7 @@ import { PullConsumer } from '../../src/client/pull-consumer.js';
 import { TransactionProducer, type LocalTransactionState } from '../../src/client/transaction.js';
 import { Admin } from '../../src/client/admin.js';
 import { decodeOffsetMsgId } from '../../src/codec/message-id.js';
+import { isWriteable } from '../../src/protocol/perm.js';
 import { ClientTimeoutError, MQBrokerError, NoRouteError } from '../../src/client/errors.js';
 import type { DiagnosticEvent } from '../../src/client/instance.js';
 import type { MessageExt, MessageQueue } from '../../src/client/message.js';
@@ -163,17 +164,39 @@ test('e2e producer: an unknown topic fails with NoRouteError, a send pinned to i
   }
 });
 
-test('e2e producer: a dead broker is retried on the other broker and then avoided (latency fault)', async () => {
+interface TwoBrokers {
+  cluster: Awaited<ReturnType<typeof startCluster>>;
+  extra: Awaited<ReturnType<typeof startExtraBroker>>;
+  topic: string;
+  admin: Admin;
+  /** Not started: a test starts it once the route it should learn is in place. */
+  producer: Producer;
+  events: DiagnosticEvent[];
+}
+
+/** broker-a and broker-b, a topic with 2 queues on each, an admin, and a producer recording its diagnostics. */
+async function withTwoBrokers(tag: string, pollNameServerInterval: number, fn: (t: TwoBrokers) => Promise<void>): Promise<void> {
   const cluster = await startCluster();
   const extra = await startExtraBroker(cluster.namesrvAddr, 'broker-b', cluster.home);
-  const topic = unique('TwoBrokers');
+  const topic = unique(tag);
   const events: DiagnosticEvent[] = [];
   const admin = new Admin(fastOptions(cluster.namesrvAddr));
-  const producer = new Producer({ ...fastOptions(cluster.namesrvAddr), producerGroup: unique('pg'), onDiagnostic: (e) => events.push(e), pollNameServerInterval: 60_000 });
+  const producer = new Producer({ ...fastOptions(cluster.namesrvAddr), producerGroup: unique('pg'), onDiagnostic: (e) => events.push(e), pollNameServerInterval });
   try {
     await admin.start();
     await admin.createTopic(topic, { readQueueNums: 2, writeQueueNums: 2 });
     await until(async () => (await admin.topicRoute(topic)).queueDatas.length === 2, 'both brokers in the route');
+    await fn({ cluster, extra, topic, admin, producer, events });
+  } finally {
+    await producer.shutdown();
+    await admin.shutdown();
+    await extra.stop();
+    await cluster.stop();
+  }
+}
+
+test('e2e producer: a dead broker is retried on the other broker and then avoided (latency fault)', async () => {
+  await withTwoBrokers('TwoBrokers', 60_000, async ({ extra, topic, producer, events }) => {
     await producer.start();
     const first = await Promise.all(Array.from({ length: 8 }, (_, i) => producer.send({ topic, body: `a${i}` })));
     assert.deepEqual([...new Set(first.map((r) => r.messageQueue.brokerName))].sort(), ['broker-a', 'broker-b']);
@@ -185,30 +208,16 @@ test('e2e producer: a dead broker is retried on the other broker and then avoide
     assert.equal(retries.length, 1, 'only the first send after the failure needed a retry');
     assert.ok(events.some((e) => e.type === 'broker-fault' && e.brokerName === 'broker-b'));
     assert.equal(producer.fault.isAvailable('broker-b'), false);
-  } finally {
-    await producer.shutdown();
-    await admin.shutdown();
-    await extra.stop();
-    await cluster.stop();
-  }
+  });
 });
 
 test('e2e producer: a broker that refuses writes makes the producer re-read the route, so the retry goes where writes go now', async () => {
-  const cluster = await startCluster();
-  const extra = await startExtraBroker(cluster.namesrvAddr, 'broker-b', cluster.home);
-  const topic = unique('Refused');
-  const events: DiagnosticEvent[] = [];
-  const admin = new Admin(fastOptions(cluster.namesrvAddr));
   // The periodic route refresh never comes during the test: only a refusal can update the route.
-  const producer = new Producer({ ...fastOptions(cluster.namesrvAddr), producerGroup: unique('pg'), onDiagnostic: (e) => events.push(e), pollNameServerInterval: 600_000 });
-  const writableIn = async (): Promise<string[]> => {
-    const route = await admin.topicRoute(topic);
-    return route.queueDatas.filter((q) => (q.perm & 2) !== 0).map((q) => q.brokerName).sort();
-  };
-  try {
-    await admin.start();
-    await admin.createTopic(topic, { readQueueNums: 2, writeQueueNums: 2 });
-    await until(async () => (await admin.topicRoute(topic)).queueDatas.length === 2, 'both brokers in the route');
+  await withTwoBrokers('Refused', 600_000, async ({ cluster, extra, topic, admin, producer, events }) => {
+    const writableIn = async (): Promise<string[]> => {
+      const route = await admin.topicRoute(topic);
+      return route.queueDatas.filter((q) => isWriteable(q.perm)).map((q) => q.brokerName).sort();
+    };
     // The producer learns a route in which only broker-a takes writes (broker-b is read-only) ...
     await admin.updateBrokerConfig(extra.broker.brokerAddr, { brokerPermission: '4' });
     await until(async () => (await writableIn()).join() === 'broker-a', 'broker-b read-only on the NameServer');
@@ -229,12 +238,7 @@ test('e2e producer: a broker that refuses writes makes the producer re-read the 
     events.length = 0;
     for (let i = 0; i < 4; i++) assert.equal((await producer.send({ topic, body: `next${i}` })).messageQueue.brokerName, 'broker-b');
     assert.equal(events.filter((e) => e.type === 'send-retry').length, 0);
-  } finally {
-    await producer.shutdown();
-    await admin.shutdown();
-    await extra.stop();
-    await cluster.stop();
-  }
+  });
 });
 
 test('e2e transactions: commit is delivered, rollback never, UNKNOW is resolved by the check listener', async () => {

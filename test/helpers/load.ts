@@ -4,9 +4,8 @@
  * (and with which status), sends failed, the longest stretch without an acknowledgement, messages
  * acknowledged but never consumed, and duplicates.
  */
-import { Producer } from '../../src/client/producer.js';
+import { Producer, publishQueues } from '../../src/client/producer.js';
 import { PushConsumer } from '../../src/client/push-consumer.js';
-import { publishQueues } from '../../src/client/producer.js';
 
 export interface LoadReport {
   sent: number;
@@ -48,9 +47,8 @@ export class Load {
   private readonly failedByPhase: Record<string, number> = {};
   private lastAck = 0;
   private longestStall = 0;
-  private readonly received = new Map<number, number>();
-  /** Every stored copy delivered: number → broker/queue/offset → deliveries. */
-  private readonly copies = new Map<number, Map<string, number>>();
+  /** What was consumed: message number → the stored copy it came from (broker/queue/offset) → deliveries. */
+  private readonly received = new Map<number, Map<string, number>>();
   private readonly writable: Array<{ at: number; brokers: string[] }> = [];
 
   constructor(namesrvAddr: string, private readonly topic: string, group: string, private readonly inFlight = 4, private readonly pauseMs = 5) {
@@ -77,11 +75,10 @@ export class Load {
     this.consumer.subscribe(topic, '*').registerMessageListener((msgs) => {
       for (const m of msgs) {
         const n = Number(m.body.toString('utf8'));
-        this.received.set(n, (this.received.get(n) ?? 0) + 1);
         const at = `${m.brokerName ?? m.storeHost}/${m.queueId}/${m.queueOffset}`;
-        const copies = this.copies.get(n) ?? new Map<string, number>();
+        const copies = this.received.get(n) ?? new Map<string, number>();
         copies.set(at, (copies.get(at) ?? 0) + 1);
-        this.copies.set(n, copies);
+        this.received.set(n, copies);
       }
     });
   }
@@ -138,12 +135,16 @@ export class Load {
   report(): LoadReport {
     const missing = [...this.acked].filter((n) => !this.received.has(n)).sort((a, b) => a - b);
     let duplicates = 0;
-    for (const c of this.received.values()) duplicates += c - 1;
     let redelivered = 0;
     let storedTwice = 0;
-    for (const copies of this.copies.values()) {
+    for (const copies of this.received.values()) {
+      let deliveries = 0;
+      for (const c of copies.values()) {
+        deliveries += c;
+        redelivered += c - 1;
+      }
+      duplicates += deliveries - 1;
       if (copies.size > 1) storedTwice++;
-      for (const c of copies.values()) redelivered += c - 1;
     }
     return { sent: this.seq, acknowledged: this.acked.size, notOk: { ...this.notOk }, failed: this.failed, failedByPhase: { ...this.failedByPhase }, failures: [...this.failures], writable: [...this.writable], longestStallMs: this.longestStall, consumed: this.received.size, missing, duplicates, redelivered, storedTwice };
   }

@@ -53,6 +53,14 @@ function apogee(args: string[], onLine?: (line: string) => void, timeoutMs = 240
 
 const lastJson = <T>(out: string): T => JSON.parse(out.trim().split('\n').pop()!) as T;
 
+/** Until OrchTopic's route lists both groups: a producer started earlier would know one group only. */
+async function untilRoutedToBoth(admin: Admin, deadline: number): Promise<void> {
+  while ((await admin.topicRoute('OrchTopic').catch(() => undefined))?.queueDatas.length !== 2) {
+    if (Date.now() > deadline) assert.fail('OrchTopic is not routed to both groups');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /** A cluster of `apogee cluster up` on free ports, with a topic for the load; always brought down. */
 async function withCluster(topology: string, fn: (data: string, namesrvAddr: string) => Promise<void>): Promise<void> {
   setLogLevel('silent');
@@ -73,11 +81,7 @@ async function withCluster(topology: string, fn: (data: string, namesrvAddr: str
     try {
       await admin.start();
       await admin.createTopic('OrchTopic', { readQueueNums: 4, writeQueueNums: 4 });
-      const deadline = Date.now() + 30_000;
-      while ((await admin.topicRoute('OrchTopic').catch(() => undefined))?.queueDatas.length !== 2) {
-        if (Date.now() > deadline) assert.fail('OrchTopic is not routed to both groups');
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      await untilRoutedToBoth(admin, Date.now() + 30_000);
     } finally {
       await admin.shutdown();
     }
@@ -240,14 +244,7 @@ test('the command-template driver rolls nodes it did not start', async (t) => {
         await new Promise((r) => setTimeout(r, 200));
       }
       await admin.createTopic('OrchTopic', { readQueueNums: 4, writeQueueNums: 4 });
-      while ((await admin.topicRoute('OrchTopic').catch(() => undefined))?.queueDatas.length !== 2) {
-        if (Date.now() > deadline) assert.fail('OrchTopic is not routed to both groups');
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      while ((await admin.topicRoute('OrchTopic').catch(() => undefined))?.queueDatas.length !== 2) {
-        if (Date.now() > deadline) assert.fail('OrchTopic is not routed to both groups');
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      await untilRoutedToBoth(admin, deadline);
     } finally {
       await admin.shutdown();
     }
