@@ -13,6 +13,14 @@
  *
  * Options: --only=apogee,redis,jetstream,rabbitmq   --reps=N   BENCH_BUDGET_S (default 840 s).
  *
+ * Before/after (Apogee only): --ab=DIR [--reps=N (default 8)] [--scrape-ms=N|none (default 15000)]
+ *   DIR is another checkout of this project, built (`npm ci && npm run build` there). For each flush
+ *   type both builds' servers run at once, idle in turn: every workload runs on one, then on the other,
+ *   the order alternating by workload and by round, all driven by this tree's SDK. Each pair gives a
+ *   ratio, and so does each side's server CPU time for the workload; the report is the geometric mean
+ *   of the ratios with a bootstrap 95 % interval (bench/paired.ts). Endpoints that serve /metrics are
+ *   scraped every --scrape-ms by bench/scrape-metrics.mjs, as Prometheus would. Default budget 2400 s.
+ *
  * Workloads (1,000-byte bodies), each repeated (3 runs by default), median and min–max reported:
  *   A  acknowledged persistent publish, up to 1,000 in flight, 200,000 messages (Apogee: single
  *      sends and batches of 100)
@@ -27,12 +35,13 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { Admin, Producer, PushConsumer } from '../src/client/index.js';
 import { projectRoot } from '../src/common/paths.js';
 import { launch, type ApogeeNode } from '../src/testing/launcher.js';
+import { pairedFigure, type PairedFigure } from './paired.js';
 
 // ---------------------------------------------------------------------------------------------
 // Parameters
@@ -40,15 +49,17 @@ import { launch, type ApogeeNode } from '../src/testing/launcher.js';
 const argv = process.argv.slice(2);
 const SMOKE = argv.includes('--smoke');
 const argOf = (name: string): string | undefined => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const AB = argOf('ab');
 const ROOT = projectRoot();
 const STARTED = Date.now();
-const BUDGET_MS = Number(process.env.BENCH_BUDGET_S ?? (SMOKE ? 60 : 840)) * 1000;
+const BUDGET_MS = Number(process.env.BENCH_BUDGET_S ?? (SMOKE ? 60 : AB ? 2400 : 840)) * 1000;
 const DEADLINE = STARTED + BUDGET_MS;
 const ONLY = new Set((argOf('only') ?? (SMOKE ? 'apogee' : 'apogee,redis,jetstream,rabbitmq')).split(','));
 
 const P = SMOKE
   ? { aN: 2_000, bN: 200, cRate: 1_000, cSeconds: 1, window: 1_000, batch: 100, reps: 1, aCapMs: 10_000, bCapMs: 5_000, dCapMs: 10_000, diskMiB: 16, tcpMs: 300 }
   : { aN: 200_000, bN: 20_000, cRate: 10_000, cSeconds: 10, window: 1_000, batch: 100, reps: 3, aCapMs: 12_000, bCapMs: 5_000, dCapMs: 8_000, diskMiB: 128, tcpMs: 2_000 };
+if (AB) P.reps = 8;
 if (argOf('reps')) P.reps = Math.max(1, Number(argOf('reps')));
 const BODY_SIZE = 1000;
 const TEMPLATE = Buffer.alloc(BODY_SIZE, 'x');
@@ -192,6 +203,9 @@ interface Server {
   version: string;
   clients: string;
   targets: Target[];
+  /** Apogee: the server process, and its Prometheus endpoints. */
+  pid?: number;
+  metricsUrls?: string[];
   stop(): Promise<void>;
 }
 
@@ -200,7 +214,8 @@ const uniq = (tag: string): string => `b${process.pid}x${++topicSeq}${tag}`;
 
 // Apogee ---------------------------------------------------------------------------------------
 
-async function startApogee(flush: 'ASYNC_FLUSH' | 'SYNC_FLUSH', tmp: string): Promise<Server> {
+/** `root`: the project whose dist/ runs the server (default this one; --ab runs an older build beside it). */
+async function startApogee(flush: 'ASYNC_FLUSH' | 'SYNC_FLUSH', tmp: string, root = ROOT): Promise<Server> {
   const data = fs.mkdtempSync(join(tmp, `apogee-${flush}-`));
   // BENCH_APOGEE_NODE_ARGS, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof', to profile the broker process.
   const nodeArgs = (process.env.BENCH_APOGEE_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -209,7 +224,7 @@ async function startApogee(flush: 'ASYNC_FLUSH' | 'SYNC_FLUSH', tmp: string): Pr
     // BENCH_APOGEE_BROKER_PROPS / BENCH_APOGEE_NAMESRV_PROPS, e.g. 'metricsExporterType=DISABLE' (k=v;k=v), add properties.
     const props = (env: string | undefined): Record<string, string> =>
       Object.fromEntries((env ?? '').split(';').filter((kv) => kv.includes('=')).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-    server = await launch({ mode: 'node', dir: data, nodeArgs, brokerProps: { flushDiskType: flush, autoCreateTopicEnable: 'true', ...props(process.env.BENCH_APOGEE_BROKER_PROPS) }, namesrvProps: props(process.env.BENCH_APOGEE_NAMESRV_PROPS), readyTimeoutMs: 30_000 });
+    server = await launch({ mode: 'node', dir: data, root, nodeArgs, brokerProps: { flushDiskType: flush, autoCreateTopicEnable: 'true', ...props(process.env.BENCH_APOGEE_BROKER_PROPS) }, namesrvProps: props(process.env.BENCH_APOGEE_NAMESRV_PROPS), readyTimeoutMs: 30_000 });
   } catch (err) {
     fs.rmSync(data, { recursive: true, force: true });
     throw err;
@@ -272,9 +287,11 @@ async function startApogee(flush: 'ASYNC_FLUSH' | 'SYNC_FLUSH', tmp: string): Pr
     };
     return {
       name: `Apogee ${flush}`,
-      version: (JSON.parse(fs.readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version,
+      version: (JSON.parse(fs.readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version,
       clients: 'src/client (our SDK)',
       targets: [target],
+      pid: server.process?.pid,
+      metricsUrls: [server.namesrvMetricsAddr, server.brokerMetricsAddr].filter((a): a is string => !!a).map((a) => `http://${a}/metrics`),
       async stop() {
         await target.close().catch(() => undefined);
         await stopServer();
@@ -730,28 +747,39 @@ interface RunResult {
   error?: string;
 }
 
+/** A round's workloads, in the order a round runs them; D reads the backlog A left, so they are one unit. */
+const UNITS = ['A+D', 'A_batch', 'B', 'C'] as const;
+type Unit = (typeof UNITS)[number];
+
+async function runUnit(target: Target, unit: Unit, r: RunResult): Promise<void> {
+  if (unit === 'A+D') {
+    const ta = await target.topic('A');
+    r.A_single = await pipelined(P.aN, P.window, 1, P.aCapMs, () => ta.publish(TEMPLATE));
+    r.D = await workloadD(ta, r.A_single.messages);
+    await ta.drop();
+  } else if (unit === 'A_batch') {
+    if (target.system !== 'Apogee') return;
+    const tb = await target.topic('Ab');
+    const batch = Array.from({ length: P.batch }, () => TEMPLATE);
+    r.A_batch = await pipelined(P.aN, P.window, P.batch, P.aCapMs, () => tb.publishBatch!(batch));
+    await tb.drop();
+  } else if (unit === 'B') {
+    const tB = await target.topic('B');
+    r.B = await workloadB(tB);
+    await tB.drop();
+  } else {
+    const tC = await target.topic('C');
+    r.C = await workloadC(tC);
+    await tC.drop();
+  }
+}
+
 async function oneRound(target: Target): Promise<RunResult> {
   const t0 = Date.now();
   const r: RunResult = { seconds: 0, loadavg1: round2(os.loadavg()[0]!) };
   try {
     await target.before?.();
-    // A (single) then D on the backlog A left behind.
-    const ta = await target.topic('A');
-    r.A_single = await pipelined(P.aN, P.window, 1, P.aCapMs, () => ta.publish(TEMPLATE));
-    r.D = await workloadD(ta, r.A_single.messages);
-    await ta.drop();
-    if (target.system === 'Apogee') {
-      const tb = await target.topic('Ab');
-      const batch = Array.from({ length: P.batch }, () => TEMPLATE);
-      r.A_batch = await pipelined(P.aN, P.window, P.batch, P.aCapMs, () => tb.publishBatch!(batch));
-      await tb.drop();
-    }
-    const tB = await target.topic('B');
-    r.B = await workloadB(tB);
-    await tB.drop();
-    const tC = await target.topic('C');
-    r.C = await workloadC(tC);
-    await tC.drop();
+    for (const unit of UNITS) await runUnit(target, unit, r);
   } catch (err) {
     r.error = err instanceof Error ? err.message : String(err);
     console.log(`    ${target.id}: ${r.error}`);
@@ -973,9 +1001,206 @@ function goals(reports: TargetReport[], rs: Ratio[]): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Before/after (--ab)
+
+type Side = 'before' | 'after';
+
+function cpuTicks(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  // Fields after "(comm)": utime and stime are the 12th and 13th; all threads of the process count.
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(rest[11]) + Number(rest[12]);
+}
+const TICKS_PER_S = 100; // USER_HZ on Linux
+
+function buildOf(root: string): string {
+  const r = spawnSync('git', ['-C', root, 'describe', '--always', '--dirty'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : '?';
+}
+
+function startScraper(urls: string[], intervalMs: number): (() => Promise<unknown>) | undefined {
+  if (urls.length === 0) return undefined;
+  const child = spawn(process.execPath, [join(ROOT, 'bench', 'scrape-metrics.mjs'), `--interval-ms=${intervalMs}`, ...urls.map((u) => `--url=${u}`)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  live.add(child);
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  const closed = new Promise<void>((r) => child.once('close', () => r()));
+  return async () => {
+    child.kill('SIGTERM');
+    await closed;
+    live.delete(child);
+    try {
+      return JSON.parse(out) as unknown;
+    } catch {
+      return { error: `scraper printed: ${out.slice(0, 200)}` };
+    }
+  };
+}
+
+interface AbFlushReport {
+  flush: 'ASYNC_FLUSH' | 'SYNC_FLUSH';
+  durability: string;
+  runs: Record<Side, RunResult[]>;
+  /** Server CPU seconds per workload unit and round. */
+  cpu: Record<Side, Record<Unit, number[]>>;
+  figures: Record<string, PairedFigure>;
+  scrape?: unknown;
+  note?: string;
+}
+
+const CPU_KEY = (u: Unit | 'all'): string => `cpu ${u}`;
+
+function abFigures(runs: Record<Side, RunResult[]>, cpu: Record<Side, Record<Unit, number[]>>): Record<string, PairedFigure> {
+  const out: Record<string, PairedFigure> = {};
+  const both = runs.before.map((b, i) => [b, runs.after[i]!] as const).filter(([b, a]) => !b.error && !a.error);
+  for (const c of COLUMNS) {
+    const f = pairedFigure(both.map(([b]) => c.get(b) ?? NaN), both.map(([, a]) => c.get(a) ?? NaN));
+    if (f) out[c.key] = f;
+  }
+  const total = (side: Side): number[] => runs[side].map((_, i) => UNITS.reduce((s, u) => s + (cpu[side][u][i] ?? 0), 0));
+  const ok = runs.before.map((b, i) => !b.error && !runs.after[i]!.error);
+  const keep = (xs: number[]): number[] => xs.filter((_, i) => ok[i]);
+  for (const u of UNITS) {
+    const f = pairedFigure(keep(cpu.before[u]), keep(cpu.after[u]));
+    if (f) out[CPU_KEY(u)] = f;
+  }
+  const f = pairedFigure(keep(total('before')), keep(total('after')));
+  if (f) out[CPU_KEY('all')] = f;
+  return out;
+}
+
+function abTable(reports: AbFlushReport[]): string {
+  const labels: Record<string, string> = Object.fromEntries(COLUMNS.map((c) => [c.key, c.label]));
+  for (const u of [...UNITS, 'all' as const]) labels[CPU_KEY(u)] = `server CPU s, ${u === 'all' ? 'whole round' : u}`;
+  const lines = ['| flush | figure | pairs | before median | after median | after / before | 95 % interval | within 5 %? |', '|---|---|---|---|---|---|---|---|'];
+  for (const r of reports) {
+    for (const [key, f] of Object.entries(r.figures)) {
+      const verdict = f.verdict === 'within' ? 'yes' : f.verdict === 'outside' ? '**no**' : 'cannot tell';
+      lines.push(`| ${r.flush} | ${labels[key] ?? key} | ${f.pairs} | ${fmt(f.beforeMedian)} | ${fmt(f.afterMedian)} | ${f.ratio.toFixed(3)} | ${f.low.toFixed(3)}–${f.high.toFixed(3)} | ${verdict} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
+async function mainAb(beforeDir: string): Promise<void> {
+  const roots: Record<Side, string> = { before: resolve(beforeDir), after: ROOT };
+  if (!fs.existsSync(join(roots.before, 'dist', 'src', 'cli', 'apogee.js'))) {
+    console.error(`--ab: ${roots.before} has no dist/src/cli/apogee.js; build it there first (npm ci && npm run build)`);
+    process.exit(2);
+  }
+  const scrapeArg = argOf('scrape-ms') ?? '15000';
+  const scrapeMs = scrapeArg === 'none' ? undefined : Number(scrapeArg);
+  if (scrapeMs !== undefined && !(scrapeMs >= 100)) {
+    console.error(`--scrape-ms: expected a number of milliseconds ≥ 100 or "none", got ${scrapeArg}`);
+    process.exit(2);
+  }
+  const builds = { before: buildOf(roots.before), after: buildOf(roots.after) };
+  const tmp = fs.mkdtempSync(join(process.env.BENCH_DIR ?? os.tmpdir(), 'apogee-peers-ab-'));
+  const watchdog = setTimeout(() => {
+    console.error(`\nbudget of ${BUDGET_MS / 1000 + 60} s exceeded: stopping every server and exiting`);
+    killAllNow();
+    fs.rmSync(tmp, { recursive: true, force: true });
+    process.exit(3);
+  }, BUDGET_MS + 60_000);
+  watchdog.unref();
+  const load0 = os.loadavg().map(round2);
+  console.log(`peers bench, before/after: before ${roots.before} (${builds.before}), after ${roots.after} (${builds.after}); ${P.reps} rounds per flush type; scraped ${scrapeMs === undefined ? 'never' : `every ${scrapeMs} ms`}; ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, load ${load0.join(' ')}`);
+  const reports: AbFlushReport[] = [];
+  try {
+    for (const [fi, flush] of (['ASYNC_FLUSH', 'SYNC_FLUSH'] as const).entries()) {
+      const servers: Partial<Record<Side, Server>> = {};
+      let stopScraper: (() => Promise<unknown>) | undefined;
+      try {
+        servers.before = await startApogee(flush, tmp, roots.before);
+        servers.after = await startApogee(flush, tmp, roots.after);
+        const sides = servers as Record<Side, Server>;
+        if (scrapeMs !== undefined) stopScraper = startScraper([...(sides.before.metricsUrls ?? []), ...(sides.after.metricsUrls ?? [])], scrapeMs);
+        const report: AbFlushReport = {
+          flush,
+          durability: sides.after.targets[0]!.durability,
+          runs: { before: [], after: [] },
+          cpu: { before: { 'A+D': [], A_batch: [], B: [], C: [] }, after: { 'A+D': [], A_batch: [], B: [], C: [] } },
+          figures: {},
+        };
+        reports.push(report);
+        console.log(`\n${flush}: before ${sides.before.version} (pid ${sides.before.pid}, metrics ${sides.before.metricsUrls?.join(' ') || 'none'}), after ${sides.after.version} (pid ${sides.after.pid}, metrics ${sides.after.metricsUrls?.join(' ') || 'none'})`);
+        // Half the budget per flush type.
+        const flushDeadline = STARTED + (BUDGET_MS * (fi + 1)) / 2;
+        for (let rep = 1; rep <= P.reps; rep++) {
+          const lastRound = report.runs.after.at(-1);
+          const roundMs = lastRound ? (lastRound.seconds + (report.runs.before.at(-1)?.seconds ?? 0)) * 1000 : 0;
+          if (rep > 1 && Date.now() + roundMs > flushDeadline) {
+            report.note = `${rep - 1} rounds instead of ${P.reps}, to stay within the ${BUDGET_MS / 1000} s budget`;
+            console.log(`  ${flush}: ${report.note}`);
+            break;
+          }
+          const r: Record<Side, RunResult> = { before: { seconds: 0, loadavg1: round2(os.loadavg()[0]!) }, after: { seconds: 0, loadavg1: round2(os.loadavg()[0]!) } };
+          for (const [k, unit] of UNITS.entries()) {
+            // Alternate who goes first, by workload and by round, so drift weighs on both alike.
+            const order: Side[] = (rep + k) % 2 === 1 ? ['before', 'after'] : ['after', 'before'];
+            for (const side of order) {
+              if (r[side].error) {
+                report.cpu[side][unit].push(NaN);
+                continue;
+              }
+              const t0 = Date.now();
+              const c0 = cpuTicks(sides[side].pid);
+              try {
+                await runUnit(sides[side].targets[0]!, unit, r[side]);
+              } catch (err) {
+                r[side].error = `${unit}: ${err instanceof Error ? err.message : String(err)}`;
+                console.log(`    ${side}: ${r[side].error}`);
+              }
+              report.cpu[side][unit].push((cpuTicks(sides[side].pid) - c0) / TICKS_PER_S);
+              r[side].seconds = Math.round(r[side].seconds * 10 + (Date.now() - t0) / 100) / 10;
+            }
+          }
+          for (const side of ['before', 'after'] as const) {
+            report.runs[side].push(r[side]);
+            const cpu = UNITS.reduce((s, u) => s + (report.cpu[side][u].at(-1) ?? 0), 0);
+            console.log(`${describeRound(`${side.padEnd(6)} ${flush === 'ASYNC_FLUSH' ? 'async' : 'sync '}`, rep, r[side])} server CPU ${cpu.toFixed(2)} s`);
+          }
+        }
+        report.figures = abFigures(report.runs, report.cpu);
+      } finally {
+        const scrape = await stopScraper?.();
+        if (scrape !== undefined && reports.at(-1)?.flush === flush) reports.at(-1)!.scrape = scrape;
+        await servers.after?.stop();
+        await servers.before?.stop();
+      }
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  const md = abTable(reports);
+  console.log(`\n${md}\n`);
+  console.log('after / before: geometric mean over the pairs of each figure\'s ratio (for latencies and CPU, > 1 is slower); interval: bootstrap 95 % over pairs. "yes": the whole interval lies within 5 % either way; "no": wholly outside; "cannot tell": more pairs needed.');
+  for (const r of reports) if (r.scrape) console.log(`${r.flush} scraper: ${JSON.stringify(r.scrape)}`);
+  const result = {
+    date: new Date().toISOString(),
+    mode: 'ab',
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGB: Math.round(os.totalmem() / 2 ** 30), kernel: os.release(), node: process.version },
+    load: { start: load0, end: os.loadavg().map(round2) },
+    parameters: { ...P, bodyBytes: BODY_SIZE, scrapeMs: scrapeMs ?? null },
+    builds: { before: { root: roots.before, build: builds.before }, after: { root: roots.after, build: builds.after } },
+    flushes: reports,
+    totalSeconds: Math.round((Date.now() - STARTED) / 1000),
+    table: md,
+  };
+  const out = argOf('out') ?? join(ROOT, 'bench', 'results', `peers-ab-${result.date.replace(/[:.]/g, '-')}.json`);
+  fs.mkdirSync(join(out, '..'), { recursive: true });
+  fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
+  console.log(`results: ${out}`);
+  const failed = reports.length < 2 || reports.some((r) => r.runs.after.every((x) => x.error) || r.runs.before.every((x) => x.error));
+  process.exit(failed ? 1 : 0);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Main
 
 async function main(): Promise<void> {
+  if (AB) return mainAb(AB);
   const tmp = fs.mkdtempSync(join(process.env.BENCH_DIR ?? os.tmpdir(), 'apogee-peers-'));
   const watchdog = setTimeout(() => {
     console.error(`\nbudget of ${BUDGET_MS / 1000 + 60} s exceeded: stopping every server and exiting`);

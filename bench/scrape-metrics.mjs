@@ -4,7 +4,8 @@
 // metrics overhead). Servers are found by their command line (apogee.js, mqbroker.js, mqnamesrv.js)
 // and their listening TCP ports read from /proc; every port is asked for GET /metrics and the
 // ones that answer 200 are counted. Runs until SIGINT/SIGTERM, then prints a JSON summary.
-//   node bench/scrape-metrics.mjs [--interval-ms=1000] [--path=/metrics]
+//   node bench/scrape-metrics.mjs [--interval-ms=1000] [--path=/metrics] [--url=http://HOST:PORT/metrics ...]
+// --url (repeatable) scrapes exactly those endpoints and looks for no servers (bench:peers --ab uses it).
 // --path=/healthz asks the same endpoints for their one-line health answer instead: what serving HTTP
 // costs the process, apart from rendering the metrics.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { request } from 'node:http';
 const path = process.argv.find((a) => a.startsWith('--path='))?.slice(7) ?? '/metrics';
 const intervalMs = Number(process.argv.find((a) => a.startsWith('--interval-ms='))?.split('=')[1] ?? 1000);
 const stats = { ok: 0, bytes: 0, endpoints: new Set() };
+const urls = process.argv.filter((a) => a.startsWith('--url=')).map((a) => new URL(a.slice(6)));
 
 function listeningPortsByInode() {
   const ports = new Map();
@@ -46,9 +48,9 @@ function serverPorts() {
   return [...out];
 }
 
-function scrape(port) {
+function scrape(port, host = '127.0.0.1', at = path) {
   return new Promise((done) => {
-    const req = request({ host: '127.0.0.1', port, path, timeout: 2000 }, (res) => {
+    const req = request({ host, port, path: at, timeout: 2000 }, (res) => {
       let n = 0;
       res.on('data', (c) => (n += c.length));
       res.on('end', () => done(res.statusCode === 200 ? n : -1));
@@ -64,6 +66,17 @@ const notMetrics = new Set();
 let known = [];
 let lastLookup = 0;
 const timer = setInterval(async () => {
+  if (urls.length > 0) {
+    for (const u of urls) {
+      const n = await scrape(Number(u.port), u.hostname, u.pathname);
+      if (n >= 0) {
+        stats.ok++;
+        stats.bytes += n;
+        stats.endpoints.add(u.host);
+      }
+    }
+    return;
+  }
   if (Date.now() - lastLookup > 5000 || known.length === 0) {
     known = serverPorts().filter((p) => !notMetrics.has(p));
     lastLookup = Date.now();

@@ -41,3 +41,55 @@ test('bench:peers --smoke measures every workload on Apogee (both flush modes)',
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('bench:peers --ab runs both builds side by side, pairs every workload, and scrapes the metrics endpoints', { timeout: 120_000 }, (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'peers-ab-smoke-'));
+  try {
+    const out = join(dir, 'result.json');
+    const script = join(projectRoot(), 'dist', 'bench', 'peers-bench.js');
+    // This tree against itself: what the harness does is under test here, not a build.
+    const r = spawnSync(process.execPath, [script, '--smoke', `--ab=${projectRoot()}`, '--reps=2', '--scrape-ms=200', `--out=${out}`], { encoding: 'utf8', timeout: 110_000 });
+    assert.equal(r.status, 0, `exit ${r.status ?? r.signal}\n${r.stdout}\n${r.stderr}`);
+    const json = JSON.parse(readFileSync(out, 'utf8')) as {
+      mode: string;
+      flushes: Array<{
+        flush: string;
+        runs: Record<'before' | 'after', Array<{ error?: string }>>;
+        cpu: Record<'before' | 'after', Record<string, number[]>>;
+        figures: Record<string, { pairs: number; ratio: number; low: number; high: number; verdict: string }>;
+        scrape?: { scrapes: number; endpoints: string[] };
+      }>;
+      table: string;
+    };
+    assert.equal(json.mode, 'ab');
+    assert.deepEqual(json.flushes.map((f) => f.flush), ['ASYNC_FLUSH', 'SYNC_FLUSH']);
+    for (const f of json.flushes) {
+      for (const side of ['before', 'after'] as const) {
+        assert.equal(f.runs[side].length, 2, `${f.flush} ${side}`);
+        assert.ok(f.runs[side].every((x) => x.error === undefined), `${f.flush} ${side}: ${JSON.stringify(f.runs[side])}`);
+        for (const unit of ['A+D', 'A_batch', 'B', 'C']) assert.ok(f.cpu[side][unit]!.length === 2 && f.cpu[side][unit]!.every((s) => s >= 0), `${f.flush} ${side} cpu ${unit}`);
+      }
+      for (const k of ['A_single', 'A_batch', 'B_p50', 'B_p99', 'C_p50', 'C_p99', 'D', 'cpu all']) {
+        const fig = f.figures[k];
+        assert.ok(fig && fig.pairs === 2 && fig.ratio > 0 && fig.low <= fig.ratio && fig.ratio <= fig.high, `${f.flush} ${k}: ${JSON.stringify(fig)}`);
+      }
+      // Each side serves two endpoints (NameServer and broker); all four were scraped.
+      assert.ok(f.scrape && f.scrape.scrapes > 0 && f.scrape.endpoints.length === 4, `${f.flush} scrape: ${JSON.stringify(f.scrape)}`);
+    }
+    assert.match(json.table, /\| SYNC_FLUSH \| B p99 ms \| 2 \|/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bench:peers --ab on a directory without a build says so in one line and exits 2', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'peers-ab-nobuild-'));
+  try {
+    const r = spawnSync(process.execPath, [join(projectRoot(), 'dist', 'bench', 'peers-bench.js'), `--ab=${dir}`], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /^--ab: .* has no dist\/src\/cli\/apogee\.js; build it there first/);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
