@@ -33,41 +33,62 @@ const WINDOWS: ReadonlyArray<readonly [number, number]> = [
   [3_600_000, 25],
 ];
 
+/** The items a send or pull adds to, found with one map lookup per call instead of one per item. */
+interface TopicItems {
+  put?: [nums: Item, size: Item];
+  /** group → [GROUP_GET_NUMS, GROUP_GET_SIZE] items of `<topic>@<group>`. */
+  readonly gets: Map<string, [nums: Item, size: Item]>;
+}
+
 export class BrokerStatsTable {
   private readonly items = new Map<string, Map<string, Item>>();
   private readonly lastSample = [0, 0, 0];
-  /** topic → group → `<topic>@<group>`: a pull counts without building its key again. */
-  private readonly getKeys = new Map<string, Map<string, string>>();
+  private readonly byTopic = new Map<string, TopicItems>();
+  private brokerPut: Item | undefined;
+  private brokerGet: Item | undefined;
 
   /** `clusterName` keys the broker-wide items, as Apache's BrokerStatsManager does. */
   constructor(private readonly clusterName: string, private readonly now: () => number = Date.now) {}
 
   /** A stored send (one call): `msgs` messages of `bytes` to `topic`. */
   countPut(topic: string, msgs: number, bytes: number): void {
-    this.add(StatsName.TOPIC_PUT_NUMS, topic, msgs);
-    this.add(StatsName.TOPIC_PUT_SIZE, topic, bytes);
-    this.add(StatsName.BROKER_PUT_NUMS, this.clusterName, msgs);
+    const t = this.topicItems(topic);
+    const [nums, size] = (t.put ??= [this.item(StatsName.TOPIC_PUT_NUMS, topic), this.item(StatsName.TOPIC_PUT_SIZE, topic)]);
+    count(nums, msgs);
+    count(size, bytes);
+    count((this.brokerPut ??= this.item(StatsName.BROKER_PUT_NUMS, this.clusterName)), msgs);
   }
 
   /** A pull that found messages: `msgs` messages of `bytes` of `topic` to `group`. */
   countGet(topic: string, group: string, msgs: number, bytes: number): void {
-    let byGroup = this.getKeys.get(topic);
-    if (!byGroup) this.getKeys.set(topic, (byGroup = new Map()));
-    let key = byGroup.get(group);
-    if (key === undefined) byGroup.set(group, (key = `${topic}@${group}`));
-    this.add(StatsName.GROUP_GET_NUMS, key, msgs);
-    this.add(StatsName.GROUP_GET_SIZE, key, bytes);
-    this.add(StatsName.BROKER_GET_NUMS, this.clusterName, msgs);
+    const gets = this.topicItems(topic).gets;
+    let pair = gets.get(group);
+    if (!pair) {
+      const key = `${topic}@${group}`;
+      gets.set(group, (pair = [this.item(StatsName.GROUP_GET_NUMS, key), this.item(StatsName.GROUP_GET_SIZE, key)]));
+    }
+    count(pair[0], msgs);
+    count(pair[1], bytes);
+    count((this.brokerGet ??= this.item(StatsName.BROKER_GET_NUMS, this.clusterName)), msgs);
   }
 
   /** Adds `value` (messages, bytes) counted over `times` calls to an item. */
   add(statsName: string, key: string, value: number, times = 1): void {
+    count(this.item(statsName, key), value, times);
+  }
+
+  private item(statsName: string, key: string): Item {
     let table = this.items.get(statsName);
     if (!table) this.items.set(statsName, (table = new Map()));
     let item = table.get(key);
     if (!item) table.set(key, (item = { value: 0, times: 0, since: this.now(), rings: [[], [], []] }));
-    item.value += value;
-    item.times += times;
+    return item;
+  }
+
+  private topicItems(topic: string): TopicItems {
+    let t = this.byTopic.get(topic);
+    if (!t) this.byTopic.set(topic, (t = { gets: new Map() }));
+    return t;
   }
 
   /** Call about once a second: takes each window's snapshot when its interval has passed. */
@@ -88,7 +109,7 @@ export class BrokerStatsTable {
 
   /** Forgets the items of a deleted topic (its puts, and its gets by every group). */
   deleteTopic(topic: string): void {
-    this.getKeys.delete(topic);
+    this.byTopic.delete(topic);
     for (const table of this.items.values()) {
       for (const key of table.keys()) if (key === topic || key.startsWith(`${topic}@`)) table.delete(key);
     }
@@ -115,4 +136,9 @@ export class BrokerStatsTable {
   tps(statsName: string, key: string): number {
     return this.get(statsName, key)?.statsMinute.tps ?? 0;
   }
+}
+
+function count(item: Item, value: number, times = 1): void {
+  item.value += value;
+  item.times += times;
 }

@@ -61,4 +61,12 @@ test('deleting a topic drops its puts and every group\'s gets of it, and nothing
   assert.equal(table.get('GROUP_GET_NUMS', 'T@G'), undefined);
   assert.equal(table.get('TOPIC_PUT_NUMS', 'T2')!.statsDay.sum, 1);
   assert.equal(table.get('GROUP_GET_NUMS', 'T2@G')!.statsDay.sum, 1);
+  // A topic created again under the same name counts from zero, and is seen by get() again.
+  table.countPut('T', 2, 20);
+  table.countGet('T', 'G', 3, 30);
+  assert.equal(table.get('TOPIC_PUT_NUMS', 'T')!.statsDay.sum, 2);
+  assert.equal(table.get('TOPIC_PUT_SIZE', 'T')!.statsDay.sum, 20);
+  assert.equal(table.get('GROUP_GET_SIZE', 'T@G')!.statsDay.sum, 30);
+  assert.equal(table.get('BROKER_PUT_NUMS', 'DefaultCluster')!.statsDay.sum, 4);
+  assert.equal(table.get('BROKER_GET_NUMS', 'DefaultCluster')!.statsDay.sum, 5);
 });
