@@ -94,7 +94,9 @@ export class RemotingServer extends EventEmitter {
     this.inflight++;
     const timings = this.options.timings;
     const started = timings ? performance.now() : 0;
-    const finish = (response: ProcessorResult, answeredLater = false): void => {
+    // Set when the processor answers through a promise; a flag, not a second closure per request.
+    let answeredLater = false;
+    const finish = (response: ProcessorResult): void => {
       // A pull answered later was held (long polling): its latency is the hold, kept apart.
       timings?.record(request.code, response ? response.code : NO_RESPONSE, performance.now() - started, answeredLater && request.code === RequestCode.PULL_MESSAGE);
       if (response && !isOneway(request)) conn.write(response);
@@ -118,7 +120,11 @@ export class RemotingServer extends EventEmitter {
       return;
     }
     if (result instanceof Promise) {
-      result.then((r) => finish(r, true), (err: unknown) => finish(this.failure(request, err)));
+      answeredLater = true;
+      result.then(finish, (err: unknown) => {
+        answeredLater = false;
+        finish(this.failure(request, err));
+      });
     } else {
       finish(result);
     }
