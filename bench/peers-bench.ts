@@ -14,9 +14,10 @@
  * Options: --only=apogee,redis,jetstream,rabbitmq   --reps=N   BENCH_BUDGET_S (default 840 s).
  *
  * Before/after (Apogee only): --ab=DIR [--reps=N (default 8)] [--scrape-ms=N|none (default 15000)]
- *   DIR is another checkout of this project, built (`npm ci && npm run build` there). For each flush
- *   type both builds' servers run at once, idle in turn: every workload runs on one, then on the other,
- *   the order alternating by workload and by round, all driven by this tree's SDK. Each pair gives a
+ *   DIR is another checkout of this project, built (`npm ci && npm run build` there). Each round starts
+ *   both builds' servers afresh (one flush type at a time), warms both up, then runs every workload on
+ *   one and then on the other, the order alternating by workload and by round, all driven by this
+ *   tree's SDK. Each pair gives a
  *   ratio, and so does each side's server CPU time for the workload; the report is the geometric mean
  *   of the ratios with a bootstrap 95 % interval (bench/paired.ts). Endpoints that serve /metrics are
  *   scraped every --scrape-ms by bench/scrape-metrics.mjs, as Prometheus would. Default budget 2400 s.
@@ -1045,7 +1046,8 @@ interface AbFlushReport {
   /** Server CPU seconds per workload unit and round. */
   cpu: Record<Side, Record<Unit, number[]>>;
   figures: Record<string, PairedFigure>;
-  scrape?: unknown;
+  /** Scrapes answered over all rounds. */
+  scrapes: number;
   note?: string;
 }
 
@@ -1083,6 +1085,66 @@ function abTable(reports: AbFlushReport[]): string {
   return lines.join('\n');
 }
 
+/**
+ * One round: both builds' servers started afresh (which one first alternates), warmed up alike, then
+ * every workload on one and then on the other. Fresh processes each round make the rounds independent:
+ * a process keeps its JIT and heap state for life, and a run that reused two processes would pair
+ * the same two states every round.
+ */
+async function abRound(flush: 'ASYNC_FLUSH' | 'SYNC_FLUSH', rep: number, roots: Record<Side, string>, tmp: string, scrapeMs: number | undefined, report: AbFlushReport): Promise<Record<Side, RunResult>> {
+  const servers: Partial<Record<Side, Server>> = {};
+  let stopScraper: (() => Promise<unknown>) | undefined;
+  const r: Record<Side, RunResult> = { before: { seconds: 0, loadavg1: round2(os.loadavg()[0]!) }, after: { seconds: 0, loadavg1: round2(os.loadavg()[0]!) } };
+  try {
+    for (const side of rep % 2 ? (['before', 'after'] as const) : (['after', 'before'] as const)) servers[side] = await startApogee(flush, tmp, roots[side]);
+    const sides = servers as Record<Side, Server>;
+    report.durability ||= sides.after.targets[0]!.durability;
+    if (rep === 1) console.log(`\n${flush}: before ${sides.before.version} (metrics ${sides.before.metricsUrls?.join(' ') || 'none'}), after ${sides.after.version} (metrics ${sides.after.metricsUrls?.join(' ') || 'none'}); both started afresh each round`);
+    if (scrapeMs !== undefined) stopScraper = startScraper([...(sides.before.metricsUrls ?? []), ...(sides.after.metricsUrls ?? [])], scrapeMs);
+    for (const side of ['before', 'after'] as const) {
+      // Warm-up, not measured: the send and pull paths compiled before the clock starts.
+      const t = await sides[side].targets[0]!.topic('warm');
+      const warm = await pipelined(P.aN / 10, P.window, 1, P.aCapMs, () => t.publish(TEMPLATE));
+      await workloadD(t, warm.messages);
+      await t.drop();
+    }
+    for (const [k, unit] of UNITS.entries()) {
+      // Alternate who goes first, by workload and by round, so drift weighs on both alike.
+      const order: Side[] = (rep + k) % 2 === 1 ? ['before', 'after'] : ['after', 'before'];
+      for (const side of order) {
+        if (r[side].error) {
+          report.cpu[side][unit].push(NaN);
+          continue;
+        }
+        const t0 = Date.now();
+        const c0 = cpuTicks(sides[side].pid);
+        try {
+          await runUnit(sides[side].targets[0]!, unit, r[side]);
+        } catch (err) {
+          r[side].error = `${unit}: ${err instanceof Error ? err.message : String(err)}`;
+          console.log(`    ${side}: ${r[side].error}`);
+        }
+        report.cpu[side][unit].push((cpuTicks(sides[side].pid) - c0) / TICKS_PER_S);
+        r[side].seconds = Math.round(r[side].seconds * 10 + (Date.now() - t0) / 100) / 10;
+      }
+    }
+  } catch (err) {
+    // A server that would not start: the round counts as failed on both sides.
+    const msg = `round ${rep}: ${err instanceof Error ? err.message : String(err)}`;
+    console.log(`    ${msg}`);
+    for (const side of ['before', 'after'] as const) {
+      r[side].error ??= msg;
+      for (const u of UNITS) if (report.cpu[side][u].length < rep) report.cpu[side][u].push(NaN);
+    }
+  } finally {
+    const scrape = (await stopScraper?.()) as { scrapes?: number } | undefined;
+    report.scrapes += scrape?.scrapes ?? 0;
+    await servers.after?.stop();
+    await servers.before?.stop();
+  }
+  return r;
+}
+
 async function mainAb(beforeDir: string): Promise<void> {
   const roots: Record<Side, string> = { before: resolve(beforeDir), after: ROOT };
   if (!fs.existsSync(join(roots.before, 'dist', 'src', 'cli', 'apogee.js'))) {
@@ -1109,66 +1171,33 @@ async function mainAb(beforeDir: string): Promise<void> {
   const reports: AbFlushReport[] = [];
   try {
     for (const [fi, flush] of (['ASYNC_FLUSH', 'SYNC_FLUSH'] as const).entries()) {
-      const servers: Partial<Record<Side, Server>> = {};
-      let stopScraper: (() => Promise<unknown>) | undefined;
-      try {
-        servers.before = await startApogee(flush, tmp, roots.before);
-        servers.after = await startApogee(flush, tmp, roots.after);
-        const sides = servers as Record<Side, Server>;
-        if (scrapeMs !== undefined) stopScraper = startScraper([...(sides.before.metricsUrls ?? []), ...(sides.after.metricsUrls ?? [])], scrapeMs);
-        const report: AbFlushReport = {
-          flush,
-          durability: sides.after.targets[0]!.durability,
-          runs: { before: [], after: [] },
-          cpu: { before: { 'A+D': [], A_batch: [], B: [], C: [] }, after: { 'A+D': [], A_batch: [], B: [], C: [] } },
-          figures: {},
-        };
-        reports.push(report);
-        console.log(`\n${flush}: before ${sides.before.version} (pid ${sides.before.pid}, metrics ${sides.before.metricsUrls?.join(' ') || 'none'}), after ${sides.after.version} (pid ${sides.after.pid}, metrics ${sides.after.metricsUrls?.join(' ') || 'none'})`);
-        // Half the budget per flush type.
-        const flushDeadline = STARTED + (BUDGET_MS * (fi + 1)) / 2;
-        for (let rep = 1; rep <= P.reps; rep++) {
-          const lastRound = report.runs.after.at(-1);
-          const roundMs = lastRound ? (lastRound.seconds + (report.runs.before.at(-1)?.seconds ?? 0)) * 1000 : 0;
-          if (rep > 1 && Date.now() + roundMs > flushDeadline) {
-            report.note = `${rep - 1} rounds instead of ${P.reps}, to stay within the ${BUDGET_MS / 1000} s budget`;
-            console.log(`  ${flush}: ${report.note}`);
-            break;
-          }
-          const r: Record<Side, RunResult> = { before: { seconds: 0, loadavg1: round2(os.loadavg()[0]!) }, after: { seconds: 0, loadavg1: round2(os.loadavg()[0]!) } };
-          for (const [k, unit] of UNITS.entries()) {
-            // Alternate who goes first, by workload and by round, so drift weighs on both alike.
-            const order: Side[] = (rep + k) % 2 === 1 ? ['before', 'after'] : ['after', 'before'];
-            for (const side of order) {
-              if (r[side].error) {
-                report.cpu[side][unit].push(NaN);
-                continue;
-              }
-              const t0 = Date.now();
-              const c0 = cpuTicks(sides[side].pid);
-              try {
-                await runUnit(sides[side].targets[0]!, unit, r[side]);
-              } catch (err) {
-                r[side].error = `${unit}: ${err instanceof Error ? err.message : String(err)}`;
-                console.log(`    ${side}: ${r[side].error}`);
-              }
-              report.cpu[side][unit].push((cpuTicks(sides[side].pid) - c0) / TICKS_PER_S);
-              r[side].seconds = Math.round(r[side].seconds * 10 + (Date.now() - t0) / 100) / 10;
-            }
-          }
-          for (const side of ['before', 'after'] as const) {
-            report.runs[side].push(r[side]);
-            const cpu = UNITS.reduce((s, u) => s + (report.cpu[side][u].at(-1) ?? 0), 0);
-            console.log(`${describeRound(`${side.padEnd(6)} ${flush === 'ASYNC_FLUSH' ? 'async' : 'sync '}`, rep, r[side])} server CPU ${cpu.toFixed(2)} s`);
-          }
+      const report: AbFlushReport = {
+        flush,
+        durability: '',
+        runs: { before: [], after: [] },
+        cpu: { before: { 'A+D': [], A_batch: [], B: [], C: [] }, after: { 'A+D': [], A_batch: [], B: [], C: [] } },
+        figures: {},
+        scrapes: 0,
+      };
+      reports.push(report);
+      // Half the budget per flush type.
+      const flushDeadline = STARTED + (BUDGET_MS * (fi + 1)) / 2;
+      for (let rep = 1; rep <= P.reps; rep++) {
+        const lastRound = report.runs.after.at(-1);
+        const roundMs = lastRound ? (lastRound.seconds + (report.runs.before.at(-1)?.seconds ?? 0)) * 1000 + 10_000 : 0;
+        if (rep > 1 && Date.now() + roundMs > flushDeadline) {
+          report.note = `${rep - 1} rounds instead of ${P.reps}, to stay within the ${BUDGET_MS / 1000} s budget`;
+          console.log(`  ${flush}: ${report.note}`);
+          break;
         }
-        report.figures = abFigures(report.runs, report.cpu);
-      } finally {
-        const scrape = await stopScraper?.();
-        if (scrape !== undefined && reports.at(-1)?.flush === flush) reports.at(-1)!.scrape = scrape;
-        await servers.after?.stop();
-        await servers.before?.stop();
+        const r = await abRound(flush, rep, roots, tmp, scrapeMs, report);
+        for (const side of ['before', 'after'] as const) {
+          report.runs[side].push(r[side]);
+          const cpu = UNITS.reduce((sum, u) => sum + (report.cpu[side][u].at(-1) ?? 0), 0);
+          console.log(`${describeRound(`${side.padEnd(6)} ${flush === 'ASYNC_FLUSH' ? 'async' : 'sync '}`, rep, r[side])} server CPU ${cpu.toFixed(2)} s`);
+        }
       }
+      report.figures = abFigures(report.runs, report.cpu);
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -1176,7 +1205,7 @@ async function mainAb(beforeDir: string): Promise<void> {
   const md = abTable(reports);
   console.log(`\n${md}\n`);
   console.log('after / before: geometric mean over the pairs of each figure\'s ratio (for latencies and CPU, > 1 is slower); interval: bootstrap 95 % over pairs. "yes": the whole interval lies within 5 % either way; "no": wholly outside; "cannot tell": more pairs needed.');
-  for (const r of reports) if (r.scrape) console.log(`${r.flush} scraper: ${JSON.stringify(r.scrape)}`);
+  if (scrapeMs !== undefined) for (const r of reports) console.log(`${r.flush}: ${r.scrapes} scrapes answered`);
   const result = {
     date: new Date().toISOString(),
     mode: 'ab',

@@ -57,7 +57,7 @@ test('bench:peers --ab runs both builds side by side, pairs every workload, and 
         runs: Record<'before' | 'after', Array<{ error?: string }>>;
         cpu: Record<'before' | 'after', Record<string, number[]>>;
         figures: Record<string, { pairs: number; ratio: number; low: number; high: number; verdict: string }>;
-        scrape?: { scrapes: number; endpoints: string[] };
+        scrapes: number;
       }>;
       table: string;
     };
@@ -73,8 +73,7 @@ test('bench:peers --ab runs both builds side by side, pairs every workload, and 
         const fig = f.figures[k];
         assert.ok(fig && fig.pairs === 2 && fig.ratio > 0 && fig.low <= fig.ratio && fig.ratio <= fig.high, `${f.flush} ${k}: ${JSON.stringify(fig)}`);
       }
-      // Each side serves two endpoints (NameServer and broker); all four were scraped.
-      assert.ok(f.scrape && f.scrape.scrapes > 0 && f.scrape.endpoints.length === 4, `${f.flush} scrape: ${JSON.stringify(f.scrape)}`);
+      assert.ok(f.scrapes > 0, `${f.flush}: no scrape answered`);
     }
     assert.match(json.table, /\| SYNC_FLUSH \| B p99 ms \| 2 \|/);
   } finally {
