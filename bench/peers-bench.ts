@@ -14,6 +14,7 @@
  * Options: --only=apogee,redis,jetstream,rabbitmq   --reps=N   BENCH_BUDGET_S (default 840 s).
  *
  * Before/after (Apogee only): --ab=DIR [--reps=N (default 8)] [--scrape-ms=N|none (default 15000)]
+ *   [--before-props='broker.k=v;namesrv.k=v'] [--after-props=...]  (e.g. --ab=. with metrics off on one side)
  *   DIR is another checkout of this project, built (`npm ci && npm run build` there). Each round starts
  *   both builds' servers afresh (one flush type at a time), warms both up, then runs every workload on
  *   one and then on the other, the order alternating by workload and by round, all driven by this
@@ -215,8 +216,11 @@ const uniq = (tag: string): string => `b${process.pid}x${++topicSeq}${tag}`;
 
 // Apogee ---------------------------------------------------------------------------------------
 
-/** `root`: the project whose dist/ runs the server (default this one; --ab runs an older build beside it). */
-async function startApogee(flush: 'ASYNC_FLUSH' | 'SYNC_FLUSH', tmp: string, root = ROOT): Promise<Server> {
+/**
+ * `root`: the project whose dist/ runs the server (default this one; --ab runs an older build beside it).
+ * `extra`: `broker.k=v;namesrv.k=v` properties for this server alone (--before-props / --after-props).
+ */
+async function startApogee(flush: 'ASYNC_FLUSH' | 'SYNC_FLUSH', tmp: string, root = ROOT, extra = ''): Promise<Server> {
   const data = fs.mkdtempSync(join(tmp, `apogee-${flush}-`));
   // BENCH_APOGEE_NODE_ARGS, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof', to profile the broker process.
   const nodeArgs = (process.env.BENCH_APOGEE_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -225,7 +229,16 @@ async function startApogee(flush: 'ASYNC_FLUSH' | 'SYNC_FLUSH', tmp: string, roo
     // BENCH_APOGEE_BROKER_PROPS / BENCH_APOGEE_NAMESRV_PROPS, e.g. 'metricsExporterType=DISABLE' (k=v;k=v), add properties.
     const props = (env: string | undefined): Record<string, string> =>
       Object.fromEntries((env ?? '').split(';').filter((kv) => kv.includes('=')).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-    server = await launch({ mode: 'node', dir: data, root, nodeArgs, brokerProps: { flushDiskType: flush, autoCreateTopicEnable: 'true', ...props(process.env.BENCH_APOGEE_BROKER_PROPS) }, namesrvProps: props(process.env.BENCH_APOGEE_NAMESRV_PROPS), readyTimeoutMs: 30_000 });
+    const own = (prefix: string): string => extra.split(';').filter((kv) => kv.startsWith(prefix)).map((kv) => kv.slice(prefix.length)).join(';');
+    server = await launch({
+      mode: 'node',
+      dir: data,
+      root,
+      nodeArgs,
+      brokerProps: { flushDiskType: flush, autoCreateTopicEnable: 'true', ...props(process.env.BENCH_APOGEE_BROKER_PROPS), ...props(own('broker.')) },
+      namesrvProps: { ...props(process.env.BENCH_APOGEE_NAMESRV_PROPS), ...props(own('namesrv.')) },
+      readyTimeoutMs: 30_000,
+    });
   } catch (err) {
     fs.rmSync(data, { recursive: true, force: true });
     throw err;
@@ -1096,7 +1109,7 @@ async function abRound(flush: 'ASYNC_FLUSH' | 'SYNC_FLUSH', rep: number, roots: 
   let stopScraper: (() => Promise<unknown>) | undefined;
   const r: Record<Side, RunResult> = { before: { seconds: 0, loadavg1: round2(os.loadavg()[0]!) }, after: { seconds: 0, loadavg1: round2(os.loadavg()[0]!) } };
   try {
-    for (const side of rep % 2 ? (['before', 'after'] as const) : (['after', 'before'] as const)) servers[side] = await startApogee(flush, tmp, roots[side]);
+    for (const side of rep % 2 ? (['before', 'after'] as const) : (['after', 'before'] as const)) servers[side] = await startApogee(flush, tmp, roots[side], argOf(`${side}-props`));
     const sides = servers as Record<Side, Server>;
     report.durability ||= sides.after.targets[0]!.durability;
     if (rep === 1) console.log(`\n${flush}: before ${sides.before.version} (metrics ${sides.before.metricsUrls?.join(' ') || 'none'}), after ${sides.after.version} (metrics ${sides.after.metricsUrls?.join(' ') || 'none'}); both started afresh each round`);
@@ -1167,7 +1180,7 @@ async function mainAb(beforeDir: string): Promise<void> {
   }, BUDGET_MS + 60_000);
   watchdog.unref();
   const load0 = os.loadavg().map(round2);
-  console.log(`peers bench, before/after: before ${roots.before} (${builds.before}), after ${roots.after} (${builds.after}); ${P.reps} rounds per flush type; scraped ${scrapeMs === undefined ? 'never' : `every ${scrapeMs} ms`}; ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, load ${load0.join(' ')}`);
+  console.log(`peers bench, before/after: before ${roots.before} (${builds.before}${argOf('before-props') ? `, ${argOf('before-props')}` : ''}), after ${roots.after} (${builds.after}${argOf('after-props') ? `, ${argOf('after-props')}` : ''}); ${P.reps} rounds per flush type; scraped ${scrapeMs === undefined ? 'never' : `every ${scrapeMs} ms`}; ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, load ${load0.join(' ')}`);
   const reports: AbFlushReport[] = [];
   try {
     for (const [fi, flush] of (['ASYNC_FLUSH', 'SYNC_FLUSH'] as const).entries()) {
@@ -1212,7 +1225,7 @@ async function mainAb(beforeDir: string): Promise<void> {
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGB: Math.round(os.totalmem() / 2 ** 30), kernel: os.release(), node: process.version },
     load: { start: load0, end: os.loadavg().map(round2) },
     parameters: { ...P, bodyBytes: BODY_SIZE, scrapeMs: scrapeMs ?? null },
-    builds: { before: { root: roots.before, build: builds.before }, after: { root: roots.after, build: builds.after } },
+    builds: { before: { root: roots.before, build: builds.before, props: argOf('before-props') ?? '' }, after: { root: roots.after, build: builds.after, props: argOf('after-props') ?? '' } },
     flushes: reports,
     totalSeconds: Math.round((Date.now() - STARTED) / 1000),
     table: md,

@@ -42,14 +42,16 @@ test('bench:peers --smoke measures every workload on Apogee (both flush modes)',
   }
 });
 
-test('bench:peers --ab runs both builds side by side, pairs every workload, and scrapes the metrics endpoints', { timeout: 120_000 }, (t) => {
+test('bench:peers --ab runs both builds side by side, pairs every workload, and scrapes the metrics endpoints', { timeout: 120_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'peers-ab-smoke-'));
   try {
     const out = join(dir, 'result.json');
     const script = join(projectRoot(), 'dist', 'bench', 'peers-bench.js');
-    // This tree against itself: what the harness does is under test here, not a build.
-    const r = spawnSync(process.execPath, [script, '--smoke', `--ab=${projectRoot()}`, '--reps=2', '--scrape-ms=200', `--out=${out}`], { encoding: 'utf8', timeout: 110_000 });
+    // This tree against itself, metrics off on the before side: the harness is under test here, not a build.
+    const off = 'broker.metricsExporterType=DISABLE;namesrv.metricsExporterType=DISABLE';
+    const r = spawnSync(process.execPath, [script, '--smoke', `--ab=${projectRoot()}`, `--before-props=${off}`, '--reps=2', '--scrape-ms=200', `--out=${out}`], { encoding: 'utf8', timeout: 110_000 });
     assert.equal(r.status, 0, `exit ${r.status ?? r.signal}\n${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /ASYNC_FLUSH: before \S+ \(metrics none\), after \S+ \(metrics http:\/\/127\.0\.0\.1:\d+\/metrics http:/);
     const json = JSON.parse(readFileSync(out, 'utf8')) as {
       mode: string;
       flushes: Array<{
