@@ -1121,6 +1121,9 @@ async function abRound(flush: 'ASYNC_FLUSH' | 'SYNC_FLUSH', rep: number, roots: 
       await workloadD(t, warm.messages);
       await t.drop();
     }
+    // A first scrape compiles its code and starts its collectors, once in a process's life; a
+    // Prometheus-scraped broker is past it long before anyone measures, so it happens here, unmeasured.
+    if (scrapeMs !== undefined) for (const u of [...(sides.before.metricsUrls ?? []), ...(sides.after.metricsUrls ?? [])]) await (await fetch(u)).text();
     for (const [k, unit] of UNITS.entries()) {
       // Alternate who goes first, by workload and by round, so drift weighs on both alike.
       const order: Side[] = (rep + k) % 2 === 1 ? ['before', 'after'] : ['after', 'before'];
