@@ -1161,6 +1161,19 @@ async function abRound(flush: 'ASYNC_FLUSH' | 'SYNC_FLUSH', rep: number, roots: 
   return r;
 }
 
+/** The run's temporary directory, and a watchdog that stops every server and removes it once the budget is past. */
+function benchTempDir(prefix: string): string {
+  const tmp = fs.mkdtempSync(join(process.env.BENCH_DIR ?? os.tmpdir(), prefix));
+  const watchdog = setTimeout(() => {
+    console.error(`\nbudget of ${BUDGET_MS / 1000 + 60} s exceeded: stopping every server and exiting`);
+    killAllNow();
+    fs.rmSync(tmp, { recursive: true, force: true });
+    process.exit(3);
+  }, BUDGET_MS + 60_000);
+  watchdog.unref();
+  return tmp;
+}
+
 async function mainAb(beforeDir: string): Promise<void> {
   const roots: Record<Side, string> = { before: resolve(beforeDir), after: ROOT };
   if (!fs.existsSync(join(roots.before, 'dist', 'src', 'cli', 'apogee.js'))) {
@@ -1174,14 +1187,7 @@ async function mainAb(beforeDir: string): Promise<void> {
     process.exit(2);
   }
   const builds = { before: buildOf(roots.before), after: buildOf(roots.after) };
-  const tmp = fs.mkdtempSync(join(process.env.BENCH_DIR ?? os.tmpdir(), 'apogee-peers-ab-'));
-  const watchdog = setTimeout(() => {
-    console.error(`\nbudget of ${BUDGET_MS / 1000 + 60} s exceeded: stopping every server and exiting`);
-    killAllNow();
-    fs.rmSync(tmp, { recursive: true, force: true });
-    process.exit(3);
-  }, BUDGET_MS + 60_000);
-  watchdog.unref();
+  const tmp = benchTempDir('apogee-peers-ab-');
   const load0 = os.loadavg().map(round2);
   console.log(`peers bench, before/after: before ${roots.before} (${builds.before}${argOf('before-props') ? `, ${argOf('before-props')}` : ''}), after ${roots.after} (${builds.after}${argOf('after-props') ? `, ${argOf('after-props')}` : ''}); ${P.reps} rounds per flush type; scraped ${scrapeMs === undefined ? 'never' : `every ${scrapeMs} ms`}; ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, load ${load0.join(' ')}`);
   const reports: AbFlushReport[] = [];
@@ -1246,14 +1252,7 @@ async function mainAb(beforeDir: string): Promise<void> {
 
 async function main(): Promise<void> {
   if (AB) return mainAb(AB);
-  const tmp = fs.mkdtempSync(join(process.env.BENCH_DIR ?? os.tmpdir(), 'apogee-peers-'));
-  const watchdog = setTimeout(() => {
-    console.error(`\nbudget of ${BUDGET_MS / 1000 + 60} s exceeded: stopping every server and exiting`);
-    killAllNow();
-    fs.rmSync(tmp, { recursive: true, force: true });
-    process.exit(3);
-  }, BUDGET_MS + 60_000);
-  watchdog.unref();
+  const tmp = benchTempDir('apogee-peers-');
   const load0 = os.loadavg().map(round2);
   const busy = spawnSync('ps', ['-eo', 'pcpu,comm', '--sort=-pcpu', '--no-headers'], { encoding: 'utf8' })
     .stdout.split('\n')
