@@ -1033,9 +1033,10 @@ function buildOf(root: string): string {
   return r.status === 0 ? r.stdout.trim() : '?';
 }
 
+/** Its own process group (detached), like every child here, so the watchdog's and SIGINT's group kill reach it. */
 function startScraper(urls: string[], intervalMs: number): (() => Promise<unknown>) | undefined {
   if (urls.length === 0) return undefined;
-  const child = spawn(process.execPath, [join(ROOT, 'bench', 'scrape-metrics.mjs'), `--interval-ms=${intervalMs}`, ...urls.map((u) => `--url=${u}`)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(ROOT, 'bench', 'scrape-metrics.mjs'), `--interval-ms=${intervalMs}`, ...urls.map((u) => `--url=${u}`)], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
   live.add(child);
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString('utf8')));
