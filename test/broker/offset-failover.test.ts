@@ -99,7 +99,8 @@ test('offsets held for the master survive a slave restart', async () => {
     await cluster.broker.shutdown();
     await commit(client, slave.brokerAddr, 15);
     await slave.shutdown();
-    slave = new Broker({ ...slaveConfig, listenPort: slave.config.listenPort }, { storeProperties: slaveStore });
+    // Same remoting port as before; its listenPort + 3 may have been taken since, so metrics get a free one.
+    slave = new Broker({ ...slaveConfig, listenPort: slave.config.listenPort, metricsPromExporterPort: 0 }, { storeProperties: slaveStore });
     await slave.start();
     assert.deepEqual(slave.context.offsets.heldForMaster(), [{ group: GROUP, topic: TOPIC, queueId: 0, offset: 15 }]);
     cluster.broker = new Broker(masterConfig, { storeProperties: { ...SMALL_STORE, storePathRootDir: join(cluster.home, 'store'), messageDelayLevel: '1s' } });

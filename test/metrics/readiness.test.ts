@@ -41,7 +41,8 @@ test('broker /readyz: 503 while a NameServer is unreachable, 200 once registered
     assert.equal(m.value('apogee_namesrv_registered', { namesrv: first.addr }), 1);
     assert.equal(m.value('apogee_ready'), 0);
 
-    second = await startNamesrv({ bindAddress: '127.0.0.1', listenPort: missingPort });
+    // Only the remoting port is the one the broker was told about; listenPort + 3 may be anyone's by now.
+    second = await startNamesrv({ bindAddress: '127.0.0.1', listenPort: missingPort, metricsPromExporterPort: 0 });
     await until(async () => (await httpGet(at, '/readyz')).status === 200, 'the broker to register with the second NameServer', 15_000);
     assert.equal((await httpGet(at, '/readyz')).body, 'ready\n');
     assert.equal((await scrape(at)).value('apogee_ready'), 1);
