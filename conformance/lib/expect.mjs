@@ -68,8 +68,22 @@ export function expectRanClean(r, { deadlineMs, allowError }) {
   assert.equal(scenarioErrors.length, 0, `the scenario failed: ${short(scenarioErrors, 3)}`);
   assert.equal(r.all('done').length, 1, 'the scenario printed its final done event');
   assert.equal(r.code, 0, `scenario exit code ${r.code}`);
-  const unexpected = r.all('error', (e) => e.who !== 'scenario' && e.who !== 'process' && !(allowError?.(e) ?? false));
+  const unexpected = r.all(
+    'error',
+    (e) => e.who !== 'scenario' && e.who !== 'process' && !(allowError?.(e) ?? false) && !closedByItself(r, e),
+  );
   assert.equal(unexpected.length, 0, `ali-ons reported errors: ${short(unexpected.map((e) => ({ who: e.who, t: e.t, name: e.name, code: e.code, message: e.message })), 5)}`);
+}
+
+/**
+ * ali-ons' close() shuts its sockets while its own scheduled rebalance may still be reading an offset
+ * (seen once in CI, O6: `RemoteBrokerOffsetStore.readOffset failed … The socket was closed` as the
+ * consumer closed at the end of the scenario). That is the client's race, not the server's: a socket-closed error of a client that had
+ * already started closing is allowed; any other error, or one before closing, still fails the test.
+ */
+function closedByItself(r, e) {
+  if (e.name !== 'SocketCloseError' && !/socket was closed/i.test(e.message ?? '')) return false;
+  return r.all('closing', (c) => c.who === e.who && c.t <= e.t).length > 0;
 }
 
 export function expectSendsOk(sent, label) {

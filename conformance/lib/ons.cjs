@@ -202,6 +202,7 @@ const clients = [];
 async function producer(extra = {}, who = 'producer') {
   const p = new ons.Producer(options({ producerGroup: `PID_${env.group}`, ...extra }));
   p.on('error', (err) => emit('error', { who, ...errInfo(err) }));
+  markClosing(p, who);
   clients.push(p);
   await p.ready();
   return p;
@@ -211,8 +212,22 @@ async function producer(extra = {}, who = 'producer') {
 function consumer(extra = {}, who = 'consumer') {
   const c = new ons.Consumer(options({ consumerGroup: env.group, instanceName: who, ...extra }));
   c.on('error', (err) => emit('error', { who, ...errInfo(err) }));
+  markClosing(c, who);
   clients.push(c);
   return c;
+}
+
+/**
+ * Emits `closing` when a client starts to close. ali-ons closes its sockets while a scheduled rebalance
+ * may still be reading offsets; the harness forgives that client's own socket-closed errors after this
+ * event, and only those.
+ */
+function markClosing(client, who) {
+  const close = client.close.bind(client);
+  client.close = async (...args) => {
+    emit('closing', { who });
+    return close(...args);
+  };
 }
 
 /** The main-topic queue ids a consumer currently owns (ali-ons' process queue table). */
