@@ -185,6 +185,7 @@ export class Broker {
       version: SERVER_VERSION,
       idleTimeoutMs: c.serverChannelMaxIdleTimeSeconds * 1000,
       timings: c.metricsExporterType === 'DISABLE' ? undefined : this.timings,
+      startingRemark: `broker ${c.brokerName} is starting: try again shortly`,
     };
     this.main = new RemotingServer({ ...serverOptions, port: c.listenPort, name: `broker ${c.brokerName}` });
     this.vip = new RemotingServer({ ...serverOptions, port: c.listenPort - 2, name: `broker ${c.brokerName} vip` });
@@ -348,6 +349,9 @@ export class Broker {
       this.haSlave.start();
       this.slaveSync = new SlaveSync(this.ctx, this.outbound, c.slaveSyncIntervalMs);
     }
+    // Bound since the top of the start; requests are served only now that everything they use is in place.
+    this.main.open();
+    this.vip.open();
     const every = (ms: number, fn: () => void | Promise<void>): void => {
       const t = setInterval(() => void Promise.resolve().then(fn).catch((err: Error) => this.log.warn(err.message)), ms);
       t.unref();

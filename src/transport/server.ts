@@ -27,6 +27,13 @@ export interface RemotingServerOptions extends ConnectionOptions {
   name?: string;
   /** Where each request's code, response code and latency are counted (for metrics), if anywhere. */
   timings?: RequestTimings;
+  /**
+   * Bound before its owner can serve (a broker binds its ports before it opens its store): until
+   * open(), every request is answered SERVICE_NOT_AVAILABLE with this remark. Clients retry that
+   * code on another broker; REQUEST_CODE_NOT_SUPPORTED, which an empty processor table would give,
+   * fails the send outright.
+   */
+  startingRemark?: string;
 }
 
 export class RemotingServer extends EventEmitter {
@@ -38,10 +45,12 @@ export class RemotingServer extends EventEmitter {
   private idleWaiters: Array<() => void> = [];
   private closing = false;
   private binding = false;
+  private startingRemark: string | undefined;
 
   constructor(private readonly options: RemotingServerOptions) {
     super();
     this.log = logger('remoting', options.name);
+    this.startingRemark = options.startingRemark;
     this.server = createServer((socket) => this.accept(socket));
     // A bind failure rejects listen(); only later errors are events, and only for listeners (an
     // 'error' event nobody handles would crash the process with a stack trace).
@@ -55,6 +64,11 @@ export class RemotingServer extends EventEmitter {
   register(code: number, processor: Processor): this {
     this.processors.set(code, processor);
     return this;
+  }
+
+  /** Serves requests from now on (see RemotingServerOptions.startingRemark). */
+  open(): void {
+    this.startingRemark = undefined;
   }
 
   get version(): number {
@@ -103,6 +117,10 @@ export class RemotingServer extends EventEmitter {
       conn.requestDone();
       if (--this.inflight === 0) for (const w of this.idleWaiters.splice(0)) w();
     };
+    if (this.startingRemark !== undefined) {
+      finish(responseTo(request, ResponseCode.SERVICE_NOT_AVAILABLE, this.options.version, { remark: this.startingRemark }));
+      return;
+    }
     const processor = this.processors.get(request.code);
     if (!processor) {
       finish(

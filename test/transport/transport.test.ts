@@ -94,6 +94,27 @@ test('unknown request codes get REQUEST_CODE_NOT_SUPPORTED, processor exceptions
   });
 });
 
+test('a server bound before its owner is ready answers SERVICE_NOT_AVAILABLE with its remark until open()', async () => {
+  const server = new RemotingServer({ host: '127.0.0.1', port: 0, version: 409, name: 'starting', startingRemark: 'broker b is starting: try again shortly' });
+  await server.listen();
+  const client = new RemotingClient();
+  try {
+    const addr = `127.0.0.1:${server.port}`;
+    // Nothing registered yet: without the starting state this would be REQUEST_CODE_NOT_SUPPORTED (3).
+    const early = await client.invoke(addr, request(1000), 1000);
+    assert.equal(early.code, 14);
+    assert.equal(early.remark, 'broker b is starting: try again shortly');
+    echo(server);
+    assert.equal((await client.invoke(addr, request(1000), 1000)).code, 14, 'still starting: processors alone do not open it');
+    server.open();
+    assert.equal((await client.invoke(addr, request(1000), 1000)).code, 0);
+    assert.equal((await client.invoke(addr, request(4242), 1000)).code, 3, 'unknown codes are unsupported once open');
+  } finally {
+    await client.close();
+    await server.close(1000);
+  }
+});
+
 test('oneway requests are processed and never answered', async () => {
   let seen = 0;
   await withServer(
