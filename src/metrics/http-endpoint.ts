@@ -65,9 +65,10 @@ export class MetricsEndpoint {
    * requests an HTTP server answers take Node's socket, stream and timer code through objects the
    * remoting connections never showed it. When that happens under load, V8 throws away the send
    * path's optimized code and compiles it again, and one-at-a-time SYNC_FLUSH sends ran with a p99
-   * about 35 % higher for seconds after the first and second scrape. Here, at start, that code is
-   * not compiled yet, so it is compiled for both kinds of socket from the first time.
-   * The figures are in bench/README.md, "Session 11".
+   * about 35 % higher for seconds after the first scrape. Here, at start, that code is
+   * not compiled yet, so most of it is compiled for both kinds of socket from the first time (a
+   * later scrape on a reused connection still deoptimizes a few write-side functions;
+   * `npm run bench:first-scrape` counts them). The figures are in bench/README.md, "Session 11".
    */
   private async warmUp(): Promise<void> {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
