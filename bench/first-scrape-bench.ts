@@ -29,7 +29,7 @@ const DEOPT_LINE = /bailout \(kind: deopt|marking dependent code/;
 interface AfterScrape {
   scrape: number;
   deopts: number;
-  /** Functions named in those lines, for the first round's report. */
+  /** Functions named in those lines (the first 12 are printed per scrape). */
   functions: string[];
   p50ms: number;
   p99ms: number;

@@ -76,10 +76,11 @@ export function expectRanClean(r, { deadlineMs, allowError }) {
 }
 
 /**
- * ali-ons' close() shuts its sockets while its own scheduled rebalance may still be reading an offset
- * (seen once in CI, O6: `RemoteBrokerOffsetStore.readOffset failed … The socket was closed` as the
- * consumer closed at the end of the scenario). That is the client's race, not the server's: a socket-closed error of a client that had
- * already started closing is allowed; any other error, or one before closing, still fails the test.
+ * ali-ons' close() shuts its sockets while its own scheduled rebalance may still be reading an
+ * offset (seen once in CI, O6: `RemoteBrokerOffsetStore.readOffset failed … The socket was closed`
+ * as the consumer closed at the end of the scenario). That is the client's race, not the server's:
+ * a socket-closed error of a client that had already started closing is allowed; any other error,
+ * or one before closing, still fails the test.
  */
 function closedByItself(r, e) {
   if (e.name !== 'SocketCloseError' && !/socket was closed/i.test(e.message ?? '')) return false;
