@@ -1,8 +1,8 @@
 /**
  * The HTTP endpoint every NameServer and broker serves beside its remoting port: `GET /metrics`
- * (Prometheus text), `GET /healthz` (200 while the process runs) and `GET /readyz` (200 when the
- * node says it is ready, else 503 with the one-line reason). Anything else is 404 (405 for another
- * method); a malformed request is answered 400 and never reaches the node.
+ * (Prometheus text), `GET /healthz` (200 while the node's event loop answers) and `GET /readyz`
+ * (200 when the node says it is ready, else 503 with the one-line reason). Anything else is 404
+ * (405 for another method); a malformed request is answered 400 and never reaches the node.
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../common/logger.js';
@@ -37,13 +37,13 @@ const TEXT = 'text/plain; charset=utf-8';
 
 /**
  * The HTTP server lives in a worker thread (http-endpoint-worker.ts); this thread only answers its
- * questions. Why: the first HTTP requests a process serves take Node's socket, stream and timer
- * code through objects that the remoting connections never showed it, and V8 then throws away the
- * send path's optimized code (Node's Socket.read, Writable.write, writeOrBuffer, _unrefTimer, and
- * the group commit built on them) and compiles it again. Under load, one-at-a-time SYNC_FLUSH sends
- * ran with a p99 35 % higher for seconds after a scrape, and a self-scrape at start removed only
- * part of it (`npm run bench:first-scrape` counts the deoptimizations; bench/README.md, sessions 11
- * and 12). A worker has its own V8 heap and compiled code, so no scrape reaches the send path's.
+ * questions. Why: when a process serves HTTP, Node's socket, stream and timer code meets objects
+ * that the remoting connections never showed it, and V8 throws away the send path's optimized code
+ * (Node's socket reads and writes, and the group commit and send handler built on them) to compile
+ * it again: one-at-a-time SYNC_FLUSH sends were slower for seconds after each new kind of request.
+ * A worker has its own V8 heap and compiled code, so no scrape reaches the send path's.
+ * `npm run bench:first-scrape` counts those deoptimizations; the figures are in bench/README.md
+ * (sessions 11 and 12).
  */
 export class MetricsEndpoint {
   private worker: Worker | undefined;
@@ -89,11 +89,9 @@ export class MetricsEndpoint {
   }
 
   /**
-   * The first render of the metrics, like the first HTTP request, changes the shape of objects the
-   * send path was compiled against (the dependencies V8 records for it), and V8 then throws away
-   * the optimized group commit and send handler. Rendering once here, before the send path is hot,
-   * leaves nothing for the first scrape to invalidate (`npm run bench:first-scrape`: 5 deoptimizations
-   * at the first scrape without this, 0 with it).
+   * The first render of the metrics changes the shape of objects the send path was compiled against,
+   * and V8 then throws away the optimized group commit and send handler. Rendered once here, before
+   * the send path is hot, the first scrape finds nothing left to invalidate.
    */
   private async warmUp(): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
