@@ -13,6 +13,8 @@
  *
  * Options: --only=apogee,redis,jetstream,rabbitmq   --reps=N   BENCH_BUDGET_S (default 840 s).
  *
+ * Pooling earlier before/after results: --pool=FILE,FILE,… (no servers; prints the pooled table and
+ *   each run's ratios).
  * Before/after (Apogee only): --ab=DIR [--reps=N (default 8)] [--scrape-ms=N|none (default 15000)]
  *   [--before-props='broker.k=v;namesrv.k=v'] [--after-props=...]  (e.g. --ab=. with metrics off on one side)
  *   DIR is another checkout of this project, built (`npm ci && npm run build` there). Each round starts
@@ -1251,7 +1253,60 @@ async function mainAb(beforeDir: string): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Main
 
+/**
+ * `--pool=FILE,FILE,…`: the pairs of several earlier --ab results as one sample. One run's bootstrap
+ * interval covers the spread between its pairs, not the drift between runs, which on this VM moved
+ * a ratio by 3–4 % from one run to the next; the per-run column shows that drift beside the pooled
+ * figure. Only results of the same two builds belong together.
+ */
+function mainPool(files: string[]): void {
+  const pooled = new Map<string, AbFlushReport>();
+  const perRun: Array<Map<string, AbFlushReport>> = [];
+  for (const file of files) {
+    let parsed: { mode?: string; flushes?: AbFlushReport[]; builds?: unknown };
+    try {
+      parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as typeof parsed;
+    } catch (err) {
+      throw new Error(`--pool: cannot read ${file}: ${(err as Error).message}`);
+    }
+    if (parsed.mode !== 'ab' || !Array.isArray(parsed.flushes)) throw new Error(`--pool: ${file} is not a --ab result`);
+    console.log(`${file}: ${JSON.stringify(parsed.builds)}`);
+    const mine = new Map<string, AbFlushReport>();
+    for (const r of parsed.flushes) {
+      mine.set(r.flush, { ...r, figures: abFigures(r.runs, r.cpu) });
+      const p = pooled.get(r.flush);
+      if (!p) pooled.set(r.flush, { ...r, runs: { before: [...r.runs.before], after: [...r.runs.after] }, cpu: structuredClone(r.cpu), scrapes: r.scrapes });
+      else {
+        for (const side of ['before', 'after'] as const) {
+          p.runs[side].push(...r.runs[side]);
+          for (const u of UNITS) p.cpu[side][u].push(...r.cpu[side][u]);
+        }
+        p.scrapes += r.scrapes;
+      }
+    }
+    perRun.push(mine);
+  }
+  const reports = [...pooled.values()].map((r) => ({ ...r, figures: abFigures(r.runs, r.cpu) }));
+  console.log(`\n${abTable(reports)}\n`);
+  console.log('per run, in the order given (after / before):');
+  for (const r of reports) {
+    for (const key of Object.keys(r.figures)) {
+      const ratios = perRun.map((m) => m.get(r.flush)?.figures[key]?.ratio.toFixed(3) ?? '–');
+      console.log(`  ${r.flush} ${key}: ${ratios.join(' ')}`);
+    }
+  }
+}
+
 async function main(): Promise<void> {
+  const pool = argOf('pool');
+  if (pool) {
+    try {
+      return mainPool(pool.split(',').filter(Boolean));
+    } catch (err) {
+      console.error((err as Error).message);
+      process.exit(2);
+    }
+  }
   if (AB) return mainAb(AB);
   const tmp = benchTempDir('apogee-peers-');
   const load0 = os.loadavg().map(round2);

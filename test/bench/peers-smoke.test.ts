@@ -78,6 +78,16 @@ test('bench:peers --ab runs both builds side by side, pairs every workload, and 
       assert.ok(f.scrapes > 0, `${f.flush}: no scrape answered`);
     }
     assert.match(json.table, /\| SYNC_FLUSH \| B p99 ms \| 2 \|/);
+
+    // --pool reads results back: the same run twice is twice the pairs, and each run's own ratio.
+    const pooled = spawnSync(process.execPath, [script, `--pool=${out},${out}`], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(pooled.status, 0, `exit ${pooled.status ?? pooled.signal}\n${pooled.stdout}\n${pooled.stderr}`);
+    assert.match(pooled.stdout, /\| SYNC_FLUSH \| B p99 ms \| 4 \|/);
+    const b99 = json.flushes[1]!.figures['B_p99']!.ratio.toFixed(3);
+    assert.ok(pooled.stdout.includes(`  SYNC_FLUSH B_p99: ${b99} ${b99}\n`), pooled.stdout);
+    const notAb = spawnSync(process.execPath, [script, `--pool=${join(projectRoot(), 'package.json')}`], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(notAb.status, 2);
+    assert.match(notAb.stderr, /^--pool: .*package\.json is not a --ab result\n$/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
