@@ -30,6 +30,9 @@ export interface EndpointOptions {
 const ANSWER_TIMEOUT_MS = 10_000;
 /** How long the warm-up may hold up a node's start when its metrics do not come. */
 const WARM_UP_DEADLINE_MS = 2_000;
+/** After the endpoint's thread dies, the first restart waits this long, and each failed one twice as long. */
+const RESTART_FIRST_DELAY_MS = 1_000;
+const RESTART_MAX_DELAY_MS = 30_000;
 /** How long close() waits for the endpoint's thread to close its server before stopping it. */
 const CLOSE_GRACE_MS = 2_000;
 
@@ -49,43 +52,67 @@ export class MetricsEndpoint {
   private worker: Worker | undefined;
   private boundPort: number | undefined;
   private closing: Promise<void> | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: EndpointOptions, private readonly source: EndpointSource) {}
 
   async listen(): Promise<void> {
-    const { host, port, what, log } = this.options;
+    await this.start(this.options.port);
+    if (this.options.warmUp ?? true) await this.warmUp();
+  }
+
+  /** Starts the endpoint's thread on `port`; resolves once it listens, rejects with the one-line reason. */
+  private start(port: number): Promise<void> {
+    const { host, what, log } = this.options;
     const workerData: EndpointWorkerData = { host, port, what, answerTimeoutMs: this.options.answerTimeoutMs ?? ANSWER_TIMEOUT_MS };
     const worker = new Worker(new URL('./http-endpoint-worker.js', import.meta.url), { workerData });
     this.worker = worker;
-    await new Promise<void>((resolve, reject) => {
-      const early = (why: string) => reject(new Error(`${what}: the endpoint's thread stopped before it listened: ${why}`));
-      const onError = (err: Error) => early(err.message);
-      const onExit = (code: number) => early(`exit code ${code}`);
-      worker.once('error', onError);
-      worker.once('exit', onExit);
+    return new Promise<void>((resolve, reject) => {
+      let listening = false;
       worker.on('message', (m: FromEndpoint) => {
         if (m.kind === 'listening') {
+          listening = true;
           this.boundPort = m.port;
-          worker.off('error', onError);
-          worker.off('exit', onExit);
           resolve();
         } else if (m.kind === 'bind-failed') {
-          worker.off('exit', onExit);
-          this.worker = undefined;
-          void worker.terminate();
           reject(Object.assign(new Error(m.message), m.code ? { code: m.code } : {}));
+          void worker.terminate();
         } else if (m.kind === 'ask') {
           this.answer(worker, m.id, m.question);
         } else if (m.kind === 'log') {
           log.warn(m.message);
         }
       });
+      worker.on('error', (err) => {
+        if (!listening) reject(new Error(`${what}: the endpoint's thread failed before it listened: ${err.message}`));
+        else log.warn(`${what}: the endpoint's thread failed: ${err.message}`);
+      });
+      worker.on('exit', (code) => {
+        if (this.worker === worker) this.worker = undefined;
+        if (!listening) return reject(new Error(`${what}: the endpoint's thread stopped before it listened (exit code ${code})`));
+        if (this.closing) return;
+        log.warn(`${what}: the endpoint's thread stopped (exit code ${code}); /metrics, /healthz and /readyz are down until it restarts`);
+        this.restartLater(RESTART_FIRST_DELAY_MS);
+      });
     });
-    if (this.options.warmUp ?? true) await this.warmUp();
-    worker.on('error', (err) => log.warn(`metrics endpoint thread failed, /metrics is down: ${err.message}`));
-    worker.on('exit', (code) => {
-      if (!this.closing) log.warn(`metrics endpoint thread stopped (exit code ${code}), /metrics is down`);
-    });
+  }
+
+  /** A node outlives its endpoint's thread: the thread is started again, on the same port. */
+  private restartLater(delayMs: number): void {
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.closing) return;
+      this.start(this.port).then(
+        () => this.options.log.info(`${this.options.what}: the endpoint's thread serves http://${this.address} again`),
+        (err: Error) => {
+          if (this.closing) return;
+          const next = Math.min(delayMs * 2, RESTART_MAX_DELAY_MS);
+          this.options.log.warn(`${err.message}; trying again in ${next / 1000} s`);
+          this.restartLater(next);
+        },
+      );
+    }, delayMs);
+    this.restartTimer.unref();
   }
 
   /**
@@ -123,6 +150,7 @@ export class MetricsEndpoint {
   }
 
   private async stop(): Promise<void> {
+    clearTimeout(this.restartTimer);
     const worker = this.worker;
     if (!worker) return;
     this.worker = undefined;

@@ -6,6 +6,7 @@
  * running.
  */
 import { test } from 'node:test';
+import type { Worker } from 'node:worker_threads';
 import assert from 'node:assert/strict';
 import { connect, createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -118,6 +119,28 @@ test('metrics endpoint: a node thread that stops answering gets 503 instead of a
     assert.equal(r.status, 503);
     assert.match(r.body, /^not answering: the node gave no answer within 100 ms\n$/);
     assert.equal((await httpGet(endpoint.address, '/metrics')).status, 200, 'answers again once the node does');
+  } finally {
+    await endpoint.close();
+  }
+});
+
+test('metrics endpoint: a node outlives its endpoint thread, which comes back on the same port', { timeout: 30_000 }, async () => {
+  setLogLevel('silent');
+  const endpoint = new MetricsEndpoint(options(), source(text));
+  await endpoint.listen();
+  try {
+    const port = endpoint.port;
+    // The thread is private: reach it as a crash would, from outside the endpoint's API.
+    const thread = (endpoint as unknown as { worker: Worker }).worker;
+    await thread.terminate();
+    let answer: number | string = 'never tried';
+    for (let i = 0; i < 100 && answer !== 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      answer = await httpGet(endpoint.address, '/metrics').then((r) => r.status, (err: Error) => err.message);
+    }
+    assert.equal(answer, 200, 'serves again');
+    assert.equal(endpoint.port, port, 'on the same port');
+    assert.notEqual((endpoint as unknown as { worker: Worker }).worker, thread, 'from a new thread');
   } finally {
     await endpoint.close();
   }
