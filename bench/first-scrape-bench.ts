@@ -8,15 +8,12 @@
  * scrape itself at start (bench/README.md, "Session 11").
  *   npm run bench:first-scrape -- [--root=DIR] [--rounds=3] [--scrapes=4] [--sends=4000] [--out=FILE]
  */
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Admin } from '../src/client/admin.js';
-import { Producer } from '../src/client/producer.js';
 import { setLogLevel } from '../src/common/logger.js';
-import { ApogeeNode } from '../src/testing/node.js';
 import { positiveIntArg, stringArg } from './args.js';
+import { quantile, startOneAtATime } from './one-at-a-time.js';
 
 const ROUNDS = positiveIntArg('rounds', 3);
 const SCRAPES = positiveIntArg('scrapes', 4);
@@ -35,7 +32,6 @@ interface AfterScrape {
   p99ms: number;
 }
 
-const quantile = (sorted: number[], q: number): number => +sorted[Math.floor(q * (sorted.length - 1))]!.toFixed(3);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 
 function scrapeOnce(address: string): Promise<void> {
@@ -55,34 +51,21 @@ function functionsIn(log: string): string[] {
 }
 
 async function oneRound(round: number): Promise<AfterScrape[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'apogee-first-scrape-'));
-  const node = new ApogeeNode({ dir, brokerProps: { flushDiskType: 'SYNC_FLUSH' }, nodeArgs: ['--trace-deopt'], ...(root ? { root: resolve(root) } : {}) });
-  let producer: Producer | undefined;
-  let admin: Admin | undefined;
+  const run = await startOneAtATime({
+    name: 'first-scrape',
+    node: { brokerProps: { flushDiskType: 'SYNC_FLUSH' }, nodeArgs: ['--trace-deopt'], ...(root ? { root: resolve(root) } : {}) },
+    warmSends: WARM_SENDS,
+  });
   try {
-    await node.start();
-    const endpoints = [node.namesrvMetricsAddr, node.brokerMetricsAddr].filter((a): a is string => !!a);
+    const endpoints = [run.node.namesrvMetricsAddr, run.node.brokerMetricsAddr].filter((a): a is string => !!a);
     if (endpoints.length === 0) throw new Error('the node serves no metrics endpoint');
-    admin = new Admin({ namesrvAddr: node.namesrvAddr });
-    await admin.start();
-    await admin.createTopic('FirstScrape', { readQueueNums: 8, writeQueueNums: 8 });
-    producer = new Producer({ namesrvAddr: node.namesrvAddr, producerGroup: 'first-scrape-bench' });
-    await producer.start();
-    const body = Buffer.alloc(1000, 0x61);
-    for (let i = 0; i < WARM_SENDS; i++) await producer.send({ topic: 'FirstScrape', body });
-    const logPath = join(dir, 'server.log');
+    const logPath = join(run.dir, 'server.log');
     const phases: AfterScrape[] = [];
     for (let scrape = 1; scrape <= SCRAPES; scrape++) {
       const from = statSync(logPath).size;
       for (const e of endpoints) await scrapeOnce(e);
-      const lat: number[] = [];
-      for (let i = 0; i < SENDS; i++) {
-        const t = performance.now();
-        await producer.send({ topic: 'FirstScrape', body });
-        lat.push(performance.now() - t);
-      }
+      const lat = await run.timedSends(SENDS);
       const log = readFileSync(logPath, 'utf8').slice(from);
-      lat.sort((a, b) => a - b);
       const deoptLines = log.split('\n').filter((l) => DEOPT_LINE.test(l));
       const phase = { scrape, deopts: deoptLines.length, functions: functionsIn(deoptLines.join('\n')), p50ms: quantile(lat, 0.5), p99ms: quantile(lat, 0.99) };
       phases.push(phase);
@@ -90,10 +73,7 @@ async function oneRound(round: number): Promise<AfterScrape[]> {
     }
     return phases;
   } finally {
-    await producer?.shutdown();
-    await admin?.shutdown();
-    await node.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await run.stop();
   }
 }
 

@@ -8,15 +8,11 @@
  * metrics overhead); paired phases in one process take that drift out.
  *   npm run build && node dist/bench/scrape-tail-bench.js [--sends=15000] [--rounds=4] [--period-ms=500] [--out=FILE]
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { get } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Admin } from '../src/client/admin.js';
-import { Producer } from '../src/client/producer.js';
 import { setLogLevel } from '../src/common/logger.js';
-import { ApogeeNode } from '../src/testing/node.js';
 import { positiveIntArg, stringArg } from './args.js';
+import { quantile, startOneAtATime } from './one-at-a-time.js';
 
 const SENDS = positiveIntArg('sends', 15_000);
 const ROUNDS = positiveIntArg('rounds', 4);
@@ -34,7 +30,6 @@ interface Phase {
   p999ms: number;
 }
 
-const quantile = (sorted: number[], q: number): number => +sorted[Math.floor(q * (sorted.length - 1))]!.toFixed(3);
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : +((s[s.length / 2 - 1]! + s[s.length / 2]!) / 2).toFixed(3);
@@ -42,22 +37,11 @@ const median = (xs: number[]): number => {
 
 async function main(): Promise<void> {
   setLogLevel('silent');
-  const dir = mkdtempSync(join(tmpdir(), 'apogee-scrape-tail-'));
-  const node = new ApogeeNode({ dir, brokerProps: { flushDiskType: 'SYNC_FLUSH' } });
-  let producer: Producer | undefined;
-  let admin: Admin | undefined;
+  const run = await startOneAtATime({ name: 'scrape-tail', node: { brokerProps: { flushDiskType: 'SYNC_FLUSH' } }, warmSends: 2000 });
   try {
-    await node.start();
-    const metricsAddr = node.brokerMetricsAddr;
+    const metricsAddr = run.node.brokerMetricsAddr;
     if (!metricsAddr) throw new Error('the broker serves no metrics endpoint');
     const [host, port] = [metricsAddr.slice(0, metricsAddr.lastIndexOf(':')), Number(metricsAddr.slice(metricsAddr.lastIndexOf(':') + 1))];
-    admin = new Admin({ namesrvAddr: node.namesrvAddr });
-    await admin.start();
-    await admin.createTopic('ScrapeTail', { readQueueNums: 8, writeQueueNums: 8 });
-    producer = new Producer({ namesrvAddr: node.namesrvAddr, producerGroup: 'scrape-tail-bench' });
-    await producer.start();
-    const body = Buffer.alloc(1000, 0x61);
-    for (let i = 0; i < 2000; i++) await producer.send({ topic: 'ScrapeTail', body }); // warm-up
     const phases: Phase[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       for (let k = 0; k < KINDS.length; k++) {
@@ -67,14 +51,8 @@ async function main(): Promise<void> {
           asked++;
           get({ host, port, path: kind }, (res) => res.resume()).on('error', () => undefined);
         }, PERIOD_MS);
-        const lat: number[] = [];
-        for (let i = 0; i < SENDS; i++) {
-          const t = performance.now();
-          await producer.send({ topic: 'ScrapeTail', body });
-          lat.push(performance.now() - t);
-        }
+        const lat = await run.timedSends(SENDS);
         clearInterval(timer);
-        lat.sort((a, b) => a - b);
         const phase = { round, kind, asked, p50ms: quantile(lat, 0.5), p99ms: quantile(lat, 0.99), p999ms: quantile(lat, 0.999) };
         phases.push(phase);
         console.log(JSON.stringify(phase));
@@ -87,10 +65,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ summary, sendsPerPhase: SENDS, rounds: ROUNDS, periodMs: PERIOD_MS, durability: 'flushDiskType=SYNC_FLUSH: ack after fdatasync' }));
     if (out) writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), summary, phases, sendsPerPhase: SENDS, periodMs: PERIOD_MS }, null, 1) + '\n');
   } finally {
-    await producer?.shutdown();
-    await admin?.shutdown();
-    await node.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await run.stop();
   }
 }
 

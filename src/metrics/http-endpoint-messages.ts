@@ -1,5 +1,8 @@
 /** What the metrics endpoint's worker thread and the node's thread say to each other. */
 
+/** The content type of every answer but the metrics text. */
+export const PLAIN_TEXT = 'text/plain; charset=utf-8';
+
 export interface EndpointWorkerData {
   host: string;
   port: number;

@@ -9,14 +9,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { listenOn } from '../common/listen.js';
-import type { Answer, FromEndpoint, Question, ToEndpoint, EndpointWorkerData } from './http-endpoint-messages.js';
+import { PLAIN_TEXT, type Answer, type FromEndpoint, type Question, type ToEndpoint, type EndpointWorkerData } from './http-endpoint-messages.js';
 
 const port0 = parentPort;
 if (!port0) throw new Error('http-endpoint-worker runs only as a worker thread');
 const parent = port0;
 const { host, port, what, answerTimeoutMs } = workerData as EndpointWorkerData;
 
-const TEXT = 'text/plain; charset=utf-8';
 const sockets = new Set<Socket>();
 const waiting = new Map<number, (a: Answer) => void>();
 let nextId = 1;
@@ -64,7 +63,7 @@ function ask(question: Question): Promise<Answer> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       waiting.delete(id);
-      resolve({ kind: 'answer', id, status: 503, contentType: TEXT, body: `not answering: the node gave no answer within ${answerTimeoutMs} ms\n` });
+      resolve({ kind: 'answer', id, status: 503, contentType: PLAIN_TEXT, body: `not answering: the node gave no answer within ${answerTimeoutMs} ms\n` });
     }, answerTimeoutMs);
     waiting.set(id, (a) => {
       clearTimeout(timer);
@@ -77,10 +76,10 @@ function ask(question: Question): Promise<Answer> {
 function handle(req: IncomingMessage, res: ServerResponse): void {
   const path = (req.url ?? '/').split('?', 1)[0];
   const question: Question | undefined = path === '/metrics' ? 'metrics' : path === '/healthz' ? 'healthz' : path === '/readyz' ? 'readyz' : undefined;
-  if (!question) return reply(res, 404, TEXT, 'not found: the paths are /metrics, /healthz, /readyz\n');
+  if (!question) return reply(res, 404, PLAIN_TEXT, 'not found: the paths are /metrics, /healthz, /readyz\n');
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('Allow', 'GET, HEAD');
-    return reply(res, 405, TEXT, 'method not allowed: use GET\n');
+    return reply(res, 405, PLAIN_TEXT, 'method not allowed: use GET\n');
   }
   void ask(question).then((a) => reply(res, a.status, a.contentType, a.body));
 }

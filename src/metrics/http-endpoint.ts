@@ -6,7 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../common/logger.js';
-import type { Answer, EndpointWorkerData, FromEndpoint, Question } from './http-endpoint-messages.js';
+import { PLAIN_TEXT, type Answer, type EndpointWorkerData, type FromEndpoint, type Question } from './http-endpoint-messages.js';
 
 export interface EndpointSource {
   /** The Prometheus text exposition and its content type. */
@@ -36,7 +36,6 @@ const RESTART_MAX_DELAY_MS = 30_000;
 /** How long close() waits for the endpoint's thread to close its server before stopping it. */
 const CLOSE_GRACE_MS = 2_000;
 
-const TEXT = 'text/plain; charset=utf-8';
 
 /**
  * The HTTP server lives in a worker thread (http-endpoint-worker.ts); this thread only answers its
@@ -172,7 +171,7 @@ export class MetricsEndpoint {
       const a: Answer = { kind: 'answer', id, status, contentType, body };
       if (this.worker === worker) worker.postMessage(a);
     };
-    if (question === 'healthz') return send(200, TEXT, 'ok\n');
+    if (question === 'healthz') return send(200, PLAIN_TEXT, 'ok\n');
     if (question === 'readyz') {
       let reason: string | undefined;
       try {
@@ -180,14 +179,14 @@ export class MetricsEndpoint {
       } catch (err) {
         reason = `readiness check failed: ${(err as Error).message}`;
       }
-      return reason === undefined ? send(200, TEXT, 'ready\n') : send(503, TEXT, `not ready: ${reason}\n`);
+      return reason === undefined ? send(200, PLAIN_TEXT, 'ready\n') : send(503, PLAIN_TEXT, `not ready: ${reason}\n`);
     }
     this.source.metrics().then(
       (m) => send(200, m.contentType, m.text),
       (err: unknown) => {
         const why = (err as Error)?.message ?? String(err);
         this.options.log.warn(`metrics collection failed: ${why}`);
-        send(500, TEXT, `metrics collection failed: ${why}\n`);
+        send(500, PLAIN_TEXT, `metrics collection failed: ${why}\n`);
       },
     );
   }
